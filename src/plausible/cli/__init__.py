@@ -1,0 +1,13 @@
+"""The command-line interface (``plausible ...`` and ``python -m plausible ...``)."""
+
+from __future__ import annotations
+
+import plausible.cli.core  # noqa: F401 - registers the commands
+from plausible.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Run the CLI."""
+    app()

@@ -1,0 +1,83 @@
+"""The typer application, shared options, and the mapping of errors to exit codes.
+
+Exit codes: 0 success, 2 bad input (a clear message, no traceback), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+
+from plausible.errors import InputError, PlausibleError, Problem
+
+__all__ = ["JsonOption", "WorkspaceOption", "app", "command", "emit_json", "err", "warn_all"]
+
+app = typer.Typer(
+    name="plausible",
+    help="Bayesian analysis of competing hypotheses: evidence files in, calibrated plausibility out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+WorkspaceOption = Annotated[
+    Path, typer.Option("--workspace", "-w", help="The workspace folder.", show_default="current folder")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON to stdout.")]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def err(message: str) -> None:
+    """Print a line to stderr."""
+    print(message, file=sys.stderr)
+
+
+def warn_all(warnings: list[Problem]) -> None:
+    """Print warnings to stderr, one per line."""
+    for warning in warnings:
+        err(f"warning: {warning}")
+
+
+def emit_json(data: Any) -> None:
+    """Print ``data`` as indented JSON with a trailing newline (stable key order as built)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def command[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a command so that our errors become clear messages and exit codes, never tracebacks."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except InputError as exc:
+            for problem in exc.problems:
+                err(str(problem))
+            n = len(exc.problems)
+            err(f"{n} problem{'s' if n != 1 else ''} found; nothing was changed.")
+            raise typer.Exit(exc.exit_code) from None
+        except PlausibleError as exc:
+            err(f"error: {exc}")
+            raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:  # a bug: say so plainly, keep the traceback for whoever reports it
+            err(f"internal error: {type(exc).__name__}: {exc}")
+            if os.environ.get("PLAUSIBLE_DEBUG"):
+                traceback.print_exc()
+            else:
+                err("This is a bug in plausible. Rerun with PLAUSIBLE_DEBUG=1 to see the traceback and report it.")
+            raise typer.Exit(1) from None
+
+    return wrapper

@@ -1,0 +1,126 @@
+"""Core commands: validate, posterior, sets, init, schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from plausible.atomic import write_atomic
+from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err, warn_all
+from plausible.errors import InputError, Problem, UsageError
+from plausible.workspace import load_workspace
+from plausible.yamlio import DEFAULT_MAX_BYTES
+
+__all__ = ["init", "posterior", "schema", "sets", "validate"]
+
+MaxSizeOption = Annotated[
+    int, typer.Option("--max-file-size", help="Refuse workspace files larger than this many bytes.", min=1)
+]
+
+
+@app.command()
+@command
+def validate(
+    workspace: WorkspaceOption = Path("."),
+    json_output: JsonOption = False,
+    max_file_size: MaxSizeOption = DEFAULT_MAX_BYTES,
+) -> None:
+    """Check every workspace file; exit 0 when valid, 2 with `path:line: message` lines when not."""
+    try:
+        ws = load_workspace(workspace, max_file_size=max_file_size)
+    except InputError as exc:
+        if not json_output:
+            raise
+        emit_json({"valid": False, "problems": [_problem_dict(p) for p in exc.problems], "warnings": []})
+        raise typer.Exit(2) from None
+    if json_output:
+        emit_json({"valid": True, "problems": [], "warnings": [_problem_dict(p) for p in ws.warnings],
+                   "sets": list(ws.sets), "sources": len(ws.sources), "items": len(ws.items)})
+        return
+    warn_all(ws.warnings)
+    print(f"ok: {len(ws.sets)} hypothesis sets, {len(ws.sources)} sources, {len(ws.items)} evidence items"
+          + (f", {len(ws.warnings)} warnings" if ws.warnings else ""))
+
+
+def _problem_dict(problem: Problem) -> dict[str, object]:
+    return {"path": problem.path, "line": problem.line, "message": problem.message}
+
+
+@app.command()
+@command
+def posterior(
+    set_id: Annotated[str, typer.Argument(metavar="SET", help="Hypothesis set id (file stem in hypotheses/).")],
+    method: Annotated[str, typer.Option("--method", "-m", help="exact (closed form) or mcmc (PyMC).")] = "exact",
+    workspace: WorkspaceOption = Path("."),
+    json_output: JsonOption = False,
+) -> None:
+    """Posterior plausibility of each hypothesis of SET given all evidence."""
+    ws = load_workspace(workspace)
+    result = ws.posterior(set_id, method=method)  # type: ignore[arg-type]
+    if json_output:
+        emit_json(result.to_dict())
+        return
+    warn_all(ws.warnings)
+    from plausible.cli.render import posterior_table
+
+    posterior_table(ws, result)
+
+
+@app.command()
+@command
+def sets(workspace: WorkspaceOption = Path("."), json_output: JsonOption = False) -> None:
+    """List the hypothesis sets with their leading hypothesis (exact engine)."""
+    ws = load_workspace(workspace)
+    rows = []
+    for set_id, hs in ws.sets.items():
+        post = ws.posterior(set_id)
+        rows.append({"set": set_id, "question": hs.question, "hypotheses": len(hs.hypotheses),
+                     "evidence": len(post.item_ids), "leading": post.leading,
+                     "probability": post.probabilities[post.leading]})
+    if json_output:
+        emit_json({"sets": rows})
+        return
+    from plausible.cli.render import sets_table
+
+    sets_table(rows)
+
+
+@app.command()
+@command
+def init(
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to create (must be new or empty).")],
+) -> None:
+    """Create a small working example workspace in DIR."""
+    from plausible.scaffold import scaffold
+
+    created = scaffold(directory)
+    print(f"created workspace {directory} ({len(created)} files); try: plausible posterior "
+          f"{_first_set(directory)} -w {directory}")
+
+
+def _first_set(directory: Path) -> str:
+    return sorted(p.stem for p in (directory / "hypotheses").glob("*.yaml"))[0]
+
+
+@app.command()
+@command
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Folder to write <kind>.schema.json files into.")
+    ] = None,
+) -> None:
+    """Export the JSON Schema of every kind of workspace file (for editors that validate YAML as you type)."""
+    from plausible.schema import json_schemas
+
+    schemas = json_schemas()
+    if output is None:
+        emit_json(schemas)
+        return
+    if not output.is_dir():
+        raise UsageError(f"output folder {output} does not exist")
+    for kind, body in schemas.items():
+        write_atomic(output / f"{kind}.schema.json", json.dumps(body, indent=2) + "\n")
+    err(f"wrote {len(schemas)} schemas to {output}")

@@ -1,0 +1,55 @@
+"""Terminal rendering with rich (imported only by commands that print tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from plausible.posterior import Posterior
+from plausible.workspace import Workspace
+
+__all__ = ["percent", "posterior_table", "sets_table"]
+
+
+def percent(p: float) -> str:
+    """A probability as a percentage for display: one decimal below 10%, none above."""
+    value = 100.0 * p
+    return f"{value:.1f}%" if value < 9.95 else f"{value:.0f}%"
+
+
+def posterior_table(ws: Workspace, post: Posterior) -> None:
+    """Print a posterior as a table, most probable first."""
+    hs = ws.hypothesis_set(post.set_id)
+    titles = {h.id: h.title for h in hs.hypotheses}
+    table = Table(title=hs.question, title_justify="left")
+    table.add_column("hypothesis")
+    table.add_column("title")
+    table.add_column("prior", justify="right")
+    table.add_column("posterior", justify="right")
+    if post.interval is not None:
+        table.add_column(f"{post.interval_level:.0%} interval", justify="right")
+    table.add_column("", min_width=20)
+    order = sorted(range(len(post.hypothesis_ids)), key=lambda k: -post.probability[k])
+    for k in order:
+        hid = post.hypothesis_ids[k]
+        cells = [hid, titles[hid], percent(post.prior[k]), percent(post.probability[k])]
+        if post.interval is not None:
+            cells.append(f"{percent(post.interval[k, 0])}–{percent(post.interval[k, 1])}")
+        cells.append("█" * round(20 * post.probability[k]))
+        table.add_row(*cells)
+    console = Console()
+    console.print(table)
+    console.print(f"{len(post.item_ids)} evidence items · {post.method} engine · "
+                  f"inputs {post.inputs_hash[:12]}", style="dim")
+
+
+def sets_table(rows: list[dict[str, Any]]) -> None:
+    """Print the list of sets."""
+    table = Table()
+    for name in ("set", "question", "evidence", "leading", "probability"):
+        table.add_column(name, justify="right" if name in {"evidence", "probability"} else "left")
+    for row in rows:
+        table.add_row(row["set"], row["question"], str(row["evidence"]), row["leading"], percent(row["probability"]))
+    Console().print(table)

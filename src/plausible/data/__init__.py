@@ -1,0 +1,1 @@
+"""Package data: the built-in model file and the `plausible init` example workspace."""

@@ -1,0 +1,1 @@
+"""Inference engines: ``exact`` (closed form, NumPy) and ``mcmc`` (PyMC, imported only when used)."""

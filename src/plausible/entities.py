@@ -1,0 +1,92 @@
+"""The typed, cross-checked things a workspace holds: hypotheses, sources, evidence items."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from plausible.scales import Judgment, ModelSpec, Reliability
+from plausible.types import Relevance
+
+__all__ = ["Hypothesis", "HypothesisSet", "Indicator", "Item", "Source"]
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One answer to a set's question, with its normalised prior."""
+
+    id: str
+    title: str
+    prior: float
+    description: str | None = None
+    catch_all: bool = False
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A future event and its likelihood under each hypothesis."""
+
+    id: str
+    text: str
+    likelihoods: dict[str, Judgment]
+
+
+@dataclass(frozen=True)
+class HypothesisSet:
+    """A question with mutually exclusive answers, and the model that scores evidence for it."""
+
+    id: str
+    question: str
+    hypotheses: tuple[Hypothesis, ...]
+    model: ModelSpec
+    path: str
+    indicators: tuple[Indicator, ...] = ()
+    exhaustive: bool = False
+    description: str | None = None
+
+    @property
+    def hypothesis_ids(self) -> tuple[str, ...]:
+        """The hypotheses' ids, in file order."""
+        return tuple(h.id for h in self.hypotheses)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source of reports and its prior reliability."""
+
+    id: str
+    name: str
+    reliability: Reliability
+    kind: str | None = None
+    rationale: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One report, placed in the workspace's trajectory order.
+
+    ``likelihoods`` holds the resolved judgments per set, including those an item inherits from the
+    other reports of its origin; ``ratings`` keeps the text the analyst wrote (for the ACH matrix).
+    """
+
+    id: str
+    summary: str
+    source: str
+    reported: dt.date
+    path: str
+    line: int | None
+    observed: dt.date | None = None
+    credibility: int | None = None
+    origin: str | None = None
+    relevance: Relevance | None = None
+    quote: str | None = None
+    url: str | None = None
+    rationale: str | None = None
+    supersedes: tuple[str, ...] = ()
+    likelihoods: dict[str, dict[str, Judgment]] = field(default_factory=dict)
+    ratings: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def event(self) -> str:
+        """The underlying event: the origin when given, else the item itself."""
+        return self.origin if self.origin is not None else f"item:{self.id}"

@@ -1,0 +1,149 @@
+"""The result of an engine: probabilities, intervals, per-item weights of evidence, diagnostics."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from plausible.types import Method
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DECIBANS_PER_NAT", "Posterior", "SourceReliability"]
+
+DECIBANS_PER_NAT = 10.0 / math.log(10.0)
+"""One natural-log unit of evidence in decibans (10 log10)."""
+
+
+@dataclass(frozen=True)
+class SourceReliability:
+    """A source's reliability before and after the evidence (MCMC only learns it)."""
+
+    source: str
+    prior_mean: float
+    posterior_mean: float
+    interval: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Posterior plausibility of the hypotheses of one set.
+
+    Attributes
+    ----------
+    set_id : str
+    method : {"exact", "mcmc"}
+    hypothesis_ids : tuple of str
+    prior : ndarray, shape (K,)
+    probability : ndarray, shape (K,)
+    item_ids : tuple of str
+        The reports used, in trajectory order.
+    increments : ndarray, shape (N, K)
+        Each report's contribution to ln P(reports | H_k) (at point values for the weights).
+    interval : ndarray, shape (K, 2), or None
+        Credible interval of each probability (MCMC only).
+    interval_level : float or None
+    diagnostics : dict
+        Engine diagnostics (MCMC: r_hat, ess_bulk, ess_tail, divergences).
+    sources : tuple of SourceReliability
+    inputs_hash : str
+        Hash of every input file: the same hash and seed give the same numbers.
+    draws : object
+        The ArviZ DataTree of the MCMC run, or None.
+    """
+
+    set_id: str
+    method: Method
+    hypothesis_ids: tuple[str, ...]
+    prior: NDArray[np.float64]
+    probability: NDArray[np.float64]
+    item_ids: tuple[str, ...]
+    increments: NDArray[np.float64]
+    interval: NDArray[np.float64] | None = None
+    interval_level: float | None = None
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    sources: tuple[SourceReliability, ...] = ()
+    inputs_hash: str = ""
+    draws: Any = None
+
+    @property
+    def probabilities(self) -> dict[str, float]:
+        """Probability of each hypothesis, by id."""
+        return {h: float(p) for h, p in zip(self.hypothesis_ids, self.probability, strict=True)}
+
+    @property
+    def intervals(self) -> dict[str, tuple[float, float] | None]:
+        """Credible interval of each hypothesis' probability (None for the exact engine)."""
+        if self.interval is None:
+            return dict.fromkeys(self.hypothesis_ids)
+        return {h: (float(lo), float(hi)) for h, (lo, hi) in zip(self.hypothesis_ids, self.interval, strict=True)}
+
+    @property
+    def leading(self) -> str:
+        """The most probable hypothesis."""
+        return self.hypothesis_ids[int(np.argmax(self.probability))]
+
+    @property
+    def weights(self) -> NDArray[np.float64]:
+        r"""Weight of evidence of each item for each hypothesis, in decibans, centred per item.
+
+        :math:`w_{jk} = 10 \log_{10} e \,(\ell_{jk} - \bar\ell_j)` where :math:`\ell_{jk}` is the item's
+        increment of ln P(reports | H_k). Then
+        :math:`\mathrm{softmax}(\ln\pi + \sum_j w_j \ln 10 / 10)` is the exact engine's posterior.
+        """
+        centred = self.increments - self.increments.mean(axis=1, keepdims=True)
+        out: NDArray[np.float64] = centred * DECIBANS_PER_NAT
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per hypothesis: prior, probability, interval bounds.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by hypothesis id.
+        """
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {"prior": self.prior, "probability": self.probability},
+            index=pd.Index(list(self.hypothesis_ids), name="hypothesis"),
+        )
+        if self.interval is not None:
+            frame["interval_low"] = self.interval[:, 0]
+            frame["interval_high"] = self.interval[:, 1]
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of design §4 (``plausible posterior --json``)."""
+        intervals = self.intervals
+        out: dict[str, Any] = {
+            "set": self.set_id,
+            "method": self.method,
+            "evidence": len(self.item_ids),
+            "hypotheses": [
+                {
+                    "id": h,
+                    "probability": float(p),
+                    "interval": None if intervals[h] is None else list(intervals[h] or ()),
+                    "prior": float(pi),
+                }
+                for h, p, pi in zip(self.hypothesis_ids, self.probability, self.prior, strict=True)
+            ],
+            "diagnostics": self.diagnostics,
+            "inputs_hash": self.inputs_hash,
+        }
+        if self.interval_level is not None:
+            out["interval_level"] = self.interval_level
+        if self.sources:
+            out["sources"] = [
+                {"id": s.source, "prior_mean": s.prior_mean, "posterior_mean": s.posterior_mean,
+                 "interval": None if s.interval is None else list(s.interval)}
+                for s in self.sources
+            ]
+        return out

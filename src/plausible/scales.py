@@ -1,0 +1,226 @@
+"""Scales as data: verbal terms, ACH ratings, source grades and credibility, read from a model file.
+
+A judgment is either a point (a number the analyst wrote) or a band (a verbal term or ACH rating),
+modelled as the Beta distribution whose mass matches the band (:func:`plausible.betafit.fit_beta_to_band`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from plausible.betafit import fit_beta_to_band
+from plausible.schema.fields import BetaSpec
+from plausible.schema.model import InferenceSettings, ModelFile
+from plausible.schema.validation import did_you_mean
+from plausible.types import AchRating
+
+__all__ = ["Judgment", "ModelSpec", "Reliability", "builtin_model_text", "normalise_term"]
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """A probability judgment: a point, or a band modelled as Beta(alpha, beta).
+
+    ``not_applicable`` marks the ACH rating NA, which carries no weight (see the engine).
+    """
+
+    mean: float
+    alpha: float | None = None
+    beta: float | None = None
+    label: str = ""
+    not_applicable: bool = False
+
+    @property
+    def is_point(self) -> bool:
+        """True for a number the analyst wrote (no uncertainty)."""
+        return self.alpha is None
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """A source's reliability: a point in [0, 1] or a Beta prior; ``mean`` is what the exact engine uses."""
+
+    mean: float
+    alpha: float | None = None
+    beta: float | None = None
+    label: str = ""
+
+
+def normalise_term(term: str) -> str:
+    """Lower-case a verbal term and fold spaces, hyphens and underscores.
+
+    Examples
+    --------
+    >>> normalise_term("Very-Likely")
+    'very likely'
+    """
+    return re.sub(r"[\s_-]+", " ", term.strip().lower())
+
+
+def builtin_model_text() -> str:
+    """The text of the built-in default model file (the source of every default)."""
+    return resources.files("plausible.data").joinpath("default-model.yaml").read_text(encoding="utf-8")
+
+
+@cache
+def _builtin_model() -> ModelFile:
+    from plausible.yamlio import parse_yaml
+
+    return ModelFile.model_validate(parse_yaml(builtin_model_text(), "<built-in default model>").data)
+
+
+class ModelSpec:
+    """A model specification with defaults filled in, and the fitted Beta of every term.
+
+    Parameters
+    ----------
+    spec : ModelFile, optional
+        The workspace's model file; keys it leaves out take the built-in values.
+    name : str
+        The model's name (its file name without ``.yaml``).
+
+    Examples
+    --------
+    >>> spec = ModelSpec()
+    >>> round(spec.judgment("likely").mean, 4), spec.judgment(0.7).mean
+    (0.6807, 0.7)
+    >>> spec.reliability("B").mean
+    0.8
+    """
+
+    def __init__(self, spec: ModelFile | None = None, name: str = "default") -> None:
+        base = _builtin_model()
+        spec = spec or ModelFile()
+        self.name = name
+
+        def pick(key: str) -> Any:
+            value = getattr(spec, key)
+            return getattr(base, key) if value is None else value
+
+        self.likelihood_scale: str = pick("likelihood_scale")
+        self.band_mass: float = pick("band_mass")
+        self.scales: dict[str, Any] = pick("scales")
+        self.inference: InferenceSettings = pick("inference")
+        self._grades: dict[str, BetaSpec] = {str(k): v for k, v in pick("reliability").items()}
+        self._credibility: dict[str, float] = dict(pick("credibility"))
+        self._terms: dict[str, dict[str, Judgment]] = {
+            scale: {
+                normalise_term(term): self._band(entry.band, term)
+                for entry in entries
+                for term in entry.terms
+            }
+            for scale, entries in self.scales.items()
+        }
+        ratings = pick("ach_ratings")
+        self._ratings: dict[str, Judgment] = {}
+        for rating in AchRating:
+            band = ratings.get(rating)
+            self._ratings[rating.value] = (
+                Judgment(0.5, label=rating.value, not_applicable=True) if band is None
+                else self._band(band, rating.value)
+            )
+
+    def _band(self, band: tuple[float, float], label: str) -> Judgment:
+        alpha, beta = _fit(band[0], band[1], self.band_mass)
+        return Judgment(alpha / (alpha + beta), alpha, beta, label)
+
+    def problems(self) -> list[str]:
+        """Inconsistencies in the specification itself (an unknown likelihood scale)."""
+        if self.likelihood_scale not in self.scales:
+            return [
+                f"likelihood_scale {self.likelihood_scale!r} is not one of the scales "
+                f"({', '.join(self.scales)}){did_you_mean(self.likelihood_scale, self.scales)}"
+            ]
+        return []
+
+    def judgment(self, value: float | str) -> Judgment:
+        """Turn a number, verbal term or ACH rating into a :class:`Judgment`.
+
+        Raises
+        ------
+        ValueError
+            For an unknown term, with a suggestion.
+        """
+        if isinstance(value, float | int):
+            return Judgment(float(value), label=f"{value:g}")
+        rating = self._ratings.get(value.strip().upper())
+        if rating is not None and value.strip().upper() == value.strip():
+            return rating
+        terms = self._terms.get(self.likelihood_scale, {})
+        found = terms.get(normalise_term(value))
+        if found is not None:
+            return found
+        raise ValueError(self._unknown_term(value))
+
+    def _unknown_term(self, value: str) -> str:
+        key = normalise_term(value)
+        others = [scale for scale, terms in self._terms.items() if key in terms]
+        if others:
+            return (
+                f"{value!r} is a term of the {others[0]} scale, but terms are read in the "
+                f"{self.likelihood_scale} scale (set likelihood_scale in the model file, or use a number)"
+            )
+        choices = [*self._terms.get(self.likelihood_scale, {}), *self._ratings]
+        hint = did_you_mean(key, choices) or did_you_mean(value.upper(), self._ratings)
+        expected = (
+            f"expected a number in (0, 1), an ACH rating ({', '.join(self._ratings)}) or a "
+            f"{self.likelihood_scale} term ({', '.join(self._terms.get(self.likelihood_scale, {}))})"
+        )
+        return f"unknown verbal term {value!r}{hint} ({expected})"
+
+    def reliability(self, value: str | float | BetaSpec) -> Reliability:
+        """A source's reliability from its Admiralty grade, number or Beta prior."""
+        if isinstance(value, BetaSpec):
+            return Reliability(value.alpha / (value.alpha + value.beta), value.alpha, value.beta,
+                               f"Beta({value.alpha:g}, {value.beta:g})")
+        if isinstance(value, str):
+            grade = self._grades[value]
+            return Reliability(grade.alpha / (grade.alpha + grade.beta), grade.alpha, grade.beta, value)
+        return Reliability(float(value), label=f"{value:g}")
+
+    def credibility_factor(self, credibility: int | None) -> float:
+        """The factor by which information credibility 1–6 scales reliability (1 when absent)."""
+        return 1.0 if credibility is None else self._credibility[str(credibility)]
+
+    def describe(self, probability: float) -> str | None:
+        """The term of the likelihood scale whose band holds ``probability``.
+
+        On a shared band edge the less extreme term wins; in a deliberate gap there is no term (None).
+
+        Examples
+        --------
+        >>> spec = ModelSpec()
+        >>> spec.describe(0.68), spec.describe(0.55), spec.describe(0.80), spec.describe(0.2)
+        ('likely', 'roughly even chance', 'likely', 'unlikely')
+        """
+        best: tuple[float, str] | None = None
+        for entry in self.scales[self.likelihood_scale]:
+            low, high = entry.band
+            if low <= probability <= high:
+                extremeness = abs((low + high) / 2.0 - 0.5)
+                if best is None or extremeness < best[0]:
+                    best = (extremeness, entry.terms[0])
+        if best is None:
+            entries = self.scales[self.likelihood_scale]
+            if probability < entries[0].band[0]:
+                return str(entries[0].terms[0])
+            if probability > entries[-1].band[1]:
+                return str(entries[-1].terms[0])
+            return None
+        return best[1]
+
+    def band_of(self, term: str) -> tuple[float, float]:
+        """The band ``[low, high]`` of a term of the likelihood scale."""
+        for entry in self.scales[self.likelihood_scale]:
+            if normalise_term(term) in {normalise_term(t) for t in entry.terms}:
+                return (float(entry.band[0]), float(entry.band[1]))
+        raise ValueError(f"unknown term {term!r}")
+
+
+@cache
+def _fit(low: float, high: float, mass: float) -> tuple[float, float]:
+    return fit_beta_to_band(low, high, mass)

@@ -1,0 +1,59 @@
+"""File schemas: one pydantic model per kind of YAML document, and their JSON Schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from plausible.schema.evidence import EvidenceFile, EvidenceItem
+from plausible.schema.hypotheses import HypothesisSetFile, HypothesisSpec, IndicatorSpec
+from plausible.schema.model import InferenceSettings, ModelFile, ScaleEntry
+from plausible.schema.sources import SourcesFile, SourceSpec
+from plausible.schema.validation import did_you_mean, validate_document
+
+__all__ = [
+    # file models
+    "EvidenceFile",
+    "HypothesisSetFile",
+    "ModelFile",
+    "SourcesFile",
+    # parts
+    "EvidenceItem",
+    "HypothesisSpec",
+    "IndicatorSpec",
+    "InferenceSettings",
+    "ScaleEntry",
+    "SourceSpec",
+    # helpers
+    "FILE_KINDS",
+    "did_you_mean",
+    "json_schemas",
+    "validate_document",
+]
+
+FILE_KINDS: dict[str, type[BaseModel]] = {
+    "hypotheses": HypothesisSetFile,
+    "sources": SourcesFile,
+    "evidence": EvidenceFile,
+    "model": ModelFile,
+}
+"""Each kind of workspace file and its model."""
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """Return the JSON Schema of every kind of workspace file, keyed by kind.
+
+    Examples
+    --------
+    >>> sorted(json_schemas())
+    ['evidence', 'hypotheses', 'model', 'sources']
+    >>> json_schemas()["sources"]["additionalProperties"]
+    False
+    """
+    out = {}
+    for kind, model in FILE_KINDS.items():
+        schema = model.model_json_schema()
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        out[kind] = schema
+    return out

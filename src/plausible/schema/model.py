@@ -1,0 +1,67 @@
+"""Schema of ``models/<name>.yaml``: scales, grade priors, credibility factors, inference settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from plausible.schema.fields import BetaSpec, Identifier, StrictModel, Text
+from plausible.types import AchRating, AdmiraltyGrade
+
+__all__ = ["InferenceSettings", "ModelFile", "ScaleEntry"]
+
+
+def _band(value: tuple[float, float]) -> tuple[float, float]:
+    low, high = value
+    if not (0.0 <= low < high <= 1.0) or (low == 0.0 and high == 1.0):
+        raise ValueError(f"band [{low}, {high}] must satisfy 0 <= low < high <= 1 and not be [0, 1]")
+    return value
+
+
+Band = Annotated[tuple[float, float], AfterValidator(_band)]
+Factor = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class ScaleEntry(StrictModel):
+    """One band of a verbal probability scale and the terms that name it."""
+
+    terms: list[Text] = Field(min_length=1, description="The term and its synonyms.")
+    band: Band = Field(description="[low, high] probabilities the terms stand for.")
+
+
+class InferenceSettings(StrictModel):
+    """Settings of the MCMC engine."""
+
+    draws: int = Field(1000, ge=1, description="Posterior draws per chain.")
+    tune: int = Field(1000, ge=0, description="Tuning steps per chain.")
+    chains: int = Field(4, ge=1, description="Independent chains.")
+    target_accept: float = Field(0.9, gt=0, lt=1, description="NUTS target acceptance rate.")
+    seed: int = Field(20150428, ge=0, description="Random seed; the same seed gives the same numbers.")
+    sampler: Literal["pymc", "nutpie"] = Field("pymc", description="pymc (PyMC's NUTS) or nutpie.")
+    interval: float = Field(0.9, gt=0, lt=1, description="Credible interval level.")
+
+
+class ModelFile(StrictModel):
+    """A model specification; keys left out take the built-in default's values."""
+
+    description: str | None = Field(None, description="What this model is for.")
+    likelihood_scale: Identifier | None = Field(
+        None, description="Scale in which bare verbal terms are read (a key of 'scales')."
+    )
+    band_mass: float | None = Field(
+        None, gt=0.5, lt=1, description="Mass of a term's Beta distribution inside its band."
+    )
+    scales: dict[Identifier, list[ScaleEntry]] | None = Field(
+        None, description="Verbal probability scales: name -> bands with their terms."
+    )
+    ach_ratings: dict[AchRating, Band | None] | None = Field(
+        None, description="Band of each ACH rating as P(evidence | hypothesis); null = no weight."
+    )
+    reliability: dict[AdmiraltyGrade, BetaSpec] | None = Field(
+        None, description="Beta prior on a source's reliability for each Admiralty grade A–F."
+    )
+    credibility: dict[Literal["1", "2", "3", "4", "5", "6"], Factor] | None = Field(
+        None, description="Factor (0–1) multiplying reliability for each information credibility 1–6."
+    )
+    inference: InferenceSettings | None = Field(None, description="MCMC settings.")

@@ -1,0 +1,133 @@
+"""Seeded builders of synthetic workspaces, shared by tests, benchmarks and fuzzing.
+
+Everything here is deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from plausible.atomic import write_atomic
+
+__all__ = ["synthetic_workspace", "synthetic_workspace_data"]
+
+TERMS = ("very unlikely", "unlikely", "roughly even chance", "likely", "very likely")
+RATINGS = ("CC", "C", "N", "I", "II")
+GRADES = ("A", "B", "C", "D", "E", "F")
+
+
+def synthetic_workspace_data(
+    seed: int,
+    *,
+    n_hypotheses: int = 3,
+    n_items: int = 12,
+    n_sources: int = 4,
+    n_files: int = 3,
+    origin_fraction: float = 0.2,
+    judgment_kinds: tuple[str, ...] = ("number", "term", "rating"),
+    set_id: str = "question",
+) -> dict[str, Any]:
+    """The files of a random valid workspace, as ``{relative path: YAML data}``.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random generator.
+    n_hypotheses, n_items, n_sources, n_files : int
+        Sizes. Items are spread over ``n_files`` evidence files.
+    origin_fraction : float
+        Share of items that report the origin of an earlier item (corroboration, repetition).
+    judgment_kinds : tuple of str
+        Which forms likelihoods take: "number", "term" (ICD 203), "rating" (ACH).
+    set_id : str
+        Id of the single hypothesis set.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> files = synthetic_workspace_data(1, n_items=4)
+    >>> sorted(files)[:2]
+    ['evidence/part-000.yaml', 'evidence/part-001.yaml']
+    """
+    rng = np.random.default_rng(seed)
+    hids = [f"h{k}" for k in range(n_hypotheses)]
+    priors = rng.dirichlet(np.full(n_hypotheses, 3.0))
+    files: dict[str, Any] = {
+        f"hypotheses/{set_id}.yaml": {
+            "question": f"Synthetic question {seed}",
+            "hypotheses": [
+                {"id": h, "title": f"Hypothesis {k}", "prior": round(float(priors[k]), 6) + 1e-6}
+                for k, h in enumerate(hids)
+            ],
+            "exhaustive": True,
+        }
+    }
+    sources = [
+        {"id": f"s{s}", "name": f"Source {s}", "reliability": _reliability(rng)} for s in range(n_sources)
+    ]
+    files["evidence/sources.yaml"] = {"sources": sources}
+    start = dt.date(2020, 1, 1)
+    items: list[dict[str, Any]] = []
+    origins: list[str] = []
+    for j in range(n_items):
+        item: dict[str, Any] = {
+            "id": f"item-{j}",
+            "summary": f"Report {j}",
+            "source": f"s{int(rng.integers(n_sources))}",
+            "reported": (start + dt.timedelta(days=int(rng.integers(0, 365)))).isoformat(),
+        }
+        if rng.uniform() < 0.3:
+            item["credibility"] = int(rng.integers(1, 7))
+        if origins and rng.uniform() < origin_fraction:
+            item["origin"] = origins[int(rng.integers(len(origins)))]  # shares that event's likelihoods
+        else:
+            kind = judgment_kinds[int(rng.integers(len(judgment_kinds)))]
+            item["likelihoods"] = {set_id: {h: _judgment(rng, kind) for h in hids}}
+            if rng.uniform() < origin_fraction:
+                item["origin"] = f"event-{j}"
+                origins.append(item["origin"])
+        items.append(item)
+    for f in range(n_files):
+        files[f"evidence/part-{f:03d}.yaml"] = {"items": items[f::n_files]}
+    return files
+
+
+def synthetic_workspace(directory: str | Path, seed: int, **sizes: Any) -> Path:
+    """Write a random valid workspace to ``directory`` (see :func:`synthetic_workspace_data`).
+
+    Returns
+    -------
+    Path
+        The workspace folder.
+    """
+    root = Path(directory)
+    for relative, data in synthetic_workspace_data(seed, **sizes).items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return root
+
+
+def _reliability(rng: np.random.Generator) -> Any:
+    choice = rng.uniform()
+    if choice < 0.6:
+        return GRADES[int(rng.integers(len(GRADES)))]
+    if choice < 0.8:
+        return round(float(rng.uniform(0.0, 1.0)), 4)
+    return {"alpha": round(float(rng.uniform(1, 10)), 3), "beta": round(float(rng.uniform(1, 10)), 3)}
+
+
+def _judgment(rng: np.random.Generator, kind: str) -> Any:
+    if kind == "term":
+        return TERMS[int(rng.integers(len(TERMS)))]
+    if kind == "rating":
+        return RATINGS[int(rng.integers(len(RATINGS)))]
+    return round(float(rng.uniform(0.02, 0.98)), 4)

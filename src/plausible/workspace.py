@@ -1,0 +1,219 @@
+"""Loading a workspace: find its files, parse and validate each, cross-check, and serve posteriors."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from pydantic import BaseModel
+
+from plausible.crosscheck import Parsed, build_entities
+from plausible.entities import HypothesisSet, Item, Source
+from plausible.errors import InputError, Problem, UsageError
+from plausible.scales import ModelSpec
+from plausible.schema import (
+    EvidenceFile,
+    HypothesisSetFile,
+    ModelFile,
+    SourcesFile,
+    did_you_mean,
+    validate_document,
+)
+from plausible.types import Method
+from plausible.yamlio import DEFAULT_MAX_BYTES, read_yaml
+
+if TYPE_CHECKING:
+    from plausible.posterior import Posterior
+
+__all__ = ["Workspace", "load_workspace"]
+
+M = TypeVar("M", bound=BaseModel)
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A loaded, cross-checked workspace.
+
+    Attributes
+    ----------
+    root : Path
+        The workspace folder.
+    sets : dict
+        Hypothesis sets by id.
+    sources : dict
+        Sources by id.
+    items : list
+        Evidence items in trajectory order (``reported``, then file name, then order in the file),
+        without the items that later items supersede.
+    warnings : list
+        Things worth a look that do not stop the analysis.
+    files : dict
+        SHA-256 of every input file, by path relative to the root.
+    """
+
+    root: Path
+    sets: dict[str, HypothesisSet]
+    sources: dict[str, Source]
+    items: list[Item]
+    warnings: list[Problem] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def hypothesis_set(self, set_id: str) -> HypothesisSet:
+        """Return a set by id, or raise :class:`UsageError` naming the sets there are."""
+        try:
+            return self.sets[set_id]
+        except KeyError:
+            known = ", ".join(self.sets) or "none"
+            raise UsageError(f"unknown hypothesis set {set_id!r}{did_you_mean(set_id, self.sets)} "
+                             f"(sets in this workspace: {known})") from None
+
+    def items_for(self, set_id: str) -> list[Item]:
+        """The items bearing on a set, in trajectory order."""
+        return [item for item in self.items if set_id in item.likelihoods]
+
+    @property
+    def inputs_hash(self) -> str:
+        """One SHA-256 over every input file's path and content hash: identifies the inputs of a result."""
+        digest = hashlib.sha256()
+        for path, sha in sorted(self.files.items()):
+            digest.update(f"{path}\0{sha}\n".encode())
+        return digest.hexdigest()
+
+    def posterior(self, set_id: str, method: Method = "exact", **options: object) -> Posterior:
+        """Posterior probabilities of a set's hypotheses given all evidence.
+
+        Parameters
+        ----------
+        set_id : str
+            The hypothesis set (file stem in ``hypotheses/``).
+        method : {"exact", "mcmc"}
+            ``exact``: closed form at point values (instant). ``mcmc``: the PyMC model with uncertain
+            judgments and learned source reliability.
+        **options
+            Engine options (for ``mcmc``: draws, tune, chains, seed, ...).
+
+        Returns
+        -------
+        Posterior
+        """
+        from plausible.inference import run_engine
+
+        return run_engine(self, set_id, method, **options)
+
+
+def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = DEFAULT_MAX_BYTES) -> Workspace:
+    """Load and validate a workspace folder.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The workspace folder (holding ``hypotheses/``, ``evidence/`` and optionally ``models/``).
+    max_file_size : int
+        Files larger than this many bytes are refused.
+
+    Returns
+    -------
+    Workspace
+
+    Raises
+    ------
+    InputError
+        Listing every problem found in every file, each as ``path:line: message``.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise InputError([Problem(str(root), None, "workspace folder not found; create one with `plausible init "
+                                  f"{root}` or pass --workspace")])
+    loader = _Loader(root.resolve(), max_file_size)
+    models = loader.models()
+    set_files = {p.stem: parsed for p in loader.files("hypotheses")
+                 if (parsed := loader.parse(p, HypothesisSetFile, "a hypothesis set")) is not None}
+    if not (root / "hypotheses").is_dir():
+        loader.problems.append(Problem("hypotheses/", None, "no hypotheses/ folder: is this a workspace? "
+                                       "(`plausible init DIR` creates one)"))
+    registry = loader.root / "evidence" / "sources.yaml"
+    evidence_paths = loader.files("evidence", recursive=True)
+    sources_file = None
+    if registry in evidence_paths:
+        evidence_paths.remove(registry)
+        sources_file = loader.parse(registry, SourcesFile, "the source registry")
+    elif evidence_paths:
+        loader.problems.append(Problem("evidence/sources.yaml", None, "missing: evidence items cite sources, "
+                                       "which are declared in evidence/sources.yaml"))
+    evidence = [ev for p in evidence_paths if (ev := loader.parse(p, EvidenceFile, "an evidence file")) is not None]
+    built = build_entities(set_files, sources_file, evidence, models)
+    problems = loader.problems + built.problems
+    if problems:
+        raise InputError(problems)
+    return Workspace(root, built.sets, built.sources, built.items, built.warnings, loader.hashes)
+
+
+class _Loader:
+    """Finds and parses a workspace's files, collecting problems and content hashes."""
+
+    def __init__(self, root: Path, max_file_size: int) -> None:
+        self.root = root
+        self.max_file_size = max_file_size
+        self.problems: list[Problem] = []
+        self.hashes: dict[str, str] = {}
+
+    def shown(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def files(self, folder: str, *, recursive: bool = False) -> list[Path]:
+        """YAML files under ``folder`` in name order; odd entries become problems."""
+        base = self.root / folder
+        if not base.is_dir():
+            return []
+        found = []
+        entries: Sequence[Path] = sorted(base.rglob("*") if recursive else base.iterdir())
+        for entry in entries:
+            rel = entry.relative_to(self.root)
+            if any(part.startswith(".") for part in rel.parts) or not entry.name.endswith(_YAML_SUFFIXES):
+                continue  # hidden files, editor backups and notes are not workspace files
+            if entry.is_symlink() and not _inside(entry.resolve(), self.root):
+                self.problems.append(Problem(rel.as_posix(), None, "symbolic link to a file outside the workspace; "
+                                             "copy the file into the workspace instead"))
+                continue
+            if entry.is_dir():
+                self.problems.append(Problem(rel.as_posix(), None, "is a folder, but its name ends like a YAML "
+                                             "file; rename it"))
+                continue
+            found.append(entry)
+        return found
+
+    def parse(self, path: Path, model: type[M], what: str) -> Parsed[M] | None:
+        shown = self.shown(path)
+        try:
+            doc = read_yaml(path, shown, max_bytes=self.max_file_size)
+            self.hashes[shown] = doc.sha256
+        except InputError as exc:
+            self.problems.extend(exc.problems)
+            return None
+        obj, problems = validate_document(doc, model, what)
+        self.problems.extend(problems)
+        return Parsed(doc, obj) if obj is not None else None
+
+    def models(self) -> dict[str, ModelSpec]:
+        models = {"default": ModelSpec()}
+        for path in self.files("models"):
+            parsed = self.parse(path, ModelFile, "a model specification")
+            if parsed is None:
+                continue
+            spec = ModelSpec(parsed.model, path.stem)
+            for message in spec.problems():
+                self.problems.append(parsed.doc.problem(("likelihood_scale",), message))
+            models[path.stem] = spec
+        return models
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents

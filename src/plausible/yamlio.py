@@ -1,0 +1,274 @@
+"""Safe YAML reading that keeps line numbers and never surprises an analyst.
+
+Every file is read with a safe loader (libyaml's when available) and converted by hand from the node tree,
+so that we can
+
+* remember the line of every key and list entry (for ``path:line: message`` errors),
+* read ``yes``/``no``/``on``/``off`` as strings (YAML 1.2 booleans only), since a hypothesis may be called
+  ``no``, and keep every mapping key as the text the analyst typed (``2015`` stays ``"2015"``),
+* refuse tags that construct objects (``!!python/...``), duplicate keys and merge keys,
+* bound the work an alias bomb or deep nesting can cause.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from plausible.errors import InputError, Problem
+
+__all__ = ["DEFAULT_MAX_BYTES", "YamlDocument", "read_yaml", "parse_yaml"]
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+"""Files larger than this are refused (configurable per call)."""
+
+MAX_NODES = 2_000_000
+"""Upper bound on converted nodes, counting alias expansions (stops alias bombs)."""
+
+MAX_DEPTH = 64
+"""Upper bound on nesting depth."""
+
+Location = tuple[str | int, ...]
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = "tag:yaml.org,2002:"
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """Safe loader whose implicit booleans are YAML 1.2's (``true``/``false`` only)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TAG + "bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """The data of one YAML file and the line of every location in it.
+
+    Parameters
+    ----------
+    path : str
+        The file as shown in messages (relative to the workspace where possible).
+    data : object
+        Plain Python data: dicts with string keys, lists, str, int, float, bool, None, dates.
+    lines : dict
+        Maps a location (tuple of keys and indices from the root) to its 1-based line.
+    sha256 : str
+        Hash of the file's bytes (empty for parsed text).
+    """
+
+    path: str
+    data: Any
+    lines: dict[Location, int] = field(default_factory=dict)
+    sha256: str = ""
+
+    def line_of(self, loc: Location) -> int | None:
+        r"""Return the line of ``loc`` or of its nearest enclosing location that has one.
+
+        Examples
+        --------
+        >>> doc = parse_yaml("items:\n  - id: a\n    x: 1\n", "f.yaml")
+        >>> doc.line_of(("items", 0, "x")), doc.line_of(("items", 0, "x", "deeper"))
+        (3, 3)
+        """
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return None
+
+    def problem(self, loc: Location, message: str) -> Problem:
+        """Build a :class:`Problem` located at ``loc`` in this document."""
+        return Problem(self.path, self.line_of(loc), message)
+
+
+def read_yaml(path: Path, shown_as: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> YamlDocument:
+    """Read and parse one YAML file.
+
+    Parameters
+    ----------
+    path : Path
+        The file to read.
+    shown_as : str
+        How the file is named in messages.
+    max_bytes : int
+        Refuse files larger than this.
+
+    Returns
+    -------
+    YamlDocument
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, is too large, is not UTF-8 or is not valid YAML.
+    """
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                [Problem(shown_as, None, f"file is {size:,} bytes, over the limit of {max_bytes:,}; "
+                         "split it into several evidence files or raise the limit (--max-file-size)")]
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(shown_as, None, f"cannot read file: {exc.strerror or exc}")]) from None
+    if len(raw) > max_bytes:  # the file grew between stat and read
+        raise InputError([Problem(shown_as, None, f"file is over the limit of {max_bytes:,} bytes")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            [Problem(shown_as, line, f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8")]
+        ) from None
+    doc = parse_yaml(text, shown_as)
+    return YamlDocument(doc.path, doc.data, doc.lines, hashlib.sha256(raw).hexdigest())
+
+
+def parse_yaml(text: str, shown_as: str) -> YamlDocument:
+    r"""Parse YAML text into a :class:`YamlDocument`; see :func:`read_yaml`.
+
+    Examples
+    --------
+    >>> parse_yaml("answer: no\nyear: 2015\n2015: x\n", "f.yaml").data
+    {'answer': 'no', 'year': 2015, '2015': 'x'}
+    """
+    if "\0" in text:
+        line = text[: text.index("\0")].count("\n") + 1
+        raise InputError([Problem(shown_as, line, "file contains a NUL character; is it a binary file?")])
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDocument(shown_as, None, {})
+        converter = _Converter(loader, shown_as)
+        data = converter.convert(node, (), 0)
+        if converter.problems:
+            raise InputError(converter.problems)
+        return YamlDocument(shown_as, data, converter.lines)
+    except yaml.MarkedYAMLError as exc:
+        raise InputError([_syntax_problem(exc, shown_as, text)]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(shown_as, None, f"not valid YAML: {exc}")]) from None
+    except RecursionError:
+        raise InputError([Problem(shown_as, None, "nesting is too deep to be a workspace file")]) from None
+    finally:
+        loader.dispose()
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, shown_as: str, text: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    what = exc.problem or exc.context or "syntax error"
+    hint = "check the indentation and quoting on this line or the one before"
+    at_mark = text[mark.index : mark.index + 1] if mark is not None and mark.index is not None else ""
+    if at_mark == "\t" or "'\\t'" in what:
+        hint = "YAML does not allow tabs for indentation; indent with spaces"
+    elif "mapping values are not allowed" in what:
+        hint = "a value containing ': ' must be quoted"
+    elif "found character '%'" in what or "found character '@'" in what or "'`'" in what:
+        hint = "values starting with this character must be quoted"
+    elif "found duplicate anchor" in what or "found undefined alias" in what:
+        hint = "check the anchors (&name) and aliases (*name)"
+    return Problem(shown_as, line, f"not valid YAML: {what}; {hint}")
+
+
+class _Converter:
+    """Turns a composed node tree into plain data, recording lines and problems."""
+
+    def __init__(self, loader: yaml.SafeLoader, shown_as: str) -> None:
+        self.loader = loader
+        self.shown_as = shown_as
+        self.lines: dict[Location, int] = {}
+        self.problems: list[Problem] = []
+        self.budget = MAX_NODES
+
+    def _problem(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(Problem(self.shown_as, node.start_mark.line + 1, message))
+
+    def convert(self, node: yaml.Node, loc: Location, depth: int) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            if self.budget == -1:
+                self._problem(node, "too many values (aliases expand beyond the limit); is this an alias bomb?")
+            return None
+        if depth > MAX_DEPTH:
+            if not self.problems:
+                self._problem(node, f"nesting deeper than {MAX_DEPTH} levels is not a workspace file")
+            return None
+        self.lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _TAG + "seq":
+                self._problem(node, f"unsupported YAML tag {node.tag!r}; plain lists only")
+                return None
+            return [self.convert(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, loc, depth)
+        self._problem(node, "unsupported YAML node")  # pragma: no cover - the composer makes no others
+        return None
+
+    def _mapping(self, node: yaml.MappingNode, loc: Location, depth: int) -> dict[str, Any] | None:
+        if node.tag != _TAG + "map":
+            self._problem(node, f"unsupported YAML tag {node.tag!r}; plain mappings only")
+            return None
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_KEY_TAGS:
+                self._problem(key_node, "keys must be plain text")
+                continue
+            if key_node.tag == _TAG + "merge":
+                self._problem(key_node, "merge keys ('<<') are not supported; write the keys out")
+                continue
+            key = key_node.value
+            if key in out:
+                self._problem(key_node, f"duplicate key {key!r}; each key may appear once per mapping")
+                continue
+            self.lines[(*loc, key)] = key_node.start_mark.line + 1
+            out[key] = self.convert(value_node, (*loc, key), depth + 1)
+        return out
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag == _TAG + "str":
+            return node.value
+        constructor = _SCALAR_CONSTRUCTORS.get(tag)
+        if constructor is None:
+            self._problem(node, f"unsupported YAML tag {tag!r}; only plain values are read (nothing is executed)")
+            return None
+        try:
+            return constructor(self.loader, node)
+        except (ValueError, OverflowError) as exc:
+            kind = tag.removeprefix(_TAG)
+            if kind == "timestamp":
+                self._problem(node, f"invalid date {node.value!r}: {exc}; write dates as YYYY-MM-DD")
+            else:
+                self._problem(node, f"invalid {kind} {node.value!r}")
+            return None
+
+
+def _construct_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
+    return bool(node.value.lower() == "true")
+
+
+_SCALAR_CONSTRUCTORS: dict[str, Any] = {
+    _TAG + "null": lambda loader, node: None,
+    _TAG + "bool": _construct_bool,
+    _TAG + "int": lambda loader, node: loader.construct_yaml_int(node),
+    _TAG + "float": lambda loader, node: loader.construct_yaml_float(node),
+    _TAG + "timestamp": lambda loader, node: loader.construct_yaml_timestamp(node),
+}
+_PLAIN_KEY_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "merge")}
