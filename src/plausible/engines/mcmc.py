@@ -1,0 +1,299 @@
+"""The MCMC engine: the model of design §2 in PyMC, with learned source reliability and credible intervals.
+
+Imported only when sampling (it imports PyMC). What is sampled and what is integrated out exactly is
+explained in :mod:`plausible.engines.structure` and ``docs/model.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from contextlib import contextmanager
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+from numpy.typing import NDArray
+
+from plausible.compiled import CompiledSet
+from plausible.engines.exact import softmax
+from plausible.engines.structure import (
+    RHO_CEILING,
+    SamplingStructure,
+    batched_log_likelihood,
+    draw_linear_likelihoods,
+    sampling_structure,
+)
+from plausible.errors import UsageError
+from plausible.posterior import Posterior, SourceReliability
+from plausible.scales import ModelSpec
+
+__all__ = ["build_model", "mcmc_posterior", "CONVERGENCE"]
+
+CONVERGENCE = {"r_hat": 1.01, "ess": 400}
+"""Thresholds above/below which the result is flagged (Vehtari et al. 2021)."""
+
+_CHUNK = 256
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved inference settings."""
+
+    draws: int
+    tune: int
+    chains: int
+    target_accept: float
+    seed: int
+    sampler: str
+    interval: float
+    progress: bool
+    cores: int
+
+
+def _settings(spec: ModelSpec, options: dict[str, Any]) -> Settings:
+    base = spec.inference
+    known = {"draws", "tune", "chains", "target_accept", "seed", "sampler", "interval", "progress", "cores"}
+    unknown = set(options) - known
+    if unknown:
+        raise UsageError(f"unknown MCMC option(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+    pick = {k: (v if v is not None else getattr(base, k, None)) for k, v in options.items()}
+    settings = Settings(
+        draws=int(pick.get("draws") or base.draws),
+        tune=int(pick.get("tune") if pick.get("tune") is not None else base.tune),
+        chains=int(pick.get("chains") or base.chains),
+        target_accept=float(pick.get("target_accept") or base.target_accept),
+        seed=int(pick.get("seed") if pick.get("seed") is not None else base.seed),
+        sampler=str(pick.get("sampler") or base.sampler),
+        interval=float(pick.get("interval") or base.interval),
+        progress=bool(pick.get("progress", True)),
+        cores=int(pick.get("cores") or 1),
+    )
+    if settings.sampler not in {"pymc", "nutpie"}:
+        raise UsageError(f"unknown sampler {settings.sampler!r}; expected pymc or nutpie")
+    if not 0.0 < settings.interval < 1.0:
+        raise UsageError(f"interval level {settings.interval} must be between 0 and 1")
+    if not 0.0 < settings.target_accept < 1.0:
+        raise UsageError(f"target_accept {settings.target_accept} must be between 0 and 1")
+    if settings.draws < 1 or settings.chains < 1 or settings.tune < 0:
+        raise UsageError("draws and chains must be at least 1, tune at least 0")
+    return settings
+
+
+def build_model(compiled: CompiledSet, structure: SamplingStructure | None = None) -> pm.Model:
+    """The PyMC model of a compiled set, with the hypothesis index marginalised.
+
+    Free variables: ``rho`` (sources with a Beta prior) and ``lam`` (banded cells of corroborated
+    events). The potential ``evidence`` is ln P(reports | rho, lam) = logsumexp_k(ln pi_k + sum_g ln
+    P(reports_g | H_k)); linear events enter at their Beta means (they integrate out exactly).
+
+    Parameters
+    ----------
+    compiled : CompiledSet
+    structure : SamplingStructure, optional
+
+    Returns
+    -------
+    pymc.Model
+    """
+    s = structure or sampling_structure(compiled)
+    rows, cols = s.free_cells
+    has_na = bool(compiled.lam_na[~s.linear].any())
+    with pm.Model() as model:
+        prior = pm.Data("prior", compiled.prior)
+        lam_fixed = pm.Data("lam_fixed", compiled.lam)
+        rho_fixed = pm.Data("rho_fixed", compiled.rho)
+        pair_source = pm.Data("pair_source", s.pair_source)
+        pair_event = pm.Data("pair_event", s.pair_event)
+        pair_factor = pm.Data("pair_factor", s.pair_factor)
+        rho: Any = rho_fixed
+        if s.free_rho.size:
+            rho_free = pm.Beta("rho", alpha=compiled.rho_alpha[s.free_rho], beta=compiled.rho_beta[s.free_rho],
+                               shape=s.free_rho.size)
+            rho = pt.set_subtensor(rho_fixed[s.free_rho], rho_free)
+        lam: Any = lam_fixed
+        if rows.size:
+            lam_free = pm.Beta("lam", alpha=compiled.lam_alpha[rows, cols], beta=compiled.lam_beta[rows, cols],
+                               shape=rows.size)
+            lam = pt.set_subtensor(lam_fixed[rows, cols], lam_free)
+            if has_na:
+                filled = pt.batched_dot(pm.Data("fill", s.fill), lam)
+                lam = pt.switch(pm.Data("na_rows", compiled.lam_na.any(axis=1))[:, None], filled, lam)
+        a = pt.dot(lam, prior)
+        r = pt.minimum(rho[pair_source] * pair_factor, RHO_CEILING)
+        a_p = a[pair_event]
+        n_events = compiled.lam.shape[0]
+        log_truthful = pt.zeros(n_events)[pair_event].inc(pt.log(r + (1.0 - r) * a_p))
+        log_noise = pt.zeros(n_events)[pair_event].inc(pt.log1p(-r) + pt.log(a_p))
+        per_event = pt.logaddexp(pt.log(lam) + log_truthful[:, None], pt.log1p(-lam) + log_noise[:, None])
+        pm.Potential("evidence", pt.logsumexp(pt.log(prior) + per_event.sum(axis=0)))
+    return model
+
+
+@contextmanager
+def _quiet(enabled: bool) -> Iterator[None]:
+    """Silence PyMC's log lines and warnings (the caller reports diagnostics itself)."""
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    if enabled:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def mcmc_posterior(compiled: CompiledSet, spec: ModelSpec, *, inputs_hash: str = "", **options: Any) -> Posterior:
+    """Sample the model of a compiled set and summarise it.
+
+    Parameters
+    ----------
+    compiled : CompiledSet
+    spec : ModelSpec
+        Supplies the default inference settings (draws, tune, chains, target_accept, seed, sampler,
+        interval); ``options`` override them.
+    inputs_hash : str
+        Hash of the input files, recorded in the result.
+    **options
+        draws, tune, chains, target_accept, seed, sampler, interval, progress (bool), cores.
+
+    Returns
+    -------
+    Posterior
+        Probabilities (posterior means), intervals at the chosen level, source reliabilities learned,
+        diagnostics, and the ArviZ DataTree in ``draws``.
+    """
+    settings = _settings(spec, options)
+    structure = sampling_structure(compiled)
+    model = build_model(compiled, structure)
+    if not model.free_RVs:
+        return _without_sampling(compiled, settings, inputs_hash)
+    with model, _quiet(not settings.progress):
+        kwargs: dict[str, Any] = {}
+        if settings.sampler == "nutpie":
+            try:
+                import nutpie  # noqa: F401
+            except ImportError:
+                raise UsageError("sampler 'nutpie' is not installed; pip install nutpie, or use sampler pymc") from None
+            kwargs["nuts_sampler"] = "nutpie"
+        idata = pm.sample(
+            draws=settings.draws, tune=settings.tune, chains=settings.chains, cores=settings.cores,
+            target_accept=settings.target_accept, random_seed=settings.seed, progressbar=settings.progress,
+            compute_convergence_checks=False, quiet=not settings.progress, **kwargs,
+        )
+    return _summarise(compiled, structure, idata, settings, inputs_hash)
+
+
+def _draw_arrays(compiled: CompiledSet, structure: SamplingStructure, idata: Any) -> tuple[NDArray[np.float64], NDArray[np.float64], tuple[int, int]]:
+    post = idata.posterior
+    rho_base = compiled.rho.copy()
+    first = next(iter(post.data_vars.values()))
+    n_chain, n_draw = int(first.sizes["chain"]), int(first.sizes["draw"])
+    total = n_chain * n_draw
+    rho = np.broadcast_to(rho_base, (total, rho_base.size)).copy()
+    if structure.free_rho.size:
+        rho[:, structure.free_rho] = np.asarray(post["rho"].values).reshape(total, -1)
+    lam = np.broadcast_to(compiled.lam, (total, *compiled.lam.shape)).copy()
+    rows, cols = structure.free_cells
+    if rows.size:
+        lam[:, rows, cols] = np.asarray(post["lam"].values).reshape(total, -1)
+    return rho, lam, (n_chain, n_draw)
+
+
+def _summarise(compiled: CompiledSet, structure: SamplingStructure, idata: Any, settings: Settings,
+               inputs_hash: str) -> Posterior:
+    import arviz as az
+    import xarray as xr
+
+    rho, lam, (n_chain, n_draw) = _draw_arrays(compiled, structure, idata)
+    rng = np.random.default_rng(settings.seed + 1)
+    log_prior = np.log(compiled.prior)
+    conditional = np.empty((rho.shape[0], compiled.prior.size))
+    spread = np.empty_like(conditional)
+    for start in range(0, rho.shape[0], _CHUNK):
+        part = slice(start, start + _CHUNK)
+        p = softmax(log_prior + batched_log_likelihood(compiled, structure, rho[part], lam[part]))
+        conditional[part] = p
+        hypothesis = (rng.uniform(size=(p.shape[0], 1)) > np.cumsum(p, axis=1)).sum(axis=1)
+        hypothesis = np.minimum(hypothesis, p.shape[1] - 1)
+        full_lam = draw_linear_likelihoods(compiled, structure, rho[part], hypothesis, lam[part], rng)
+        spread[part] = softmax(log_prior + batched_log_likelihood(compiled, structure, rho[part], full_lam))
+    hyp = list(compiled.hypothesis_ids)
+    shape = (n_chain, n_draw, len(hyp))
+    idata.posterior["probability"] = xr.DataArray(conditional.reshape(shape), dims=("chain", "draw", "hypothesis"),
+                                                  coords={"hypothesis": hyp})
+    idata.posterior["probability_draw"] = xr.DataArray(spread.reshape(shape), dims=("chain", "draw", "hypothesis"),
+                                                       coords={"hypothesis": hyp})
+    tail = (1.0 - settings.interval) / 2.0
+    interval = np.quantile(spread, [tail, 1.0 - tail], axis=0).T
+    diagnostics = _diagnostics(idata, az)
+    sources = tuple(
+        SourceReliability(
+            compiled.source_ids[s], float(compiled.rho[s]), float(rho[:, s].mean()),
+            (float(np.quantile(rho[:, s], tail)), float(np.quantile(rho[:, s], 1 - tail))),
+        )
+        for s in structure.free_rho
+    )
+    from plausible.engines.exact import log_likelihood_increments
+
+    increments = log_likelihood_increments(compiled.prior, compiled.lam, compiled.rho_effective(),
+                                           compiled.event_of, compiled.source_of)
+    return Posterior(
+        compiled.set_id, "mcmc", compiled.hypothesis_ids, compiled.prior, conditional.mean(axis=0),
+        compiled.item_ids, increments, interval, settings.interval, diagnostics, sources, inputs_hash, idata,
+    )
+
+
+def _diagnostics(idata: Any, az: Any) -> dict[str, Any]:
+    names = [n for n in ("rho", "lam", "probability") if n in idata.posterior]
+    rhat = az.rhat(idata, var_names=names)
+    ess_bulk = az.ess(idata, var_names=names, method="bulk")
+    ess_tail = az.ess(idata, var_names=names, method="tail")
+
+    def worst(tree: Any, fn: Any) -> float:
+        values = [float(fn(np.asarray(tree[n].values))) for n in names]
+        finite = [v for v in values if np.isfinite(v)]
+        return float(fn(np.asarray(finite))) if finite else float("nan")
+
+    divergences = int(np.asarray(idata.sample_stats["diverging"].values).sum())
+    out = {
+        "r_hat": worst(rhat, np.nanmax),
+        "ess_bulk": worst(ess_bulk, np.nanmin),
+        "ess_tail": worst(ess_tail, np.nanmin),
+        "divergences": divergences,
+    }
+    out["warnings"] = convergence_warnings(out)
+    return out
+
+
+def convergence_warnings(diagnostics: dict[str, Any]) -> list[str]:
+    """Plain-language warnings when the sampler's diagnostics fall short of the thresholds."""
+    out = []
+    if not diagnostics["r_hat"] <= CONVERGENCE["r_hat"]:
+        out.append(f"R-hat {diagnostics['r_hat']:.3f} > {CONVERGENCE['r_hat']}: chains disagree; "
+                   "run longer (--draws, --tune) before trusting the numbers")
+    for key in ("ess_bulk", "ess_tail"):
+        if not diagnostics[key] >= CONVERGENCE["ess"]:
+            out.append(f"{key} {diagnostics[key]:.0f} < {CONVERGENCE['ess']}: too few effective draws; "
+                       "increase --draws")
+    if diagnostics["divergences"]:
+        out.append(f"{diagnostics['divergences']} divergent transitions: the sampler struggled; "
+                   "raise target_accept or check for extreme judgments")
+    return out
+
+
+def _without_sampling(compiled: CompiledSet, settings: Settings, inputs_hash: str) -> Posterior:
+    """Nothing is uncertain (all points): the exact answer, with a degenerate interval."""
+    from plausible.inference import exact_posterior
+
+    exact = exact_posterior(compiled, inputs_hash)
+    interval = np.stack([exact.probability, exact.probability], axis=1)
+    return Posterior(compiled.set_id, "mcmc", exact.hypothesis_ids, exact.prior, exact.probability,
+                     exact.item_ids, exact.increments, interval, settings.interval,
+                     {"r_hat": 1.0, "ess_bulk": float("inf"), "ess_tail": float("inf"), "divergences": 0,
+                      "warnings": [], "note": "no uncertain quantity: nothing to sample"})
