@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from plausible.errors import UsageError
 
-__all__ = ["write_atomic"]
+__all__ = ["save_datatree", "write_atomic"]
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
@@ -38,6 +39,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     try:
+        os.chmod(tmp, _default_mode())  # mkstemp makes 0600; outputs get the usual permissions
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
@@ -50,3 +52,36 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def save_datatree(tree: Any, path: str | os.PathLike[str]) -> Path:
+    """Save an ArviZ/xarray DataTree to netCDF atomically (temporary file, then rename).
+
+    Raises
+    ------
+    UsageError
+        When there is nothing to save or the file cannot be written.
+    """
+    if tree is None:
+        raise UsageError("there are no draws to save: --save needs --method mcmc")
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    os.close(fd)
+    try:
+        tree.to_netcdf(tmp, engine="h5netcdf")
+        os.chmod(tmp, _default_mode())
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return target
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -17,7 +17,7 @@ from plausible.atomic import write_atomic
 __all__ = ["synthetic_workspace", "synthetic_workspace_data"]
 
 TERMS = ("very unlikely", "unlikely", "roughly even chance", "likely", "very likely")
-RATINGS = ("CC", "C", "N", "I", "II")
+RATINGS = ("CC", "C", "N", "I", "II", "NA")
 GRADES = ("A", "B", "C", "D", "E", "F")
 
 

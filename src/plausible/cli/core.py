@@ -56,17 +56,41 @@ def posterior(
     method: Annotated[str, typer.Option("--method", "-m", help="exact (closed form) or mcmc (PyMC).")] = "exact",
     workspace: WorkspaceOption = Path("."),
     json_output: JsonOption = False,
+    draws: Annotated[int | None, typer.Option(help="MCMC draws per chain (default: model file).", min=1)] = None,
+    tune: Annotated[int | None, typer.Option(help="MCMC tuning steps per chain.", min=0)] = None,
+    chains: Annotated[int | None, typer.Option(help="MCMC chains.", min=1)] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same numbers).", min=0)] = None,
+    sampler: Annotated[str | None, typer.Option(help="pymc (NUTS) or nutpie.")] = None,
+    target_accept: Annotated[float | None, typer.Option(help="NUTS target acceptance rate.")] = None,
+    interval: Annotated[float | None, typer.Option(help="Credible interval level, e.g. 0.9.")] = None,
+    cores: Annotated[int, typer.Option(help="Chains run in parallel on this many cores.", min=1)] = 1,
+    save: Annotated[Path | None, typer.Option(help="Save the MCMC draws (ArviZ DataTree) to this netCDF file.")] = None,
 ) -> None:
     """Posterior plausibility of each hypothesis of SET given all evidence."""
     ws = load_workspace(workspace)
-    result = ws.posterior(set_id, method=method)  # type: ignore[arg-type]
+    mcmc_options = {"draws": draws, "tune": tune, "chains": chains, "seed": seed, "sampler": sampler,
+                    "target_accept": target_accept, "interval": interval}
+    given = {k: v for k, v in mcmc_options.items() if v is not None}
+    if method == "mcmc":
+        result = ws.posterior(set_id, method="mcmc", progress=not json_output, cores=cores, **given)
+    else:
+        if given or save is not None:
+            raise UsageError(f"{', '.join('--' + k.replace('_', '-') for k in given) or '--save'} only applies "
+                             "with --method mcmc")
+        result = ws.posterior(set_id, method=method)  # type: ignore[arg-type]
+    for warning in result.diagnostics.get("warnings", []):
+        err(f"warning: {warning}")
     if json_output:
         emit_json(result.to_dict())
-        return
-    warn_all(ws.warnings)
-    from plausible.cli.render import posterior_table
+    else:
+        warn_all(ws.warnings)
+        from plausible.cli.render import posterior_table
 
-    posterior_table(ws, result)
+        posterior_table(ws, result)
+    if save is not None:  # after the answer is shown, so a failed save loses nothing
+        from plausible.atomic import save_datatree
+
+        err(f"saved draws to {save_datatree(result.draws, save)}")
 
 
 @app.command()

@@ -24,25 +24,45 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
     hs = ws.hypothesis_set(post.set_id)
     titles = {h.id: h.title for h in hs.hypotheses}
     table = Table(title=hs.question, title_justify="left")
-    table.add_column("hypothesis")
-    table.add_column("title")
+    table.add_column("hypothesis", no_wrap=True)
+    table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=34)
     table.add_column("prior", justify="right")
     table.add_column("posterior", justify="right")
     if post.interval is not None:
         table.add_column(f"{post.interval_level:.0%} interval", justify="right")
-    table.add_column("", min_width=20)
+    table.add_column("", no_wrap=True)
     order = sorted(range(len(post.hypothesis_ids)), key=lambda k: -post.probability[k])
     for k in order:
         hid = post.hypothesis_ids[k]
         cells = [hid, titles[hid], percent(post.prior[k]), percent(post.probability[k])]
         if post.interval is not None:
             cells.append(f"{percent(post.interval[k, 0])}–{percent(post.interval[k, 1])}")
-        cells.append("█" * round(20 * post.probability[k]))
+        cells.append("█" * round(16 * post.probability[k]))
         table.add_row(*cells)
     console = Console()
     console.print(table)
-    console.print(f"{len(post.item_ids)} evidence items · {post.method} engine · "
-                  f"inputs {post.inputs_hash[:12]}", style="dim")
+    if post.sources:
+        console.print(_sources_table(ws, post))
+    footer = f"{len(post.item_ids)} evidence items · {post.method} engine · inputs {post.inputs_hash[:12]}"
+    if post.method == "mcmc" and "r_hat" in post.diagnostics:
+        d = post.diagnostics
+        footer += (f" · R-hat {d['r_hat']:.3f}, ESS bulk {d['ess_bulk']:.0f}, tail {d['ess_tail']:.0f}, "
+                   f"{d['divergences']} divergences")
+    console.print(footer, style="dim")
+
+
+def _sources_table(ws: Workspace, post: Posterior) -> Table:
+    table = Table(title="Source reliability: graded (prior) vs learned (posterior)", title_justify="left")
+    for name in ("source", "grade", "prior mean", "posterior mean", f"{post.interval_level:.0%} interval", ""):
+        table.add_column(name, justify="left" if name in {"source", "grade", ""} else "right")
+    for s in post.sources:
+        source = ws.sources.get(s.source)
+        change = s.posterior_mean - s.prior_mean
+        note = "trusted less than graded" if change < -0.05 else "trusted more than graded" if change > 0.05 else ""
+        interval = "" if s.interval is None else f"{s.interval[0]:.2f}–{s.interval[1]:.2f}"
+        table.add_row(s.source, source.reliability.label if source else "", f"{s.prior_mean:.2f}",
+                      f"{s.posterior_mean:.2f}", interval, note)
+    return table
 
 
 def sets_table(rows: list[dict[str, Any]]) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from plausible.compiled import CompiledSet
+from plausible.compiled import CompiledSet, fill_not_applicable
 
 __all__ = ["log_likelihood_increments", "log_likelihood", "softmax"]
 
@@ -146,12 +146,14 @@ def log_likelihood(compiled: CompiledSet, rho: FloatArray | None = None, lam: Fl
     rho : ndarray, shape (S,), optional
         Source reliabilities (default: prior means).
     lam : ndarray, shape (G, K), optional
-        Event likelihoods (default: point values).
+        Event likelihoods (default: point values); cells rated NA are refilled from the others.
 
     Returns
     -------
     ndarray, shape (K,)
     """
+    if lam is not None:
+        lam = fill_not_applicable(lam, compiled.lam_na, compiled.prior)
     increments = log_likelihood_increments(
         compiled.prior, compiled.lam if lam is None else lam, compiled.rho_effective(rho),
         compiled.event_of, compiled.source_of,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import warnings
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 from numpy.typing import NDArray
+from pytensor.tensor.special import logaddexp, logsumexp
 
 from plausible.compiled import CompiledSet
 from plausible.engines.exact import softmax
@@ -60,17 +61,12 @@ def _settings(spec: ModelSpec, options: dict[str, Any]) -> Settings:
     unknown = set(options) - known
     if unknown:
         raise UsageError(f"unknown MCMC option(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
-    pick = {k: (v if v is not None else getattr(base, k, None)) for k, v in options.items()}
+    pick: dict[str, Any] = {**base.model_dump(), "progress": True, "cores": 1}
+    pick.update({k: v for k, v in options.items() if v is not None})
     settings = Settings(
-        draws=int(pick.get("draws") or base.draws),
-        tune=int(pick.get("tune") if pick.get("tune") is not None else base.tune),
-        chains=int(pick.get("chains") or base.chains),
-        target_accept=float(pick.get("target_accept") or base.target_accept),
-        seed=int(pick.get("seed") if pick.get("seed") is not None else base.seed),
-        sampler=str(pick.get("sampler") or base.sampler),
-        interval=float(pick.get("interval") or base.interval),
-        progress=bool(pick.get("progress", True)),
-        cores=int(pick.get("cores") or 1),
+        draws=int(pick["draws"]), tune=int(pick["tune"]), chains=int(pick["chains"]),
+        target_accept=float(pick["target_accept"]), seed=int(pick["seed"]), sampler=str(pick["sampler"]),
+        interval=float(pick["interval"]), progress=bool(pick["progress"]), cores=int(pick["cores"]),
     )
     if settings.sampler not in {"pymc", "nutpie"}:
         raise UsageError(f"unknown sampler {settings.sampler!r}; expected pymc or nutpie")
@@ -120,7 +116,7 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
                                shape=rows.size)
             lam = pt.set_subtensor(lam_fixed[rows, cols], lam_free)
             if has_na:
-                filled = pt.batched_dot(pm.Data("fill", s.fill), lam)
+                filled = (pm.Data("fill", s.fill) * lam[:, None, :]).sum(axis=2)
                 lam = pt.switch(pm.Data("na_rows", compiled.lam_na.any(axis=1))[:, None], filled, lam)
         a = pt.dot(lam, prior)
         r = pt.minimum(rho[pair_source] * pair_factor, RHO_CEILING)
@@ -128,8 +124,8 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
         n_events = compiled.lam.shape[0]
         log_truthful = pt.zeros(n_events)[pair_event].inc(pt.log(r + (1.0 - r) * a_p))
         log_noise = pt.zeros(n_events)[pair_event].inc(pt.log1p(-r) + pt.log(a_p))
-        per_event = pt.logaddexp(pt.log(lam) + log_truthful[:, None], pt.log1p(-lam) + log_noise[:, None])
-        pm.Potential("evidence", pt.logsumexp(pt.log(prior) + per_event.sum(axis=0)))
+        per_event = logaddexp(pt.log(lam) + log_truthful[:, None], pt.log1p(-lam) + log_noise[:, None])
+        pm.Potential("evidence", logsumexp(pt.log(prior) + per_event.sum(axis=0)))
     return model
 
 
@@ -189,7 +185,9 @@ def mcmc_posterior(compiled: CompiledSet, spec: ModelSpec, *, inputs_hash: str =
     return _summarise(compiled, structure, idata, settings, inputs_hash)
 
 
-def _draw_arrays(compiled: CompiledSet, structure: SamplingStructure, idata: Any) -> tuple[NDArray[np.float64], NDArray[np.float64], tuple[int, int]]:
+def _draw_arrays(
+    compiled: CompiledSet, structure: SamplingStructure, idata: Any
+) -> tuple[NDArray[np.float64], NDArray[np.float64], tuple[int, int]]:
     post = idata.posterior
     rho_base = compiled.rho.copy()
     first = next(iter(post.data_vars.values()))
@@ -261,7 +259,7 @@ def _diagnostics(idata: Any, az: Any) -> dict[str, Any]:
         return float(fn(np.asarray(finite))) if finite else float("nan")
 
     divergences = int(np.asarray(idata.sample_stats["diverging"].values).sum())
-    out = {
+    out: dict[str, Any] = {
         "r_hat": worst(rhat, np.nanmax),
         "ess_bulk": worst(ess_bulk, np.nanmin),
         "ess_tail": worst(ess_tail, np.nanmin),

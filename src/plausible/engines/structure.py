@@ -66,7 +66,7 @@ class SamplingStructure:
 
 def sampling_structure(compiled: CompiledSet) -> SamplingStructure:
     """Derive the sampling structure of a compiled set."""
-    n_events, k = compiled.lam.shape
+    n_events = compiled.lam.shape[0]
     pairs: dict[tuple[int, int], float] = {}
     for e, s, f in zip(compiled.event_of.tolist(), compiled.source_of.tolist(), compiled.factor.tolist(), strict=True):
         pairs[(e, s)] = max(pairs.get((e, s), 0.0), f)
@@ -120,7 +120,7 @@ def _filled(lam: FloatArray, structure: SamplingStructure, na_rows: NDArray[np.b
 def batched_log_likelihood(
     compiled: CompiledSet, structure: SamplingStructure, rho: FloatArray, lam: FloatArray
 ) -> FloatArray:
-    """ln P(reports | H_k) for a batch of draws.
+    """Log-likelihood ln P(reports | H_k) for a batch of draws.
 
     Parameters
     ----------

@@ -1,0 +1,127 @@
+"""The MCMC engine: its log-probability against the exact engine, exact conditional draws, tiny seeded fits.
+
+Heavier agreement checks (quadrature over several sources, SBC) are in test_mcmc_agreement.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import logit, logsumexp
+
+from plausible.engines.exact import log_likelihood
+from plausible.engines.structure import batched_log_likelihood, draw_linear_likelihoods, sampling_structure
+from plausible.inference import compile_workspace_set
+from plausible.testing import synthetic_workspace
+from plausible.workspace import load_workspace
+
+
+def compiled_case(tmp_path, seed: int, **sizes):  # type: ignore[no-untyped-def]
+    ws = load_workspace(synthetic_workspace(tmp_path, seed, **sizes))
+    return compile_workspace_set(ws, "question")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_model_logp_equals_exact_log_marginal_likelihood(tmp_path, seed: int) -> None:  # type: ignore[no-untyped-def]
+    import pymc as pm
+
+    from plausible.engines.mcmc import build_model
+
+    compiled = compiled_case(tmp_path, seed, n_items=40, n_hypotheses=4, n_sources=5, origin_fraction=0.5,
+                             judgment_kinds=("rating",))
+    structure = sampling_structure(compiled)
+    assert structure.free_rho.size and structure.free_cells[0].size, "the case must exercise both kinds"
+    assert compiled.lam_na[~structure.linear].any(), "and NA cells in corroborated events"
+    model = build_model(compiled, structure)
+    [potential] = model.replace_rvs_by_values([model["evidence"]])
+    fn = pm.compile([model.rvs_to_values[v] for v in model.free_RVs], potential)
+    rng = np.random.default_rng(seed)
+    for _ in range(5):
+        rho = compiled.rho.copy()
+        rho[structure.free_rho] = rng.uniform(0.01, 0.99, structure.free_rho.size)
+        lam = compiled.lam.copy()
+        lam[structure.free_cells] = rng.uniform(0.01, 0.99, structure.free_cells[0].size)
+        values = {"rho": logit(rho[structure.free_rho]), "lam": logit(lam[structure.free_cells])}  # log-odds space
+        got = fn(*[values[v.name] for v in model.free_RVs])
+        expected = logsumexp(np.log(compiled.prior) + log_likelihood(compiled, rho=rho, lam=lam))
+        assert got == pytest.approx(expected, abs=1e-8)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_batched_log_likelihood_equals_exact_kernel(tmp_path, seed: int) -> None:  # type: ignore[no-untyped-def]
+    compiled = compiled_case(tmp_path, seed, n_items=25, origin_fraction=0.5)
+    structure = sampling_structure(compiled)
+    rng = np.random.default_rng(seed)
+    rho = rng.uniform(0, 0.99, (3, compiled.rho.size))
+    lam = rng.uniform(0.01, 0.99, (3, *compiled.lam.shape))
+    got = batched_log_likelihood(compiled, structure, rho, lam)
+    for d in range(3):
+        assert got[d] == pytest.approx(log_likelihood(compiled, rho=rho[d], lam=lam[d]), abs=1e-9)
+
+
+def test_linear_likelihood_draws_follow_their_exact_conditional(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    # One report, two hypotheses, banded likelihoods: given H and rho, E[lam_k | report] has a closed form.
+    root = write_workspace({
+        "hypotheses/q.yaml": "question: q\nexhaustive: true\nhypotheses:\n  - {id: a, title: A, prior: 0.3}\n"
+                             "  - {id: b, title: B, prior: 0.7}\n",
+        "evidence/sources.yaml": "sources:\n  - {id: s, name: S, reliability: 0.6}\n",
+        "evidence/e.yaml": "items:\n  - {id: x, summary: x, source: s, reported: 2020-01-01,"
+                           " likelihoods: {q: {a: unlikely, b: very likely}}}\n",
+    })
+    compiled = compile_workspace_set(load_workspace(root), "q")
+    structure = sampling_structure(compiled)
+    alpha, beta, prior, rho = compiled.lam_alpha[0], compiled.lam_beta[0], compiled.prior, 0.6
+    mean = alpha / (alpha + beta)
+    second = mean * (alpha + 1) / (alpha + beta + 1)
+    n = 200_000
+    rng = np.random.default_rng(3)
+    for h in (0, 1):
+        draws = draw_linear_likelihoods(compiled, structure, np.full((n, 1), rho), np.full(n, h),
+                                        np.broadcast_to(compiled.lam, (n, 1, 2)).copy(), rng)[:, 0, :]
+        # likelihood of the report: rho * lam_h + (1 - rho) * sum_j prior_j lam_j, linear in lam
+        coeff = (1 - rho) * prior + rho * (np.arange(2) == h)
+        norm = coeff @ mean
+        for k in (0, 1):
+            moments = np.where(np.arange(2) == k, second[k], mean * mean[k])
+            expected = coeff @ moments / norm
+            assert draws[:, k].mean() == pytest.approx(expected, abs=4 * draws[:, k].std() / np.sqrt(n))
+
+
+def _fit(root, set_id: str = "q", **options):  # type: ignore[no-untyped-def]
+    return load_workspace(root).posterior(set_id, method="mcmc", progress=False, **options)
+
+
+def test_tiny_seeded_fit_is_deterministic_and_complete(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    root = synthetic_workspace(tmp_path, 11, n_items=12, origin_fraction=0.4)
+    first = _fit(root, "question", draws=50, tune=50, chains=2, seed=5)
+    again = _fit(root, "question", draws=50, tune=50, chains=2, seed=5)
+    assert first.to_dict() == again.to_dict()
+    out = first.to_dict()
+    assert out["method"] == "mcmc" and set(out["diagnostics"]) >= {"r_hat", "ess_bulk", "ess_tail", "divergences"}
+    assert sum(h["probability"] for h in out["hypotheses"]) == pytest.approx(1.0, abs=1e-9)
+    for h in out["hypotheses"]:
+        lo, hi = h["interval"]
+        assert 0.0 <= lo <= hi <= 1.0
+    assert first.draws is not None and "probability" in first.draws.posterior
+
+
+NEAR_POINT = """sources:
+  - {id: s1, name: S1, reliability: {alpha: 70000, beta: 30000}}
+  - {id: s2, name: S2, reliability: {alpha: 40000, beta: 60000}}
+"""
+
+
+def test_near_degenerate_priors_give_the_exact_answer(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    root = write_workspace({
+        "hypotheses/q.yaml": "question: q\nexhaustive: true\nhypotheses:\n  - {id: a, title: A}\n  - {id: b, title: B}\n"
+                             "  - {id: c, title: C}\n",
+        "evidence/sources.yaml": NEAR_POINT,
+        "evidence/e.yaml": "items:\n"
+        "  - {id: x, summary: x, source: s1, reported: 2020-01-01, likelihoods: {q: {a: 0.8, b: 0.3, c: 0.1}}}\n"
+        "  - {id: y, summary: y, source: s2, reported: 2020-01-02, likelihoods: {q: {a: 0.2, b: 0.6, c: 0.5}}}\n"
+        "  - {id: z, summary: z, source: s1, reported: 2020-01-03, origin: o, likelihoods: {q: {a: 0.7, b: 0.2, c: 0.4}}}\n"
+        "  - {id: w, summary: w, source: s2, reported: 2020-01-03, origin: o}\n",
+    })
+    exact = load_workspace(root).posterior("q").probability
+    mcmc = _fit(root, draws=300, tune=300, chains=2, seed=1)
+    assert mcmc.probability == pytest.approx(exact, abs=2e-3)
