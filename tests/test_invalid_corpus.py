@@ -35,3 +35,6 @@ def test_invalid_workspace_is_reported(case: Path) -> None:
     assert "Traceback" not in output
     for line in expected:
         assert line in output, f"missing {line!r} in:\n{output}"
+    # One mistake, one message: no follow-on noise beyond the problems the case plants.
+    reported = [line for line in output.splitlines() if line.strip() and "found; nothing was changed" not in line]
+    assert len(reported) == len(expected), f"expected {len(expected)} messages, got:\n{output}"

@@ -1,54 +1,74 @@
-"""Cross-file checks: turn validated files into typed entities, reporting every inconsistency at once."""
+"""Cross-file checks: turn validated files into typed entities, reporting every inconsistency at once.
+
+An entry that failed its own validation is dropped, but its id stays *known*, so that other files that
+refer to it are not told it does not exist (one mistake, one message).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from plausible.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
 from plausible.errors import Problem
 from plausible.scales import Judgment, ModelSpec
-from plausible.schema import EvidenceFile, HypothesisSetFile, SourcesFile, did_you_mean
+from plausible.schema import EvidenceFile, EvidenceItem, HypothesisSetFile, SourcesFile, did_you_mean
 from plausible.schema.fields import LikelihoodValue
-from plausible.yamlio import YamlDocument
+from plausible.yamlio import Location, YamlDocument
 
-__all__ = ["Parsed", "build_entities"]
+__all__ = ["Built", "Parsed", "build_entities"]
 
 
 @dataclass(frozen=True)
 class Parsed[M]:
-    """A validated file model with the document it came from (for line numbers)."""
+    """A validated file with the document it came from.
+
+    ``kept[i]`` is the position in the file of the i-th entry of the model's list; entries with problems
+    of their own are ``dropped`` (position, raw mapping): their ids stay known.
+    """
 
     doc: YamlDocument
     model: M
+    kept: tuple[int, ...] = ()
+    dropped: tuple[tuple[int, dict[str, Any]], ...] = ()
+
+    @property
+    def dropped_ids(self) -> list[tuple[int, str]]:
+        """Positions and ids of the dropped entries that have a readable id."""
+        return [(i, str(raw["id"])) for i, raw in self.dropped if isinstance(raw.get("id"), str | int)]
 
 
 @dataclass
-class _Built:
-    sets: dict[str, HypothesisSet]
-    sources: dict[str, Source]
-    items: list[Item]
-    problems: list[Problem]
-    warnings: list[Problem]
-    set_ids: list[str]
+class Built:
+    """Entities built from the files, with the problems and warnings found."""
+
+    sets: dict[str, HypothesisSet] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    items: list[Item] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    known_sets: set[str] = field(default_factory=set)
+    known_sources: set[str] = field(default_factory=set)
+    check_sources: bool = True
 
 
 def build_entities(
-    set_files: Mapping[str, Parsed[HypothesisSetFile]],
+    set_files: Mapping[str, Parsed[HypothesisSetFile] | None],
     sources_file: Parsed[SourcesFile] | None,
     evidence_files: Iterable[Parsed[EvidenceFile]],
     models: Mapping[str, ModelSpec],
-) -> _Built:
+) -> Built:
     """Resolve references and judgments across files.
 
     Parameters
     ----------
     set_files : mapping
-        Set id (the file's stem) to its parsed hypotheses file.
+        Set id (the file's stem) to its parsed hypotheses file, or None when that file is broken.
     sources_file : Parsed or None
-        The source registry, if present.
+        The source registry, if present and readable.
     evidence_files : iterable
         Parsed evidence files, in file-name order.
     models : mapping
@@ -56,30 +76,31 @@ def build_entities(
 
     Returns
     -------
-    _Built
-        Entities, and the problems and warnings found.
+    Built
     """
-    out = _Built({}, {}, [], [], [], list(set_files))
+    out = Built(known_sets=set(set_files), check_sources=sources_file is not None)
     for set_id, parsed in set_files.items():
-        built = _build_set(set_id, parsed, models, out)
-        if built is not None:
-            out.sets[set_id] = built
+        if parsed is not None:
+            built = _build_set(set_id, parsed, models, out)
+            if built is not None:
+                out.sets[set_id] = built
     if sources_file is not None:
+        out.known_sources.update(i for _, i in sources_file.dropped_ids)
         _build_sources(sources_file, models.get("default") or ModelSpec(), out)
     _build_items(list(evidence_files), out)
     return out
 
 
 def _build_set(
-    set_id: str, parsed: Parsed[HypothesisSetFile], models: Mapping[str, ModelSpec], out: _Built
+    set_id: str, parsed: Parsed[HypothesisSetFile], models: Mapping[str, ModelSpec], out: Built
 ) -> HypothesisSet | None:
+    """Build a set; None only when its hypotheses cannot be told apart (evidence cannot be checked)."""
     doc, spec = parsed.doc, parsed.model
-    start = len(out.problems)
     model_name = spec.model or "default"
     model = models.get(model_name)
     if model is None:
-        out.problems.append(doc.problem(("model",), f"unknown model {model_name!r}: no models/{model_name}.yaml"
-                                        f"{did_you_mean(model_name, models)}"))
+        out.problems.append(doc.problem(("model",), f"unknown model {model_name!r}: there is no models/"
+                                        f"{model_name}.yaml{did_you_mean(model_name, models)}"))
         model = ModelSpec()
     if len(spec.hypotheses) < 2:
         out.problems.append(doc.problem(("hypotheses",), f"a hypothesis set needs at least two hypotheses, "
@@ -88,7 +109,7 @@ def _build_set(
     for i, h in enumerate(spec.hypotheses):
         if h.id in seen:
             out.problems.append(doc.problem(("hypotheses", i, "id"), f"duplicate hypothesis id {h.id!r} "
-                                            f"(also entry {seen[h.id] + 1})"))
+                                            f"(first at line {doc.line_of(('hypotheses', seen[h.id], 'id'))})"))
         seen.setdefault(h.id, i)
     catch_alls = [h.id for h in spec.hypotheses if h.catch_all]
     if len(catch_alls) > 1:
@@ -101,15 +122,16 @@ def _build_set(
     priors = _priors(spec, model, doc, out)
     ids = list(seen)
     indicators = []
-    indicator_ids: set[str] = set()
+    indicator_lines: dict[str, int | None] = {}
     for i, ind in enumerate(spec.indicators):
-        if ind.id in indicator_ids:
-            out.problems.append(doc.problem(("indicators", i, "id"), f"duplicate indicator id {ind.id!r}"))
-        indicator_ids.add(ind.id)
+        if ind.id in indicator_lines:
+            out.problems.append(doc.problem(("indicators", i, "id"), f"duplicate indicator id {ind.id!r} "
+                                            f"(first at line {indicator_lines[ind.id]})"))
+        indicator_lines.setdefault(ind.id, doc.line_of(("indicators", i, "id")))
         lik = _judgments(ind.likelihoods, ids, model, doc, ("indicators", i, "likelihoods"), out,
                          f"indicator {ind.id!r}")
         indicators.append(Indicator(ind.id, ind.text, lik))
-    if len(out.problems) > start:
+    if len(seen) < len(spec.hypotheses):
         return None
     hypotheses = tuple(
         Hypothesis(h.id, h.title, priors[i], h.description, h.catch_all) for i, h in enumerate(spec.hypotheses)
@@ -118,7 +140,7 @@ def _build_set(
                          spec.exhaustive, spec.description)
 
 
-def _priors(spec: HypothesisSetFile, model: ModelSpec, doc: YamlDocument, out: _Built) -> list[float]:
+def _priors(spec: HypothesisSetFile, model: ModelSpec, doc: YamlDocument, out: Built) -> list[float]:
     """Normalised priors: given ones as weights; missing ones share what is left (uniform if none given)."""
     values: list[float | None] = []
     for i, h in enumerate(spec.hypotheses):
@@ -132,15 +154,16 @@ def _priors(spec: HypothesisSetFile, model: ModelSpec, doc: YamlDocument, out: _
             values.append(None)
     given = [v for v in values if v is not None]
     missing = len(values) - len(given)
+    uniform = [1.0 / max(len(values), 1)] * len(values)
     if not given:
-        return [1.0 / max(len(values), 1)] * len(values)
+        return uniform
     if missing:
         rest = 1.0 - sum(given)
         if rest <= 0.0:
             out.problems.append(doc.problem(("hypotheses",), f"priors given sum to {sum(given):g}, leaving nothing "
                                             f"for the {missing} hypotheses without one; give every hypothesis a "
                                             "prior (they are normalised) or lower the given ones"))
-            return [1.0 / len(values)] * len(values)
+            return uniform
         values = [v if v is not None else rest / missing for v in values]
     total = sum(v for v in values if v is not None)
     return [(v or 0.0) / total for v in values]
@@ -151,100 +174,139 @@ def _judgments(
     hypothesis_ids: list[str],
     model: ModelSpec,
     doc: YamlDocument,
-    loc: tuple[str | int, ...],
-    out: _Built,
+    loc: Location,
+    out: Built,
     what: str,
 ) -> dict[str, Judgment]:
     result: dict[str, Judgment] = {}
+    meant: set[str] = set()  # hypotheses an unknown key was probably meant to be
     for hid, value in values.items():
         if hid not in hypothesis_ids:
-            out.problems.append(doc.problem((*loc, hid), f"{what}: unknown hypothesis {hid!r}"
-                                            f"{did_you_mean(hid, hypothesis_ids)}"))
+            hint = did_you_mean(hid, hypothesis_ids)
+            meant.update(hint.split("'")[1:2])
+            out.problems.append(doc.problem((*loc, hid), f"{what}: unknown hypothesis {hid!r}{hint}"))
             continue
         try:
             result[hid] = model.judgment(value)
         except ValueError as exc:
             out.problems.append(doc.problem((*loc, hid), f"{what}: {exc}"))
-    missing = [h for h in hypothesis_ids if h not in values]
-    if missing:
+    missing = [h for h in hypothesis_ids if h not in values and h not in meant]
+    if missing and not any(loc[: len(b)] == b for b in doc.broken):  # a broken mapping is reported already
         out.problems.append(doc.problem(loc, f"{what}: likelihoods missing for {', '.join(map(repr, missing))}; "
                                         "give P(event | hypothesis) for every hypothesis of the set"))
     return result
 
 
-def _build_sources(parsed: Parsed[SourcesFile], model: ModelSpec, out: _Built) -> None:
+def _build_sources(parsed: Parsed[SourcesFile], model: ModelSpec, out: Built) -> None:
     doc = parsed.doc
-    for i, s in enumerate(parsed.model.sources):
+    first: dict[str, int | None] = {}
+    for position, s in zip(parsed.kept, parsed.model.sources, strict=True):
+        out.known_sources.add(s.id)
         if s.id in out.sources:
-            out.problems.append(doc.problem(("sources", i, "id"), f"duplicate source id {s.id!r}"))
+            out.problems.append(doc.problem(("sources", position, "id"), f"duplicate source id {s.id!r} "
+                                            f"(first at line {first[s.id]})"))
             continue
+        first[s.id] = doc.line_of(("sources", position, "id"))
         out.sources[s.id] = Source(s.id, s.name, model.reliability(s.reliability), s.kind, s.rationale)
 
 
-def _build_items(files: list[Parsed[EvidenceFile]], out: _Built) -> None:
+@dataclass(frozen=True)
+class _Entry:
+    """An evidence item with where it stands."""
+
+    doc: YamlDocument
+    position: int
+    spec: EvidenceItem
+
+    def loc(self, *rest: str) -> Location:
+        return ("items", self.position, *rest)
+
+
+def _build_items(files: list[Parsed[EvidenceFile]], out: Built) -> None:
     first_seen: dict[str, str] = {}
-    raw: list[tuple[Parsed[EvidenceFile], int]] = []
+    entries: list[_Entry] = []
     for parsed in files:
-        for i, item in enumerate(parsed.model.items):
-            where = f"{parsed.doc.path}:{parsed.doc.line_of(('items', i, 'id'))}"
-            if item.id in first_seen:
-                out.problems.append(parsed.doc.problem(("items", i, "id"), f"duplicate item id {item.id!r} "
-                                                       f"(first at {first_seen[item.id]}); ids are unique "
-                                                       "across all evidence files"))
+        doc = parsed.doc
+        good = {position: spec for position, spec in zip(parsed.kept, parsed.model.items, strict=True)}
+        broken = dict(parsed.dropped_ids)
+        for position in sorted({*good, *broken}):
+            item_id = good[position].id if position in good else broken[position]
+            loc: Location = ("items", position, "id")
+            if item_id in first_seen:
+                out.problems.append(doc.problem(loc, f"duplicate item id {item_id!r} (first at "
+                                                f"{first_seen[item_id]}); ids are unique across all evidence files"))
                 continue
-            first_seen[item.id] = where
-            raw.append((parsed, i))
-    group_values = _origin_groups(raw, out)
+            first_seen[item_id] = f"{doc.path}:{doc.line_of(loc)}"
+            if position in good:
+                entries.append(_Entry(doc, position, good[position]))
+        for position, raw in parsed.dropped:  # still check the references that can be read
+            source = raw.get("source")
+            if out.check_sources and isinstance(source, str) and source not in out.known_sources:
+                out.problems.append(doc.problem(("items", position, "source"), _unknown_source(source, out)))
+    known_items = set(first_seen)
+    group_values = _origin_groups(entries, out)
     superseded: set[str] = set()
-    items: list[tuple[tuple[dt.date, str, int, int], Item]] = []
-    for order, (parsed, i) in enumerate(raw):
-        doc, spec = parsed.doc, parsed.model.items[i]
-        loc = ("items", i)
-        if spec.source not in out.sources:
-            out.problems.append(doc.problem((*loc, "source"), f"unknown source {spec.source!r}"
-                                            f"{did_you_mean(spec.source, out.sources)}; sources are declared in "
-                                            "evidence/sources.yaml"))
+    ordered: list[tuple[tuple[dt.date, str, int], Item]] = []
+    for entry in entries:
+        spec, doc = entry.spec, entry.doc
+        if out.check_sources and spec.source not in out.known_sources:
+            out.problems.append(doc.problem(entry.loc("source"), _unknown_source(spec.source, out)))
         if spec.observed is not None and spec.observed > spec.reported:
-            out.warnings.append(doc.problem((*loc, "observed"), f"item {spec.id!r} was observed "
+            out.warnings.append(doc.problem(entry.loc("observed"), f"item {spec.id!r} was observed "
                                             f"({spec.observed}) after it was reported ({spec.reported})"))
         for target in spec.supersedes:
-            if target not in first_seen or target == spec.id:
-                out.problems.append(doc.problem((*loc, "supersedes"), f"item {spec.id!r} supersedes unknown item "
-                                                f"{target!r}{did_you_mean(target, first_seen)}"))
+            if target == spec.id:
+                out.problems.append(doc.problem(entry.loc("supersedes"), f"item {spec.id!r} supersedes itself; "
+                                                "list the ids of the earlier items it corrects"))
+            elif target not in known_items:
+                out.problems.append(doc.problem(entry.loc("supersedes"), f"item {spec.id!r} supersedes unknown "
+                                                f"item {target!r}{did_you_mean(target, known_items)}"))
             superseded.add(target)
-        sets_given: dict[str, Mapping[str, LikelihoodValue]] = dict(spec.likelihoods)
-        if spec.origin is not None:
-            for set_id, (values, _) in group_values.get(spec.origin, {}).items():
-                sets_given.setdefault(set_id, values)
-        likelihoods: dict[str, dict[str, Judgment]] = {}
-        ratings: dict[str, dict[str, str]] = {}
-        for set_id, values in sets_given.items():
-            hs = out.sets.get(set_id)
-            lik_loc = (*loc, "likelihoods", set_id)
-            if hs is None:
-                if set_id not in out.set_ids:
-                    out.problems.append(doc.problem(lik_loc, f"unknown hypothesis set {set_id!r}"
-                                                    f"{did_you_mean(set_id, out.set_ids)}; sets are the "
-                                                    "files in hypotheses/"))
-                continue
-            if set_id not in spec.likelihoods:  # inherited from its origin group: checked where written
-                likelihoods[set_id] = _inherited(values, hs)
-            else:
-                likelihoods[set_id] = _judgments(values, list(hs.hypothesis_ids), hs.model, doc, lik_loc, out,
-                                                 f"item {spec.id!r}")
-            ratings[set_id] = {h: str(v) for h, v in values.items()}
-        entry = Item(
-            spec.id, spec.summary, spec.source, spec.reported, doc.path, doc.line_of((*loc, "id")),
+        likelihoods, ratings = _item_likelihoods(entry, group_values, out)
+        item = Item(
+            spec.id, spec.summary, spec.source, spec.reported, doc.path, doc.line_of(entry.loc("id")),
             spec.observed, spec.credibility, spec.origin, spec.relevance, spec.quote, spec.url, spec.rationale,
             tuple(spec.supersedes), likelihoods, ratings,
         )
-        items.append(((spec.reported, doc.path, i, order), entry))
-    items.sort(key=lambda pair: pair[0])
-    out.items = [entry for _, entry in items if entry.id not in superseded]
+        ordered.append(((spec.reported, doc.path, entry.position), item))
+    ordered.sort(key=lambda pair: pair[0])
+    out.items = [item for _, item in ordered if item.id not in superseded]
 
 
-def _inherited(values: Mapping[str, LikelihoodValue], hs: HypothesisSet) -> dict[str, Judgment]:
-    """Judgments an item takes from its origin group (problems are reported on the item that wrote them)."""
+def _unknown_source(source: str, out: Built) -> str:
+    return (f"unknown source {source!r}{did_you_mean(source, out.known_sources)} "
+            "(sources are declared in evidence/sources.yaml)")
+
+
+def _item_likelihoods(
+    entry: _Entry, group_values: Mapping[str, Mapping[str, tuple[Mapping[str, LikelihoodValue], str]]], out: Built
+) -> tuple[dict[str, dict[str, Judgment]], dict[str, dict[str, str]]]:
+    """An item's judgments per set: its own, or those it shares with its origin group."""
+    spec, doc = entry.spec, entry.doc
+    given: dict[str, Mapping[str, LikelihoodValue]] = dict(spec.likelihoods)
+    if spec.origin is not None:
+        for set_id, (values, _) in group_values.get(spec.origin, {}).items():
+            given.setdefault(set_id, values)
+    likelihoods: dict[str, dict[str, Judgment]] = {}
+    ratings: dict[str, dict[str, str]] = {}
+    for set_id, values in given.items():
+        hs = out.sets.get(set_id)
+        if hs is None:
+            if set_id not in out.known_sets:
+                out.problems.append(doc.problem(entry.loc("likelihoods", set_id), f"unknown hypothesis set "
+                                                f"{set_id!r}{did_you_mean(set_id, out.known_sets)} (sets are "
+                                                "the files in hypotheses/)"))
+            continue  # a known set whose file is broken: its own problems are reported there
+        if set_id in spec.likelihoods:
+            likelihoods[set_id] = _judgments(values, list(hs.hypothesis_ids), hs.model, doc,
+                                             entry.loc("likelihoods", set_id), out, f"item {spec.id!r}")
+        else:  # inherited from the origin group: checked on the item that wrote it
+            likelihoods[set_id] = _quietly(values, hs)
+        ratings[set_id] = {h: str(v) for h, v in values.items()}
+    return likelihoods, ratings
+
+
+def _quietly(values: Mapping[str, LikelihoodValue], hs: HypothesisSet) -> dict[str, Judgment]:
     result = {}
     for hid, value in values.items():
         try:
@@ -255,12 +317,12 @@ def _inherited(values: Mapping[str, LikelihoodValue], hs: HypothesisSet) -> dict
 
 
 def _origin_groups(
-    raw: list[tuple[Parsed[EvidenceFile], int]], out: _Built
+    entries: list[_Entry], out: Built
 ) -> dict[str, dict[str, tuple[Mapping[str, LikelihoodValue], str]]]:
     """For each origin, the likelihoods per set given by its members; conflicting values are problems."""
     groups: dict[str, dict[str, tuple[Mapping[str, LikelihoodValue], str]]] = defaultdict(dict)
-    for parsed, i in raw:
-        spec = parsed.model.items[i]
+    for entry in entries:
+        spec = entry.spec
         if spec.origin is None:
             continue
         for set_id, values in spec.likelihoods.items():
@@ -268,8 +330,8 @@ def _origin_groups(
             if known is None:
                 groups[spec.origin][set_id] = (values, spec.id)
             elif dict(known[0]) != dict(values):
-                out.problems.append(parsed.doc.problem(
-                    ("items", i, "likelihoods", set_id),
+                out.problems.append(entry.doc.problem(
+                    entry.loc("likelihoods", set_id),
                     f"item {spec.id!r} gives likelihoods for {set_id!r} that differ from those of item "
                     f"{known[1]!r}, which reports the same origin {spec.origin!r}; reports of one event share its "
                     "likelihoods: give them once, on one item",

@@ -23,6 +23,7 @@ from plausible.schema import (
     did_you_mean,
     validate_document,
 )
+from plausible.schema.fields import ID_PATTERN
 from plausible.types import Method
 from plausible.yamlio import DEFAULT_MAX_BYTES, read_yaml
 
@@ -33,6 +34,7 @@ __all__ = ["Workspace", "load_workspace"]
 
 M = TypeVar("M", bound=BaseModel)
 _YAML_SUFFIXES = (".yaml", ".yml")
+_NOTE_SUFFIXES = (".md", ".txt", ".rst", ".pdf", ".html")
 
 
 @dataclass(frozen=True)
@@ -130,27 +132,37 @@ def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = D
         raise InputError([Problem(str(root), None, "workspace folder not found; create one with `plausible init "
                                   f"{root}` or pass --workspace")])
     loader = _Loader(root.resolve(), max_file_size)
-    models = loader.models()
-    set_files = {p.stem: parsed for p in loader.files("hypotheses")
-                 if (parsed := loader.parse(p, HypothesisSetFile, "a hypothesis set")) is not None}
     if not (root / "hypotheses").is_dir():
         loader.problems.append(Problem("hypotheses/", None, "no hypotheses/ folder: is this a workspace? "
                                        "(`plausible init DIR` creates one)"))
+    models = loader.models()
+    set_files: dict[str, Parsed[HypothesisSetFile] | None] = {}
+    for path in loader.files("hypotheses"):
+        set_id = path.name.rsplit(".", 1)[0]
+        if not ID_PATTERN.match(set_id):
+            loader.problems.append(Problem(loader.shown(path), None, f"{set_id!r} is not a valid set id (a set's "
+                                           "id is its file name): use letters, digits and single '-', '_' or '.' "
+                                           "between them (kebab-case such as 'food-aid')"))
+            continue
+        set_files[set_id] = loader.parse(path, HypothesisSetFile, "a hypothesis set")
     registry = loader.root / "evidence" / "sources.yaml"
     evidence_paths = loader.files("evidence", recursive=True)
     sources_file = None
     if registry in evidence_paths:
         evidence_paths.remove(registry)
-        sources_file = loader.parse(registry, SourcesFile, "the source registry")
+        sources_file = loader.parse(registry, SourcesFile, "the source registry", entries="sources")
     elif evidence_paths:
         loader.problems.append(Problem("evidence/sources.yaml", None, "missing: evidence items cite sources, "
                                        "which are declared in evidence/sources.yaml"))
-    evidence = [ev for p in evidence_paths if (ev := loader.parse(p, EvidenceFile, "an evidence file")) is not None]
+    evidence = [
+        parsed for path in evidence_paths
+        if (parsed := loader.parse(path, EvidenceFile, "an evidence file", entries="items")) is not None
+    ]
     built = build_entities(set_files, sources_file, evidence, models)
     problems = loader.problems + built.problems
     if problems:
         raise InputError(problems)
-    return Workspace(root, built.sets, built.sources, built.items, built.warnings, loader.hashes)
+    return Workspace(root, built.sets, built.sources, built.items, loader.warnings + built.warnings, loader.hashes)
 
 
 class _Loader:
@@ -160,6 +172,7 @@ class _Loader:
         self.root = root
         self.max_file_size = max_file_size
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.hashes: dict[str, str] = {}
 
     def shown(self, path: Path) -> str:
@@ -177,8 +190,12 @@ class _Loader:
         entries: Sequence[Path] = sorted(base.rglob("*") if recursive else base.iterdir())
         for entry in entries:
             rel = entry.relative_to(self.root)
-            if any(part.startswith(".") for part in rel.parts) or not entry.name.endswith(_YAML_SUFFIXES):
-                continue  # hidden files, editor backups and notes are not workspace files
+            if any(part.startswith(".") for part in rel.parts) or entry.name.endswith("~"):
+                continue  # hidden files and editor backups are not workspace files
+            if not entry.name.lower().endswith(_YAML_SUFFIXES):
+                if entry.is_file() and not entry.name.lower().endswith(_NOTE_SUFFIXES):
+                    self.warnings.append(Problem(rel.as_posix(), None, "not read: workspace files end in .yaml"))
+                continue
             if entry.is_symlink() and not _inside(entry.resolve(), self.root):
                 self.problems.append(Problem(rel.as_posix(), None, "symbolic link to a file outside the workspace; "
                                              "copy the file into the workspace instead"))
@@ -190,7 +207,7 @@ class _Loader:
             found.append(entry)
         return found
 
-    def parse(self, path: Path, model: type[M], what: str) -> Parsed[M] | None:
+    def parse(self, path: Path, model: type[M], what: str, *, entries: str | None = None) -> Parsed[M] | None:
         shown = self.shown(path)
         try:
             doc = read_yaml(path, shown, max_bytes=self.max_file_size)
@@ -198,20 +215,23 @@ class _Loader:
         except InputError as exc:
             self.problems.extend(exc.problems)
             return None
-        obj, problems = validate_document(doc, model, what)
-        self.problems.extend(problems)
-        return Parsed(doc, obj) if obj is not None else None
+        result = validate_document(doc, model, what, entries=entries)
+        self.problems.extend(result.problems)
+        if result.model is None:
+            return None
+        return Parsed(doc, result.model, result.kept, result.dropped)
 
     def models(self) -> dict[str, ModelSpec]:
         models = {"default": ModelSpec()}
         for path in self.files("models"):
             parsed = self.parse(path, ModelFile, "a model specification")
             if parsed is None:
+                models[path.name.rsplit(".", 1)[0]] = ModelSpec()  # known: its own problems are reported
                 continue
-            spec = ModelSpec(parsed.model, path.stem)
+            spec = ModelSpec(parsed.model, path.name.rsplit(".", 1)[0])
             for message in spec.problems():
                 self.problems.append(parsed.doc.problem(("likelihood_scale",), message))
-            models[path.stem] = spec
+            models[spec.name] = spec
         return models
 
 

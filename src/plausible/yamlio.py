@@ -66,12 +66,19 @@ class YamlDocument:
         Maps a location (tuple of keys and indices from the root) to its 1-based line.
     sha256 : str
         Hash of the file's bytes (empty for parsed text).
+    problems : tuple of Problem
+        Values that could not be read (an invalid date, a refused tag, a duplicate key); each is left out
+        of ``data`` (as None) so the rest of the file can still be checked.
+    broken : frozenset
+        Locations of those values (later checks skip them, to avoid a second message for one mistake).
     """
 
     path: str
     data: Any
     lines: dict[Location, int] = field(default_factory=dict)
     sha256: str = ""
+    problems: tuple[Problem, ...] = ()
+    broken: frozenset[Location] = frozenset()
 
     def line_of(self, loc: Location) -> int | None:
         r"""Return the line of ``loc`` or of its nearest enclosing location that has one.
@@ -118,23 +125,26 @@ def read_yaml(path: Path, shown_as: str, *, max_bytes: int = DEFAULT_MAX_BYTES) 
         size = path.stat().st_size
         if size > max_bytes:
             raise InputError(
-                [Problem(shown_as, None, f"file is {size:,} bytes, over the limit of {max_bytes:,}; "
-                         "split it into several evidence files or raise the limit (--max-file-size)")]
+                [Problem(shown_as, None, f"file is {size:,} bytes, over the limit of {max_bytes:,}; split it into "
+                         "smaller files or raise the limit (--max-file-size)")]
             )
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError([Problem(shown_as, None, f"cannot read file: {exc.strerror or exc}")]) from None
     if len(raw) > max_bytes:  # the file grew between stat and read
         raise InputError([Problem(shown_as, None, f"file is over the limit of {max_bytes:,} bytes")])
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError([Problem(shown_as, None, "file is UTF-16 (it starts with a UTF-16 byte-order mark); "
+                                  "save the file as UTF-8")])
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")  # a UTF-8 byte-order mark is harmless and dropped
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(
             [Problem(shown_as, line, f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8")]
         ) from None
     doc = parse_yaml(text, shown_as)
-    return YamlDocument(doc.path, doc.data, doc.lines, hashlib.sha256(raw).hexdigest())
+    return YamlDocument(doc.path, doc.data, doc.lines, hashlib.sha256(raw).hexdigest(), doc.problems, doc.broken)
 
 
 def parse_yaml(text: str, shown_as: str) -> YamlDocument:
@@ -155,9 +165,10 @@ def parse_yaml(text: str, shown_as: str) -> YamlDocument:
             return YamlDocument(shown_as, None, {})
         converter = _Converter(loader, shown_as)
         data = converter.convert(node, (), 0)
-        if converter.problems:
+        if converter.fatal:
             raise InputError(converter.problems)
-        return YamlDocument(shown_as, data, converter.lines)
+        return YamlDocument(shown_as, data, converter.lines, "", tuple(converter.problems),
+                            frozenset(converter.broken))
     except yaml.MarkedYAMLError as exc:
         raise InputError([_syntax_problem(exc, shown_as, text)]) from None
     except yaml.YAMLError as exc:
@@ -170,14 +181,19 @@ def parse_yaml(text: str, shown_as: str) -> YamlDocument:
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, shown_as: str, text: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    line = mark.line + 1 if mark is not None else None
     what = exc.problem or exc.context or "syntax error"
+    context = exc.context or ""
+    if "quoted scalar" in context and exc.context_mark is not None:
+        return Problem(shown_as, exc.context_mark.line + 1, "not valid YAML: the quoted value that starts on this "
+                       "line is never closed; add the closing quote")
+    line = mark.line + 1 if mark is not None else None
     hint = "check the indentation and quoting on this line or the one before"
     at_mark = text[mark.index : mark.index + 1] if mark is not None and mark.index is not None else ""
     if at_mark == "\t" or "'\\t'" in what:
         hint = "YAML does not allow tabs for indentation; indent with spaces"
     elif "mapping values are not allowed" in what:
-        hint = "a value containing ': ' must be quoted"
+        hint = ("either this line is indented deeper than the key above it (align it with that key) or a value "
+                "containing ': ' needs quotes")
     elif "found character '%'" in what or "found character '@'" in what or "'`'" in what:
         hint = "values starting with this character must be quoted"
     elif "found duplicate anchor" in what or "found undefined alias" in what:
@@ -193,70 +209,86 @@ class _Converter:
         self.shown_as = shown_as
         self.lines: dict[Location, int] = {}
         self.problems: list[Problem] = []
+        self.broken: set[Location] = set()
+        self.fatal = False
         self.budget = MAX_NODES
+        self.sizes: dict[int, tuple[Any, int]] = {}  # collections already converted: (value, node count)
 
-    def _problem(self, node: yaml.Node, message: str) -> None:
+    def _problem(self, node: yaml.Node, message: str, loc: Location | None = None) -> None:
         self.problems.append(Problem(self.shown_as, node.start_mark.line + 1, message))
+        if loc is None:
+            self.fatal = True
+        else:
+            self.broken.add(loc)
 
     def convert(self, node: yaml.Node, loc: Location, depth: int) -> Any:
-        self.budget -= 1
-        if self.budget < 0:
-            if self.budget == -1:
-                self._problem(node, "too many values (aliases expand beyond the limit); is this an alias bomb?")
+        if self.fatal:
             return None
         if depth > MAX_DEPTH:
-            if not self.problems:
-                self._problem(node, f"nesting deeper than {MAX_DEPTH} levels is not a workspace file")
+            self._problem(node, f"nesting deeper than {MAX_DEPTH} levels is not a workspace file")
             return None
+        known = self.sizes.get(id(node))
+        if known is not None:
+            # An alias of a collection converted before: share it, but count what it would expand to.
+            self.budget -= known[1]
+            if self.budget < 0:
+                self._problem(node, "too many values: aliases expand beyond the limit (is this an alias bomb?); "
+                              "write the values out")
+                return None
+            return known[0]
+        self.budget -= 1
         self.lines.setdefault(loc, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _TAG + "seq":
-                self._problem(node, f"unsupported YAML tag {node.tag!r}; plain lists only")
+            return self._scalar(node, loc)
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            before = self.budget
+            if node.tag not in (_TAG + "seq", _TAG + "map"):
+                self._problem(node, f"unsupported YAML tag {node.tag!r}; only plain values, lists and mappings "
+                              "are read (nothing is executed)", loc)
                 return None
-            return [self.convert(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, loc, depth)
+            value: Any = (
+                [self.convert(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
+                if isinstance(node, yaml.SequenceNode) else self._mapping(node, loc, depth)
+            )
+            self.sizes[id(node)] = (value, before - self.budget + 1)
+            return value
         self._problem(node, "unsupported YAML node")  # pragma: no cover - the composer makes no others
         return None
 
-    def _mapping(self, node: yaml.MappingNode, loc: Location, depth: int) -> dict[str, Any] | None:
-        if node.tag != _TAG + "map":
-            self._problem(node, f"unsupported YAML tag {node.tag!r}; plain mappings only")
-            return None
+    def _mapping(self, node: yaml.MappingNode, loc: Location, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_KEY_TAGS:
-                self._problem(key_node, "keys must be plain text")
+                self._problem(key_node, "keys must be plain text", loc)
                 continue
             if key_node.tag == _TAG + "merge":
-                self._problem(key_node, "merge keys ('<<') are not supported; write the keys out")
+                self._problem(key_node, "merge keys ('<<') are not supported; write the keys out", loc)
                 continue
             key = key_node.value
             if key in out:
-                self._problem(key_node, f"duplicate key {key!r}; each key may appear once per mapping")
+                self._problem(key_node, f"duplicate key {key!r}; each key may appear once per mapping", (*loc, key))
                 continue
             self.lines[(*loc, key)] = key_node.start_mark.line + 1
             out[key] = self.convert(value_node, (*loc, key), depth + 1)
         return out
 
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
+    def _scalar(self, node: yaml.ScalarNode, loc: Location) -> Any:
         tag = node.tag
         if tag == _TAG + "str":
             return node.value
         constructor = _SCALAR_CONSTRUCTORS.get(tag)
         if constructor is None:
-            self._problem(node, f"unsupported YAML tag {tag!r}; only plain values are read (nothing is executed)")
+            self._problem(node, f"unsupported YAML tag {tag!r}; only plain values, lists and mappings are read "
+                          "(nothing is executed)", loc)
             return None
         try:
             return constructor(self.loader, node)
         except (ValueError, OverflowError) as exc:
             kind = tag.removeprefix(_TAG)
             if kind == "timestamp":
-                self._problem(node, f"invalid date {node.value!r}: {exc}; write dates as YYYY-MM-DD")
+                self._problem(node, f"invalid date {node.value!r}: {exc}; write dates as YYYY-MM-DD", loc)
             else:
-                self._problem(node, f"invalid {kind} {node.value!r}")
+                self._problem(node, f"invalid {kind} {node.value!r}", loc)
             return None
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from plausible.errors import Problem
 from plausible.yamlio import Location, YamlDocument
 
-__all__ = ["did_you_mean", "validate_document"]
+__all__ = ["Validated", "did_you_mean", "validate_document"]
 
-M = TypeVar("M", bound=BaseModel)
 
 
 def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
@@ -34,35 +34,122 @@ def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def validate_document[M: BaseModel](doc: YamlDocument, model: type[M], what: str) -> tuple[M | None, list[Problem]]:
-    """Validate ``doc`` as a ``model``, returning the object or every problem found.
+@dataclass(frozen=True)
+class Validated[M: BaseModel]:
+    """The outcome of validating one document.
+
+    Attributes
+    ----------
+    model : BaseModel or None
+        The validated file, or None when it is unusable.
+    problems : list of Problem
+        Everything wrong with the file.
+    kept : tuple of int
+        For partial validation: the original positions of the list entries kept in ``model``.
+    dropped : tuple of (int, dict)
+        The entries dropped for their own problems, with their positions: their ids stay known, so that
+        other files are not told they do not exist, and their readable references can still be checked.
+    """
+
+    model: M | None
+    problems: list[Problem]
+    kept: tuple[int, ...] = ()
+    dropped: tuple[tuple[int, dict[str, Any]], ...] = ()
+
+
+def validate_document[M: BaseModel](
+    doc: YamlDocument, model: type[M], what: str, *, entries: str | None = None
+) -> Validated[M]:
+    """Validate ``doc`` as a ``model``, reporting every problem with its line.
 
     Parameters
     ----------
     doc : YamlDocument
-        The parsed file.
+        The parsed file (its own reading problems are reported too).
     model : type
         The pydantic model of this kind of file.
     what : str
         How to name the kind of file in messages ("an evidence file").
+    entries : str, optional
+        A list field whose entries stand on their own (``items``, ``sources``): entries with problems are
+        dropped and the rest kept, so that one bad entry does not hide the checks of the others.
 
     Returns
     -------
-    tuple
-        ``(object, [])`` when valid, else ``(None, problems)``.
+    Validated
     """
+    problems = list(doc.problems)
     if doc.data is None:
-        return None, [doc.problem((), f"file is empty; expected {what} (see `plausible init` for an example)")]
+        if problems:
+            return Validated(None, problems)
+        empty = f"file is empty; expected {what} (see `plausible init` for an example)"
+        return Validated(None, [doc.problem((), empty)])
     if not isinstance(doc.data, dict):
-        return None, [doc.problem((), f"expected {what}: a mapping of keys, got a {type(doc.data).__name__}")]
+        wrong = f"expected {what}: a mapping of keys, got a {_kind(doc.data)}"
+        return Validated(None, [*problems, doc.problem((), wrong)])
     try:
-        return model.model_validate(doc.data), []
+        result = model.model_validate(doc.data)
     except ValidationError as exc:
-        return None, [_problem(doc, model, error) for error in exc.errors()]
+        errors = [e for e in exc.errors() if not _under(_clean(e["loc"]), doc.broken)]
+    else:
+        kept = tuple(range(len(getattr(result, entries)))) if entries else ()
+        return Validated(result, problems, kept)
+    problems.extend(_problems(doc, model, errors))
+    raw = doc.data.get(entries) if entries else None
+    if not isinstance(raw, list):
+        return Validated(None, problems)
+    locs = [_clean(e["loc"]) for e in errors]
+    if any(len(loc) < 2 or loc[0] != entries or not isinstance(loc[1], int) for loc in locs):
+        return Validated(None, problems)  # a problem outside the entries: the file is unusable
+    bad = {int(loc[1]) for loc in locs} | {
+        loc[1] for loc in doc.broken if len(loc) > 1 and loc[0] == entries and isinstance(loc[1], int)
+    }
+    kept = tuple(i for i in range(len(raw)) if i not in bad)
+    try:
+        partial = model.model_validate({**doc.data, entries: [raw[i] for i in kept]})
+    except ValidationError:  # pragma: no cover - the kept entries validated above
+        return Validated(None, problems)
+    dropped = tuple((i, raw[i]) for i in sorted(bad) if i < len(raw) and isinstance(raw[i], dict))
+    return Validated(partial, problems, kept, dropped)
+
+
+def _kind(value: Any) -> str:
+    return "list" if isinstance(value, list) else "text" if isinstance(value, str) else type(value).__name__
+
+
+def _under(loc: Location, broken: frozenset[Location]) -> bool:
+    return any(loc[: len(b)] == b for b in broken)
+
+
+def _clean(loc: Any) -> Location:
+    return tuple(part for part in loc if not _is_union_tag(part))
+
+
+def _problems(doc: YamlDocument, model: type[BaseModel], errors: list[Any]) -> list[Problem]:
+    """Turn pydantic errors into problems, without the noise of union members and of typo'd keys."""
+    typo_targets: set[Location] = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            loc = _clean(error["loc"])
+            close = did_you_mean(str(loc[-1]), _fields_at(model, loc[:-1]))
+            if close:
+                typo_targets.add((*loc[:-1], close.split("'")[1]))
+    out = []
+    for error in errors:
+        loc = _clean(error["loc"])
+        if error["type"] == "missing" and loc in typo_targets:
+            continue  # the unknown key beside it already says "did you mean"
+        if error["type"].endswith(("_type", "_parsing")) and isinstance(error.get("input"), dict | list) and any(
+            other is not error and _clean(other["loc"])[: len(loc)] == loc and _clean(other["loc"]) != loc
+            for other in errors
+        ):
+            continue  # a union member that does not take a mapping: the member that does says what is wrong
+        out.append(_problem(doc, model, error))
+    return out
 
 
 def _problem(doc: YamlDocument, model: type[BaseModel], error: Any) -> Problem:
-    loc: Location = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    loc: Location = _clean(error["loc"])
     kind = error["type"]
     where = _describe(loc)
     if kind == "extra_forbidden":
@@ -81,7 +168,8 @@ def _problem(doc: YamlDocument, model: type[BaseModel], error: Any) -> Problem:
 
 def _is_union_tag(part: str | int) -> bool:
     # pydantic puts the union member's name into the location ("float", "str", "function-before[...]").
-    return isinstance(part, str) and ("[" in part or part in {"float", "str", "int", "bool", "BetaSpec"})
+    return isinstance(part, str) and ("[" in part or part in {"float", "str", "int", "bool", "BetaSpec",
+                                                               "constrained-str", "constrained-float"})
 
 
 def _describe(loc: Location) -> str:
