@@ -10,7 +10,7 @@ evidence update each hypothesis' plausibility.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 # What a workspace holds
 from plausible.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
@@ -28,10 +28,17 @@ from plausible.schema import json_schemas
 # Loading and validating workspaces
 from plausible.workspace import Workspace, load_workspace
 
-try:
-    __version__ = version("plausible")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> Any:
+    # The version is looked up on demand: importlib.metadata costs ~80 ms at import on the fast path.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("plausible")
+        except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+            return "0+unknown"
+    raise AttributeError(f"module 'plausible' has no attribute {name!r}")
 
 __all__ = [
     # loading

@@ -63,7 +63,9 @@ def posterior(
     sampler: Annotated[str | None, typer.Option(help="pymc (NUTS) or nutpie.")] = None,
     target_accept: Annotated[float | None, typer.Option(help="NUTS target acceptance rate.")] = None,
     interval: Annotated[float | None, typer.Option(help="Credible interval level, e.g. 0.9.")] = None,
-    cores: Annotated[int, typer.Option(help="Chains run in parallel on this many cores.", min=1)] = 1,
+    cores: Annotated[
+        int | None, typer.Option(help="Parallel chains (default: one per chain, up to the CPU count).", min=1)
+    ] = None,
     save: Annotated[Path | None, typer.Option(help="Save the MCMC draws (ArviZ DataTree) to this netCDF file.")] = None,
 ) -> None:
     """Posterior plausibility of each hypothesis of SET given all evidence."""

@@ -24,12 +24,12 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
     hs = ws.hypothesis_set(post.set_id)
     titles = {h.id: h.title for h in hs.hypotheses}
     table = Table(title=hs.question, title_justify="left")
-    table.add_column("hypothesis", no_wrap=True)
-    table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=34)
-    table.add_column("prior", justify="right")
-    table.add_column("posterior", justify="right")
+    table.add_column("hypothesis", no_wrap=True, min_width=max(len(h) for h in post.hypothesis_ids))
+    table.add_column("title", overflow="ellipsis", no_wrap=True, max_width=34, ratio=1)
+    table.add_column("prior", justify="right", no_wrap=True, min_width=5)
+    table.add_column("posterior", justify="right", no_wrap=True, min_width=9)
     if post.interval is not None:
-        table.add_column(f"{post.interval_level:.0%} interval", justify="right")
+        table.add_column(f"{post.interval_level:.0%} interval", justify="right", no_wrap=True, min_width=11)
     table.add_column("", no_wrap=True)
     order = sorted(range(len(post.hypothesis_ids)), key=lambda k: -post.probability[k])
     for k in order:

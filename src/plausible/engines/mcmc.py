@@ -7,6 +7,7 @@ explained in :mod:`plausible.engines.structure` and ``docs/model.md``.
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,12 +62,13 @@ def _settings(spec: ModelSpec, options: dict[str, Any]) -> Settings:
     unknown = set(options) - known
     if unknown:
         raise UsageError(f"unknown MCMC option(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
-    pick: dict[str, Any] = {**base.model_dump(), "progress": True, "cores": 1}
+    pick: dict[str, Any] = {**base.model_dump(), "progress": True, "cores": None}
     pick.update({k: v for k, v in options.items() if v is not None})
     settings = Settings(
         draws=int(pick["draws"]), tune=int(pick["tune"]), chains=int(pick["chains"]),
         target_accept=float(pick["target_accept"]), seed=int(pick["seed"]), sampler=str(pick["sampler"]),
-        interval=float(pick["interval"]), progress=bool(pick["progress"]), cores=int(pick["cores"]),
+        interval=float(pick["interval"]), progress=bool(pick["progress"]),
+        cores=int(pick["cores"] or min(int(pick["chains"]), os.cpu_count() or 1)),
     )
     if settings.sampler not in {"pymc", "nutpie"}:
         raise UsageError(f"unknown sampler {settings.sampler!r}; expected pymc or nutpie")
@@ -205,7 +207,6 @@ def _draw_arrays(
 
 def _summarise(compiled: CompiledSet, structure: SamplingStructure, idata: Any, settings: Settings,
                inputs_hash: str) -> Posterior:
-    import arviz as az
     import xarray as xr
 
     rho, lam, (n_chain, n_draw) = _draw_arrays(compiled, structure, idata)
@@ -229,7 +230,7 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, idata: Any, 
                                                        coords={"hypothesis": hyp})
     tail = (1.0 - settings.interval) / 2.0
     interval = np.quantile(spread, [tail, 1.0 - tail], axis=0).T
-    diagnostics = _diagnostics(idata, az)
+    diagnostics = _diagnostics(idata)
     sources = tuple(
         SourceReliability(
             compiled.source_ids[s], float(compiled.rho[s]), float(rho[:, s].mean()),
@@ -247,23 +248,26 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, idata: Any, 
     )
 
 
-def _diagnostics(idata: Any, az: Any) -> dict[str, Any]:
-    names = [n for n in ("rho", "lam", "probability") if n in idata.posterior]
-    rhat = az.rhat(idata, var_names=names)
-    ess_bulk = az.ess(idata, var_names=names, method="bulk")
-    ess_tail = az.ess(idata, var_names=names, method="tail")
+def _diagnostics(idata: Any) -> dict[str, Any]:
+    """Worst R-hat and smallest ESS over the sampled quantities and the probabilities."""
+    from plausible.diagnostics import ess_bulk, ess_tail, rhat
 
-    def worst(tree: Any, fn: Any) -> float:
-        values = [float(fn(np.asarray(tree[n].values))) for n in names]
-        finite = [v for v in values if np.isfinite(v)]
-        return float(fn(np.asarray(finite))) if finite else float("nan")
+    arrays = []
+    for name in ("rho", "lam", "probability"):
+        if name in idata.posterior:
+            values = np.asarray(idata.posterior[name].values, dtype=np.float64)
+            arrays.append(values.reshape(values.shape[0], values.shape[1], -1))
+    draws = np.concatenate(arrays, axis=2)
 
-    divergences = int(np.asarray(idata.sample_stats["diverging"].values).sum())
+    def worst(values: NDArray[np.float64], pick: Any) -> float:
+        finite = values[np.isfinite(values)]
+        return float(pick(finite)) if finite.size else float("nan")
+
     out: dict[str, Any] = {
-        "r_hat": worst(rhat, np.nanmax),
-        "ess_bulk": worst(ess_bulk, np.nanmin),
-        "ess_tail": worst(ess_tail, np.nanmin),
-        "divergences": divergences,
+        "r_hat": worst(rhat(draws), np.max),
+        "ess_bulk": worst(ess_bulk(draws), np.min),
+        "ess_tail": worst(ess_tail(draws), np.min),
+        "divergences": int(np.asarray(idata.sample_stats["diverging"].values).sum()),
     }
     out["warnings"] = convergence_warnings(out)
     return out

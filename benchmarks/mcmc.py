@@ -1,0 +1,118 @@
+"""MCMC benchmarks: DPRK cold and warm, the synthetic K=20 / N=2,000 / S=100 case, ESS/s against a naive model.
+
+Run through ``python benchmarks/run.py`` (or alone: ``python benchmarks/mcmc.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def cli_mcmc(workspace: Path, set_id: str, compiledir: Path, extra: list[str] | None = None) -> tuple[float, dict[str, Any]]:
+    """Whole-process wall time of `plausible posterior --method mcmc --json`, with a given PyTensor cache."""
+    env = {**os.environ, "PYTENSOR_FLAGS": f"compiledir={compiledir}"}
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "plausible", "posterior", set_id, "--method", "mcmc", "--json", "-w", str(workspace),
+         *(extra or [])],
+        capture_output=True, text=True, env=env, check=True,
+    )
+    return time.perf_counter() - start, json.loads(out.stdout)
+
+
+def dprk_cold_warm() -> dict[str, Any]:
+    """DPRK, 4 chains x 1,000 draws: cold (empty compile cache) and warm (second process, cache filled)."""
+    with tempfile.TemporaryDirectory() as cache:
+        cold, result = cli_mcmc(REPO, "dprk-driver", Path(cache))
+        warm, warm_result = cli_mcmc(REPO, "dprk-driver", Path(cache))
+    return {"cold_s": cold, "warm_s": warm, "r_hat": warm_result["diagnostics"]["r_hat"],
+            "ess_bulk": warm_result["diagnostics"]["ess_bulk"], "divergences": warm_result["diagnostics"]["divergences"],
+            "same_answer": result["hypotheses"] == warm_result["hypotheses"]}
+
+
+def synthetic_large() -> dict[str, Any]:
+    """K = 20 hypotheses, N = 2,000 items, S = 100 sources (15% corroborated)."""
+    from plausible.testing import synthetic_workspace
+
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
+        root = synthetic_workspace(Path(tmp), 7, n_hypotheses=20, n_items=2000, n_sources=100, n_files=20,
+                                   origin_fraction=0.15)
+        seconds, result = cli_mcmc(root, "question", Path(cache))
+    return {"wall_s": seconds, "r_hat": result["diagnostics"]["r_hat"], "ess_bulk": result["diagnostics"]["ess_bulk"],
+            "ess_tail": result["diagnostics"]["ess_tail"], "divergences": result["diagnostics"]["divergences"]}
+
+
+def _naive_model(compiled: Any) -> Any:
+    """The same model with the hypothesis sampled as a Categorical and every banded likelihood sampled."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    banded = ~np.isnan(compiled.lam_alpha) & ~compiled.lam_na
+    rows, cols = np.nonzero(banded)
+    free = np.nonzero(~np.isnan(compiled.rho_alpha))[0]
+    with pm.Model() as model:
+        h = pm.Categorical("h", p=compiled.prior)
+        rho = pt.as_tensor(compiled.rho)
+        if free.size:
+            rho = pt.set_subtensor(rho[free], pm.Beta("rho", compiled.rho_alpha[free], compiled.rho_beta[free]))
+        lam = pt.as_tensor(compiled.lam)
+        if rows.size:
+            lam = pt.set_subtensor(lam[rows, cols], pm.Beta("lam", compiled.lam_alpha[rows, cols],
+                                                            compiled.lam_beta[rows, cols]))
+        a = pt.dot(lam, compiled.prior)
+        r = rho[compiled.source_of] * compiled.factor  # reports, one event each in this benchmark
+        lam_h = lam[compiled.event_of, h]
+        pm.Potential("reports", pt.log(r * lam_h + (1 - r) * a[compiled.event_of]).sum())
+    return model
+
+
+def ess_per_second() -> dict[str, Any]:
+    """ESS/s of the hypothesis probabilities: ours against the naive formulation, default settings, same data."""
+    import pymc as pm
+
+    from plausible.diagnostics import ess_bulk
+    from plausible.inference import compile_workspace_set
+    from plausible.testing import synthetic_workspace
+    from plausible.workspace import load_workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = synthetic_workspace(Path(tmp), 3, n_hypotheses=5, n_items=40, n_sources=6, origin_fraction=0.0,
+                                   judgment_kinds=("term", "rating"))
+        ws = load_workspace(root)
+        start = time.perf_counter()
+        ours = ws.posterior("question", method="mcmc", progress=False, seed=1)
+        ours_s = time.perf_counter() - start
+        compiled = compile_workspace_set(ws, "question")
+    ours_ess = float(np.min(ess_bulk(np.asarray(ours.draws.posterior["probability"].values))))
+    start = time.perf_counter()
+    with _naive_model(compiled):
+        idata = pm.sample(random_seed=1, progressbar=False, compute_convergence_checks=False)
+    naive_s = time.perf_counter() - start
+    h = np.asarray(idata.posterior["h"].values)
+    indicators = np.stack([(h == k).astype(float) for k in range(len(compiled.prior))], axis=2)
+    naive_ess = float(np.nanmin(ess_bulk(indicators)))
+    naive_p = indicators.mean(axis=(0, 1))
+    return {"ours_s": ours_s, "ours_ess": ours_ess, "naive_s": naive_s, "naive_ess": naive_ess,
+            "ratio": (ours_ess / ours_s) / (naive_ess / naive_s),
+            "max_abs_difference": float(np.max(np.abs(naive_p - ours.probability)))}
+
+
+def main() -> dict[str, Any]:
+    results = {"dprk": dprk_cold_warm(), "synthetic": synthetic_large(), "ess_per_second": ess_per_second()}
+    print(json.dumps(results, indent=2))
+    return results
+
+
+if __name__ == "__main__":
+    main()
