@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,10 +20,10 @@ __all__ = ["compile_workspace_set", "exact_posterior", "run_engine"]
 METHODS = ("exact", "mcmc")
 
 
-def compile_workspace_set(ws: Workspace, set_id: str) -> CompiledSet:
-    """Compile one set of a workspace into arrays."""
+def compile_workspace_set(ws: Workspace, set_id: str, before: dt.date | None = None) -> CompiledSet:
+    """Compile one set of a workspace into arrays (only items reported before ``before`` if given)."""
     hs = ws.hypothesis_set(set_id)
-    return compile_set(hs, ws.items_for(set_id), ws.sources)
+    return compile_set(hs, ws.items_for(set_id, before), ws.sources)
 
 
 def exact_posterior(compiled: CompiledSet, inputs_hash: str = "") -> Posterior:
@@ -37,7 +38,9 @@ def exact_posterior(compiled: CompiledSet, inputs_hash: str = "") -> Posterior:
     )
 
 
-def run_engine(ws: Workspace, set_id: str, method: str = "exact", **options: object) -> Posterior:
+def run_engine(
+    ws: Workspace, set_id: str, method: str = "exact", *, before: dt.date | None = None, **options: object
+) -> Posterior:
     """Compute a set's posterior with the named engine.
 
     Raises
@@ -47,7 +50,7 @@ def run_engine(ws: Workspace, set_id: str, method: str = "exact", **options: obj
     """
     if method not in METHODS:
         raise UsageError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    compiled = compile_workspace_set(ws, set_id)
+    compiled = compile_workspace_set(ws, set_id, before)
     if method == "exact":
         if options:
             raise UsageError(f"the exact engine takes no options (got {', '.join(options)})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Sequence
@@ -74,9 +75,10 @@ class Workspace:
             raise UsageError(f"unknown hypothesis set {set_id!r}{did_you_mean(set_id, self.sets)} "
                              f"(sets in this workspace: {known})") from None
 
-    def items_for(self, set_id: str) -> list[Item]:
-        """The items bearing on a set, in trajectory order."""
-        return [item for item in self.items if set_id in item.likelihoods]
+    def items_for(self, set_id: str, before: dt.date | None = None) -> list[Item]:
+        """The items bearing on a set, in trajectory order; only those reported before ``before`` if given."""
+        return [item for item in self.items
+                if set_id in item.likelihoods and (before is None or item.reported < before)]
 
     @property
     def inputs_hash(self) -> str:
@@ -86,8 +88,10 @@ class Workspace:
             digest.update(f"{path}\0{sha}\n".encode())
         return digest.hexdigest()
 
-    def posterior(self, set_id: str, method: Method = "exact", **options: object) -> Posterior:
-        """Posterior probabilities of a set's hypotheses given all evidence.
+    def posterior(
+        self, set_id: str, method: Method = "exact", *, before: dt.date | None = None, **options: object
+    ) -> Posterior:
+        """Posterior probabilities of a set's hypotheses given all evidence (or that reported before a date).
 
         Parameters
         ----------
@@ -96,6 +100,8 @@ class Workspace:
         method : {"exact", "mcmc"}
             ``exact``: closed form at point values (instant). ``mcmc``: the PyMC model with uncertain
             judgments and learned source reliability.
+        before : datetime.date, optional
+            Use only the items reported strictly before this date (no look-ahead, for forecasting).
         **options
             Engine options (for ``mcmc``: draws, tune, chains, seed, ...).
 
@@ -105,7 +111,7 @@ class Workspace:
         """
         from plausible.inference import run_engine
 
-        return run_engine(self, set_id, method, **options)
+        return run_engine(self, set_id, method, before=before, **options)
 
 
 def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = DEFAULT_MAX_BYTES) -> Workspace:
