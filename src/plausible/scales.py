@@ -148,7 +148,7 @@ class ModelSpec:
         if isinstance(value, float | int):
             return Judgment(float(value), label=f"{value:g}")
         rating = self._ratings.get(value.strip().upper())
-        if rating is not None and value.strip().upper() == value.strip():
+        if rating is not None:
             return rating
         terms = self._terms.get(self.likelihood_scale, {})
         found = terms.get(normalise_term(value))

@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -89,7 +89,7 @@ class Workspace:
         return digest.hexdigest()
 
     def posterior(
-        self, set_id: str, method: Method = "exact", *, before: dt.date | None = None, **options: object
+        self, set_id: str, method: Method = "exact", *, before: dt.date | None = None, **options: Any
     ) -> Posterior:
         """Posterior probabilities of a set's hypotheses given all evidence (or that reported before a date).
 

@@ -187,6 +187,10 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, shown_as: str, text: str) -> Prob
         return Problem(shown_as, exc.context_mark.line + 1, "not valid YAML: the quoted value that starts on this "
                        "line is never closed; add the closing quote")
     line = mark.line + 1 if mark is not None else None
+    unclosed = _unclosed_quote_line(text, line)
+    if unclosed is not None:
+        return Problem(shown_as, unclosed, "not valid YAML: the quoted value that starts on this line is not "
+                       "closed on it; add the closing quote")
     hint = "check the indentation and quoting on this line or the one before"
     at_mark = text[mark.index : mark.index + 1] if mark is not None and mark.index is not None else ""
     if at_mark == "\t" or "'\\t'" in what:
@@ -199,6 +203,28 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, shown_as: str, text: str) -> Prob
     elif "found duplicate anchor" in what or "found undefined alias" in what:
         hint = "check the anchors (&name) and aliases (*name)"
     return Problem(shown_as, line, f"not valid YAML: {what}; {hint}")
+
+
+_QUOTED_START = re.compile(r"""^\s*(?:-\s+)?(?:[^\s#:'"][^#:]*:\s+|-\s+)?(["'])(.*)$""")
+
+
+def _unclosed_quote_line(text: str, error_line: int | None) -> int | None:
+    """The first line up to the error whose value opens a quote it does not close (a likely cause).
+
+    A quoted value may legally run over several lines, but in workspace files that is almost always a
+    forgotten closing quote, which YAML reports only where the next quote confuses it.
+    """
+    if error_line is None:
+        return None
+    for number, line in enumerate(text.splitlines()[:error_line], start=1):
+        match = _QUOTED_START.match(line)
+        if match is None:
+            continue
+        quote, rest = match.group(1), match.group(2)
+        body = rest.replace("\\\\", "").replace('\\"', "") if quote == '"' else rest.replace("''", "")
+        if quote not in body:
+            return number
+    return None
 
 
 class _Converter:

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+from plausible.analysis.ach import AchMatrix, ach_matrix, inconsistency_scores
 from plausible.analysis.indicators import (
     IndicatorValue,
     indicator_probability,
     indicator_values,
     value_of_information,
 )
+from plausible.analysis.report import Analysis, analyze, diagnosticity
+from plausible.analysis.sensitivity import Sensitivity, leave_one_out, linchpins, sensitivity
+from plausible.analysis.trajectory import Step, Trajectory, trajectory
 
 __all__ = [
+    # trajectory
+    "Step",
+    "Trajectory",
+    "trajectory",
+    # weights, sensitivity
+    "Analysis",
+    "Sensitivity",
+    "analyze",
+    "diagnosticity",
+    "leave_one_out",
+    "linchpins",
+    "sensitivity",
+    # classic ACH
+    "AchMatrix",
+    "ach_matrix",
+    "inconsistency_scores",
+    # indicators
     "IndicatorValue",
     "indicator_probability",
     "indicator_values",

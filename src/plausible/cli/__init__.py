@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import plausible.cli.core  # noqa: F401 - registers the commands
+import plausible.cli.analysis
+import plausible.cli.core  # noqa: F401 - these imports register the commands
 from plausible.cli.app import app
 
 __all__ = ["app", "main"]

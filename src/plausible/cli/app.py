@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import sys
 import traceback
@@ -50,8 +51,18 @@ def warn_all(warnings: list[Problem]) -> None:
 
 
 def emit_json(data: Any) -> None:
-    """Print ``data`` as indented JSON with a trailing newline (stable key order as built)."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    """Print ``data`` as indented JSON with a trailing newline; a NaN or infinite number becomes null."""
+    sys.stdout.write(json.dumps(_finite(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(v) for v in data]
+    return data
 
 
 def command[**P, R](func: Callable[P, R]) -> Callable[P, R]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -69,10 +69,12 @@ def posterior(
     save: Annotated[Path | None, typer.Option(help="Save the MCMC draws (ArviZ DataTree) to this netCDF file.")] = None,
 ) -> None:
     """Posterior plausibility of each hypothesis of SET given all evidence."""
+    if method not in ("exact", "mcmc"):
+        raise UsageError(f"unknown method {method!r}; expected exact or mcmc")
     ws = load_workspace(workspace)
     mcmc_options = {"draws": draws, "tune": tune, "chains": chains, "seed": seed, "sampler": sampler,
                     "target_accept": target_accept, "interval": interval}
-    given = {k: v for k, v in mcmc_options.items() if v is not None}
+    given: dict[str, Any] = {k: v for k, v in mcmc_options.items() if v is not None}
     if method == "mcmc":
         result = ws.posterior(set_id, method="mcmc", progress=not json_output, cores=cores, **given)
     else:

@@ -7,10 +7,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from plausible.analysis.report import Analysis
+from plausible.analysis.trajectory import Trajectory
 from plausible.posterior import Posterior
 from plausible.workspace import Workspace
 
-__all__ = ["percent", "posterior_table", "sets_table"]
+__all__ = ["analysis_report", "history_table", "percent", "posterior_table", "sets_table"]
 
 
 def percent(p: float) -> str:
@@ -73,3 +75,65 @@ def sets_table(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         table.add_row(row["set"], row["question"], str(row["evidence"]), row["leading"], percent(row["probability"]))
     Console().print(table)
+
+
+def history_table(ws: Workspace, traj: Trajectory) -> None:
+    """Print the trajectory: one row per step, a column per hypothesis (most probable at the end first)."""
+    last = traj.steps[-1].probability if traj.steps else traj.prior
+    order = sorted(range(len(traj.hypothesis_ids)), key=lambda k: -last[k])
+    hs = ws.hypothesis_set(traj.set_id)
+    table = Table(title=f"{hs.question} — by {traj.by}", title_justify="left")
+    table.add_column(traj.by, overflow="ellipsis", no_wrap=True, max_width=34)
+    table.add_column("reported", no_wrap=True)
+    for k in order:
+        table.add_column(traj.hypothesis_ids[k], justify="right", no_wrap=True)
+    table.add_row("(prior)", "", *(percent(traj.prior[k]) for k in order), style="dim")
+    for step in traj.steps:
+        table.add_row(step.label, step.reported.isoformat(), *(percent(step.probability[k]) for k in order))
+    Console().print(table)
+
+
+def analysis_report(ws: Workspace, analysis: Analysis) -> None:
+    """Print the analyst's diagnostics: strongest items, linchpins, stress tests, indicators, ACH scores."""
+    post = analysis.posterior
+    hids = post.hypothesis_ids
+    lead = int(post.probability.argmax())
+    console = Console()
+    items = {item.id: item for item in ws.items}
+    top = sorted(range(len(post.item_ids)), key=lambda j: -abs(post.weights[j, lead]))[:10]
+    table = Table(title=f"Evidence for and against the leading hypothesis, {hids[lead]} (decibans)",
+                  title_justify="left")
+    for name in ("item", "source", "weight", "spread", "info (bits)"):
+        table.add_column(name, justify="left" if name in {"item", "source"} else "right", no_wrap=name != "item",
+                         overflow="ellipsis", max_width=40)
+    for j in top:
+        item = items[post.item_ids[j]]
+        table.add_row(item.id, item.source, f"{post.weights[j, lead]:+.1f}", f"{analysis.spread[j]:.1f}",
+                      f"{analysis.information[j]:.3f}")
+    console.print(table)
+    links = analysis.sensitivity.linchpins
+    console.print(f"Linchpins (removal changes the leader or moves it ≥ 10 points): {', '.join(links) or 'none'}")
+    stress = Table(title="Source stress: each source at reliability 0", title_justify="left")
+    stress.add_column("source")
+    stress.add_column(f"P({hids[lead]})", justify="right")
+    stress.add_column("leader", no_wrap=True)
+    for source, p in analysis.sensitivity.source_stress.items():
+        stress.add_row(source, percent(p[lead]), hids[int(p.argmax())])
+    console.print(stress)
+    uniform = analysis.sensitivity.uniform_prior
+    console.print(f"Prior sensitivity: P({hids[lead]}) {percent(post.probability[lead])} with the given prior, "
+                  f"{percent(uniform[lead])} with a uniform one (leader: {hids[int(uniform.argmax())]})")
+    if analysis.indicators:
+        ind = Table(title="What to collect next (indicators by value of information)", title_justify="left")
+        for name in ("indicator", "P(event)", "value (bits)"):
+            ind.add_column(name, justify="left" if name == "indicator" else "right")
+        for v in analysis.indicators:
+            ind.add_row(v.id, percent(v.probability), f"{v.value_of_information:.3f}")
+        console.print(ind)
+    ach = Table(title="ACH inconsistency (PARC): weighted (negative) and count", title_justify="left")
+    ach.add_column("hypothesis")
+    ach.add_column("weighted", justify="right")
+    ach.add_column("count", justify="right")
+    for h in sorted(hids, key=lambda h: analysis.ach.weighted[h], reverse=True):
+        ach.add_row(h, f"{analysis.ach.weighted[h]:.2f}", str(analysis.ach.unweighted[h]))
+    console.print(ach)

@@ -276,7 +276,9 @@ def _diagnostics(idata: Any) -> dict[str, Any]:
 def convergence_warnings(diagnostics: dict[str, Any]) -> list[str]:
     """Plain-language warnings when the sampler's diagnostics fall short of the thresholds."""
     out = []
-    if not diagnostics["r_hat"] <= CONVERGENCE["r_hat"]:
+    if np.isnan(diagnostics["r_hat"]):
+        out.append("R-hat needs at least two chains: run --chains 2 or more to check convergence")
+    elif not diagnostics["r_hat"] <= CONVERGENCE["r_hat"]:
         out.append(f"R-hat {diagnostics['r_hat']:.3f} > {CONVERGENCE['r_hat']}: chains disagree; "
                    "run longer (--draws, --tune) before trusting the numbers")
     for key in ("ess_bulk", "ess_tail"):

@@ -1,0 +1,120 @@
+"""The classic ACH view: PARC ACH 2.0's consistency matrix and (weighted) inconsistency scores.
+
+PARC counts only inconsistency: I = 1, II = 2 (CC, C, N and NA count 0). The weighted score multiplies
+each count by the item's credibility and relevance weights (Low = 1/sqrt(2), Medium = 1, High = sqrt(2)).
+
+Sign convention (as PARC displays them): the **weighted** score is reported as a negative number (more
+negative = more evidence against the hypothesis); the **unweighted** score is the positive count.
+The hypothesis with the weighted score closest to 0 is the least contradicted.
+
+Cells written as numbers or verbal terms are rated by the band their value falls in, with the ACH bands
+of the model (CC >= 0.80, C >= 0.55, N >= 0.45, I >= 0.20, II below): a derived rating, marked as such.
+Admiralty credibility maps to PARC's credibility as 1-2 High, 3 and 6 (or none) Medium, 4-5 Low.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+from plausible.entities import HypothesisSet, Item
+from plausible.types import AchRating, Relevance
+
+__all__ = ["AchMatrix", "ach_matrix", "inconsistency_scores", "rating_of"]
+
+WEIGHTS = {"low": 1 / math.sqrt(2), "medium": 1.0, "high": math.sqrt(2)}
+INCONSISTENCY = {"I": 1, "II": 2}
+_RATING_FLOOR = (("CC", 0.80), ("C", 0.55), ("N", 0.45), ("I", 0.20), ("II", 0.0))
+
+
+def rating_of(text: str, mean: float) -> tuple[str, bool]:
+    """The ACH rating of a cell and whether it was derived from a number or term.
+
+    Examples
+    --------
+    >>> rating_of("II", 0.12), rating_of("likely", 0.68), rating_of("0.3", 0.3)
+    (('II', False), ('C', True), ('I', True))
+    """
+    if text.strip() in AchRating.__members__:
+        return text.strip(), False
+    for rating, floor in _RATING_FLOOR:
+        if mean >= floor:
+            return rating, True
+    return "II", True  # pragma: no cover - the last floor is 0
+
+
+def credibility_level(credibility: int | None) -> str:
+    """PARC's credibility level for an Admiralty credibility grade."""
+    if credibility in (1, 2):
+        return "high"
+    if credibility in (4, 5):
+        return "low"
+    return "medium"
+
+
+def inconsistency_scores(rows: list[tuple[str, str, str]]) -> tuple[float, int]:
+    """PARC's weighted and unweighted inconsistency for rows of (credibility, relevance, rating).
+
+    Examples
+    --------
+    >>> w, u = inconsistency_scores([("high", "high", "II"), ("medium", "low", "I"), ("low", "low", "I"),
+    ...                              ("high", "medium", "C")])
+    >>> round(w, 5), u
+    (-5.20711, 4)
+    """
+    weighted = -sum(INCONSISTENCY.get(r, 0) * WEIGHTS[c] * WEIGHTS[v] for c, v, r in rows)
+    unweighted = sum(INCONSISTENCY.get(r, 0) for _, _, r in rows)
+    return weighted, unweighted
+
+
+@dataclass(frozen=True)
+class AchMatrix:
+    """Items x hypotheses ratings, with each hypothesis' inconsistency scores."""
+
+    hypothesis_ids: tuple[str, ...]
+    rows: list[dict[str, object]]
+    weighted: dict[str, float]
+    unweighted: dict[str, int]
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``ach`` part of ``plausible analyze --json``."""
+        return {"hypotheses": list(self.hypothesis_ids), "rows": self.rows,
+                "weighted_inconsistency": self.weighted, "inconsistency": self.unweighted,
+                "sign_convention": "weighted is negative (PARC); unweighted is the positive count of I=1, II=2"}
+
+    def to_csv(self) -> str:
+        """The matrix as CSV: item, credibility, relevance, then one rating column per hypothesis."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["item", "credibility", "relevance", *self.hypothesis_ids])
+        for row in self.rows:
+            ratings = row["ratings"]
+            assert isinstance(ratings, dict)
+            writer.writerow([row["item"], row["credibility"], row["relevance"],
+                             *(ratings[h] for h in self.hypothesis_ids)])
+        writer.writerow(["weighted inconsistency", "", "", *(f"{self.weighted[h]:.5f}" for h in self.hypothesis_ids)])
+        writer.writerow(["inconsistency", "", "", *(self.unweighted[h] for h in self.hypothesis_ids)])
+        return buffer.getvalue()
+
+
+def ach_matrix(hs: HypothesisSet, items: list[Item]) -> AchMatrix:
+    """The ACH matrix of the items bearing on a set."""
+    rows: list[dict[str, object]] = []
+    per_hypothesis: dict[str, list[tuple[str, str, str]]] = {h: [] for h in hs.hypothesis_ids}
+    for item in items:
+        cred = credibility_level(item.credibility)
+        rel = (item.relevance or Relevance.MEDIUM).value
+        ratings, derived = {}, []
+        for h in hs.hypothesis_ids:
+            rating, was_derived = rating_of(item.ratings[hs.id][h], item.likelihoods[hs.id][h].mean)
+            ratings[h] = rating
+            if was_derived:
+                derived.append(h)
+            per_hypothesis[h].append((cred, rel, rating))
+        rows.append({"item": item.id, "credibility": cred, "relevance": rel, "ratings": ratings, "derived": derived})
+    weighted, unweighted = {}, {}
+    for h, cells in per_hypothesis.items():
+        weighted[h], unweighted[h] = inconsistency_scores(cells)
+    return AchMatrix(hs.hypothesis_ids, rows, weighted, unweighted)

@@ -1,0 +1,128 @@
+"""``plausible analyze``: the analyst's diagnostics for one set, as one result object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from plausible.analysis.ach import AchMatrix, ach_matrix
+from plausible.analysis.indicators import IndicatorValue, indicator_values
+from plausible.analysis.sensitivity import Sensitivity, sensitivity
+from plausible.compiled import compile_set
+from plausible.inference import exact_posterior
+from plausible.posterior import DECIBANS_PER_NAT, Posterior
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from plausible.workspace import Workspace
+
+__all__ = ["Analysis", "analyze", "diagnosticity"]
+
+
+def diagnosticity(
+    increments: NDArray[np.float64], prior: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r"""How well each item separates the hypotheses.
+
+    Returns the largest pairwise log-likelihood ratio (decibans) and the expected information (bits):
+    the mutual information between the hypothesis (at its prior) and whether the report is received,
+    with :math:`P(\text{report}_j \mid H_k) = e^{\ell_{jk}}` (for a report of a corroborated event, its
+    probability given the event's earlier reports).
+
+    Examples
+    --------
+    >>> spread, info = diagnosticity(np.log([[0.5, 0.5], [0.9, 0.1]]), np.array([0.5, 0.5]))
+    >>> spread.round(2).tolist(), info.round(3).tolist()
+    [[0.0, 9.54], [0.0, 0.531]]
+    """
+    spread = (increments.max(axis=1) - increments.min(axis=1)) * DECIBANS_PER_NAT
+    p = np.clip(np.exp(increments), 1e-300, 1.0)
+    mean = p @ prior
+
+    def entropy(q: NDArray[np.float64]) -> NDArray[np.float64]:
+        q = np.clip(q, 1e-300, 1.0)
+        r = np.clip(1.0 - q, 1e-300, 1.0)
+        out: NDArray[np.float64] = -(q * np.log2(q) + r * np.log2(r))
+        return out
+
+    info: NDArray[np.float64] = np.maximum(entropy(mean) - entropy(p) @ prior, 0.0)
+    return spread, info
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything ``plausible analyze`` reports for one set."""
+
+    posterior: Posterior
+    spread: NDArray[np.float64]
+    information: NDArray[np.float64]
+    sensitivity: Sensitivity
+    indicators: list[IndicatorValue]
+    ach: AchMatrix
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``plausible analyze`` (design §4 keys, plus diagnosticity and stress tests).
+
+        Keys: ``set``, ``weights``, ``leave_one_out``, ``linchpins``, ``indicators``, ``ach`` (design §4),
+        and ``probabilities``, ``diagnosticity``, ``source_stress``, ``prior_sensitivity``.
+        """
+        post = self.posterior
+        hids = post.hypothesis_ids
+
+        def probs(p: NDArray[np.float64]) -> dict[str, float]:
+            return {h: float(v) for h, v in zip(hids, p, strict=True)}
+
+        return {
+            "set": post.set_id,
+            "probabilities": probs(post.probability),
+            "weights": [{"item": item, "hypothesis": h, "decibans": float(post.weights[j, k])}
+                        for j, item in enumerate(post.item_ids) for k, h in enumerate(hids)],
+            "diagnosticity": [{"item": item, "max_log_ratio_db": float(self.spread[j]),
+                               "expected_information_bits": float(self.information[j])}
+                              for j, item in enumerate(post.item_ids)],
+            "leave_one_out": [{"item": item, "probabilities": probs(self.sensitivity.leave_one_out[j])}
+                              for j, item in enumerate(post.item_ids)],
+            "linchpins": self.sensitivity.linchpins,
+            "source_stress": [{"source": s, "probabilities": probs(p)}
+                              for s, p in self.sensitivity.source_stress.items()],
+            "prior_sensitivity": {"given": probs(post.probability),
+                                  "uniform": probs(self.sensitivity.uniform_prior)},
+            "indicators": [{"id": v.id, "text": v.text, "probability": v.probability,
+                            "value_of_information": v.value_of_information} for v in self.indicators],
+            "ach": self.ach.to_dict(),
+        }
+
+    def weights_frame(self) -> pd.DataFrame:
+        """Items x hypotheses weights of evidence (decibans), with diagnosticity columns."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.posterior.weights, index=pd.Index(list(self.posterior.item_ids), name="item"),
+                             columns=list(self.posterior.hypothesis_ids))
+        frame["max_log_ratio_db"] = self.spread
+        frame["expected_information_bits"] = self.information
+        return frame
+
+
+def analyze(ws: Workspace, set_id: str) -> Analysis:
+    """Weights, diagnosticity, sensitivity, indicators and the ACH matrix of a set (exact engine).
+
+    Parameters
+    ----------
+    ws : Workspace
+    set_id : str
+
+    Returns
+    -------
+    Analysis
+    """
+    hs = ws.hypothesis_set(set_id)
+    items = ws.items_for(set_id)
+    compiled = compile_set(hs, items, ws.sources)
+    post = exact_posterior(compiled, ws.inputs_hash)
+    spread, info = diagnosticity(post.increments, compiled.prior)
+    return Analysis(post, spread, info, sensitivity(compiled, post.probability),
+                    indicator_values(hs, post.probability), ach_matrix(hs, items))

@@ -1,0 +1,63 @@
+"""Commands that show how evidence moved the answer: history and analyze."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err, warn_all
+from plausible.workspace import load_workspace
+
+__all__ = ["analyze_command", "history"]
+
+SetArgument = Annotated[str, typer.Argument(metavar="SET", help="Hypothesis set id (file stem in hypotheses/).")]
+
+
+@app.command()
+@command
+def history(
+    set_id: SetArgument,
+    by: Annotated[str, typer.Option("--by", help="One step per item, per file, or per reporting date.")] = "item",
+    workspace: WorkspaceOption = Path("."),
+    json_output: JsonOption = False,
+) -> None:
+    """The posterior of SET after each item (or file, or date) in reported order; the last is the posterior."""
+    from plausible.analysis.trajectory import trajectory
+
+    ws = load_workspace(workspace)
+    result = trajectory(ws, set_id, by)  # type: ignore[arg-type]
+    if json_output:
+        emit_json(result.to_dict())
+        return
+    warn_all(ws.warnings)
+    from plausible.cli.render import history_table
+
+    history_table(ws, result)
+
+
+@app.command("analyze")
+@command
+def analyze_command(
+    set_id: SetArgument,
+    workspace: WorkspaceOption = Path("."),
+    json_output: JsonOption = False,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write the ACH matrix as CSV to this file.")] = None,
+) -> None:
+    """Weights of evidence, diagnosticity, linchpins, source and prior sensitivity, indicators, ACH scores."""
+    from plausible.analysis.report import analyze
+
+    ws = load_workspace(workspace)
+    result = analyze(ws, set_id)
+    if json_output:
+        emit_json(result.to_dict())
+    else:
+        warn_all(ws.warnings)
+        from plausible.cli.render import analysis_report
+
+        analysis_report(ws, result)
+    if csv is not None:
+        from plausible.atomic import write_atomic
+
+        err(f"wrote the ACH matrix to {write_atomic(csv, result.ach.to_csv())}")
