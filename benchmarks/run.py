@@ -1,0 +1,174 @@
+"""Run every benchmark, print the tables, and write docs/benchmarks.md (and the scaling plot).
+
+    python benchmarks/run.py            # everything (about 5 minutes on 2 cores)
+    python benchmarks/run.py --quick    # skip MCMC and the largest grid sizes
+
+Ratios are measured side by side in the same run, so they hold on any machine; absolute times are this
+machine's. Each figure is the best of several runs (the median for whole-process latency).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cli  # noqa: E402
+import exact  # noqa: E402
+import mcmc  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DOC = REPO / "docs" / "benchmarks.md"
+PLOT = REPO / "docs" / "benchmark-scaling.svg"
+
+
+def machine() -> str:
+    import numpy as np
+    import pymc
+    import pytensor
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return (f"{dt.date.today()} · {cpu}, {os.cpu_count()} cores · Python {platform.python_version()} · "
+            f"NumPy {np.__version__} · PyMC {pymc.__version__} · PyTensor {pytensor.__version__}")
+
+
+def table(rows: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> str:
+    head = "| " + " | ".join(title for _, title, _ in columns) + " |"
+    rule = "|" + "|".join("---:" if fmt else "---" for _, _, fmt in columns) + "|"
+    body = ["| " + " | ".join(format(row[key], fmt) if fmt else str(row[key]) for key, _, fmt in columns) + " |"
+            for row in rows]
+    return "\n".join([head, rule, *body])
+
+
+def plot(grid: list[dict[str, Any]]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for k in sorted({r["K"] for r in grid}):
+        rows = sorted((r for r in grid if r["K"] == k and r["S"] == 500), key=lambda r: r["N"])
+        ax.loglog([r["N"] for r in rows], [r["posterior_s"] for r in rows], marker="o", label=f"posterior, K={k}")
+        ax.loglog([r["N"] for r in rows], [r["loo_s"] for r in rows], linestyle="--", marker=".",
+                  label=f"leave-one-out, K={k}")
+    ax.set_xlabel("items N")
+    ax.set_ylabel("seconds (best of runs)")
+    ax.set_title("Exact engine: time against N (S = 500)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(PLOT, metadata={"Date": None})
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="skip MCMC")
+    parser.add_argument("--no-write", action="store_true", help="print only; do not rewrite docs/benchmarks.md")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"machine": machine()}
+    print(results["machine"])
+    results["cli"] = cli.latency()
+    print("CLI:", json.dumps(results["cli"], indent=1))
+    results["grid"] = exact.grid()
+    print(table(results["grid"], GRID_COLUMNS))
+    results["pgmpy"] = exact.pgmpy_comparison()
+    print("pgmpy:", results["pgmpy"])
+    results["loading"] = exact.loading()
+    print("loading:", results["loading"])
+    if not args.quick:
+        results["mcmc"] = mcmc.main()
+    if not args.no_write:
+        plot(results["grid"])
+        DOC.write_text(render(results), encoding="utf-8")
+        print(f"wrote {DOC.relative_to(REPO)} and {PLOT.relative_to(REPO)}")
+
+
+GRID_COLUMNS = [("K", "K", ""), ("N", "N", ""), ("S", "S", ""), ("floor_s", "bare NumPy floor (s)", ".2e"),
+                ("posterior_s", "posterior (s)", ".2e"), ("posterior_over_floor", "÷ floor", ".1f"),
+                ("trajectory_s", "trajectory (s)", ".2e"), ("loo_s", "leave-one-out (s)", ".2e")]
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def render(r: dict[str, Any]) -> str:
+    c, pg, ld = r["cli"], r["pgmpy"], r["loading"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `python benchmarks/run.py` (do not edit by hand). Ratios are measured side by side in one run;",
+        "absolute times are this machine's.",
+        "",
+        f"Machine: {r['machine']}",
+        "",
+        "## Whole-process latency: `plausible posterior dprk-driver --json`",
+        "",
+        f"Median {c['median_s']:.3f} s, best {c['min_s']:.3f} s over 15 runs (bare `python -c pass`: "
+        f"{c['bare_python_s']:.3f} s). Goal < 0.6 s: {verdict(c['median_s'] < 0.6)}. PyMC is not imported.",
+        "",
+        "Heaviest imports (cumulative ms): " + ", ".join(f"`{n}` {ms:.0f}" for n, ms in c["imports"]) + ".",
+        "",
+        "## Exact engine in process",
+        "",
+        "Point likelihoods, one report per event, Beta-graded sources at their means. The floor is the bare",
+        "arithmetic of the same formula in NumPy (no origin groups, no attribution of increments).",
+        "",
+        table(r["grid"], GRID_COLUMNS),
+        "",
+        f"![time against N]({Path(PLOT).name})",
+        "",
+        f"**Against pgmpy** (variable elimination on the equivalent network H → report_j, all observed; K = {pg['K']},",
+        f"N = {pg['N']}): pgmpy {pg['pgmpy_s']:.3f} s, ours {pg['ours_s'] * 1e3:.2f} ms — "
+        f"**{pg['speedup_vs_pgmpy']:.0f}×** faster (goal ≥ 50×: {verdict(pg['speedup_vs_pgmpy'] >= 50)}); "
+        f"{pg['ours_over_floor']:.1f}× the bare floor (goal ≤ 10×: {verdict(pg['ours_over_floor'] <= 10)}); "
+        f"same numbers to {pg['max_abs_difference']:.1e}.",
+        "",
+        f"**Loading** {ld['items']:,} items in {ld['files']} files (K = {ld['K']}, S = {ld['S']}): load and validate "
+        f"{ld['load_s']:.2f} s; first posterior {ld['first_posterior_s']:.3f} s (goal < 0.5 s: "
+        f"{verdict(ld['first_posterior_s'] < 0.5)}); load + first posterior {ld['load_plus_first_s']:.2f} s "
+        f"(goal < 3 s: {verdict(ld['load_plus_first_s'] < 3)}); posterior + trajectory + leave-one-out "
+        f"{ld['posterior_trajectory_loo_s']:.2f} s (goal < 1 s: {verdict(ld['posterior_trajectory_loo_s'] < 1)}).",
+    ]
+    if "mcmc" in r:
+        m = r["mcmc"]
+        d, s, e = m["dprk"], m["synthetic"], m["ess_per_second"]
+        lines += [
+            "",
+            "## MCMC",
+            "",
+            "Whole process `plausible posterior SET --method mcmc --json` (4 chains × 1,000 draws after 1,000 tuning",
+            "steps, chains in parallel on the 2 cores). Cold: empty PyTensor compile cache; warm: a second process.",
+            "",
+            "| case | wall time | R-hat | ESS bulk | divergences | goal |",
+            "|---|---:|---:|---:|---:|---|",
+            f"| DPRK, cold | {d['cold_s']:.1f} s | | | | < 20 s: {verdict(d['cold_s'] < 20)} |",
+            f"| DPRK, warm | {d['warm_s']:.1f} s | {d['r_hat']:.4f} | {d['ess_bulk']:.0f} | {d['divergences']} | "
+            f"< 8 s: {verdict(d['warm_s'] < 8)}; R-hat ≤ 1.01: {verdict(d['r_hat'] <= 1.01)} |",
+            f"| K = 20, N = 2,000, S = 100 | {s['wall_s']:.1f} s | {s['r_hat']:.4f} | {s['ess_bulk']:.0f} | "
+            f"{s['divergences']} | < 60 s: {verdict(s['wall_s'] < 60)}; R-hat ≤ 1.01: {verdict(s['r_hat'] <= 1.01)} |",
+            "",
+            f"**ESS per second** of the hypothesis probabilities against a naive PyMC formulation of the same model",
+            f"(hypothesis sampled as a Categorical, every banded likelihood sampled, PyMC defaults), same synthetic",
+            f"data (K = 5, N = 40, S = 6): ours {e['ours_ess']:.0f} ESS in {e['ours_s']:.1f} s, naive "
+            f"{e['naive_ess']:.0f} ESS in {e['naive_s']:.1f} s — **{e['ratio']:.1f}×** (goal ≥ 3×: "
+            f"{verdict(e['ratio'] >= 3)}); the two posteriors differ by at most {e['max_abs_difference']:.3f}.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
