@@ -20,9 +20,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import cli  # noqa: E402
-import exact  # noqa: E402
-import mcmc  # noqa: E402
+import cli
+import exact
+import mcmc
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "benchmarks.md"
@@ -161,8 +161,8 @@ def render(r: dict[str, Any]) -> str:
             f"| K = 20, N = 2,000, S = 100 | {s['wall_s']:.1f} s | {s['r_hat']:.4f} | {s['ess_bulk']:.0f} | "
             f"{s['divergences']} | < 60 s: {verdict(s['wall_s'] < 60)}; R-hat ≤ 1.01: {verdict(s['r_hat'] <= 1.01)} |",
             "",
-            f"**ESS per second** of the hypothesis probabilities against a naive PyMC formulation of the same model",
-            f"(hypothesis sampled as a Categorical, every banded likelihood sampled, PyMC defaults), same synthetic",
+            "**ESS per second** of the hypothesis probabilities against a naive PyMC formulation of the same model",
+            "(hypothesis sampled as a Categorical, every banded likelihood sampled, PyMC defaults), same synthetic",
             f"data (K = 5, N = 40, S = 6): ours {e['ours_ess']:.0f} ESS in {e['ours_s']:.1f} s, naive "
             f"{e['naive_ess']:.0f} ESS in {e['naive_s']:.1f} s — **{e['ratio']:.1f}×** (goal ≥ 3×: "
             f"{verdict(e['ratio'] >= 3)}); the two posteriors differ by at most {e['max_abs_difference']:.3f}.",
