@@ -32,16 +32,19 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
     table.add_column("posterior", justify="right", no_wrap=True, min_width=9)
     if post.interval is not None:
         table.add_column(f"{post.interval_level:.0%} interval", justify="right", no_wrap=True, min_width=11)
-    table.add_column("", no_wrap=True)
+    console = Console()
+    bars = console.width >= 100  # a bar chart only where it fits beside the numbers
+    if bars:
+        table.add_column("", no_wrap=True)
     order = sorted(range(len(post.hypothesis_ids)), key=lambda k: -post.probability[k])
     for k in order:
         hid = post.hypothesis_ids[k]
         cells = [hid, titles[hid], percent(post.prior[k]), percent(post.probability[k])]
         if post.interval is not None:
             cells.append(f"{percent(post.interval[k, 0])}–{percent(post.interval[k, 1])}")
-        cells.append("█" * round(16 * post.probability[k]))
+        if bars:
+            cells.append("█" * round(16 * post.probability[k]))
         table.add_row(*cells)
-    console = Console()
     console.print(table)
     if post.sources:
         console.print(_sources_table(ws, post))
