@@ -116,6 +116,7 @@ class ModelSpec:
             for scale, entries in self.scales.items()
         }
         ratings = pick("ach_ratings")
+        self._judged: dict[str, Judgment] = {}
         self._ratings: dict[str, Judgment] = {}
         for rating in AchRating:
             band = ratings.get(rating)
@@ -147,6 +148,12 @@ class ModelSpec:
         """
         if isinstance(value, float | int):
             return Judgment(float(value), label=f"{value:g}")
+        found = self._judged.get(value)
+        if found is None:
+            found = self._judged[value] = self._term_judgment(value)
+        return found
+
+    def _term_judgment(self, value: str) -> Judgment:
         rating = self._ratings.get(value.strip().upper())
         if rating is not None:
             return rating

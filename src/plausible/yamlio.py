@@ -40,7 +40,31 @@ _TAG = "tag:yaml.org,2002:"
 
 
 class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """Safe loader whose implicit booleans are YAML 1.2's (``true``/``false`` only)."""
+    """Safe loader whose implicit booleans are YAML 1.2's (``true``/``false`` only).
+
+    The tag of a plain scalar depends only on its text, so resolutions are memoised: workspace files
+    repeat the same values (hypothesis ids, terms, dates) thousands of times, and PyYAML resolves each
+    in Python even under libyaml.
+    """
+
+    _resolved: dict[str, str] = {}  # noqa: RUF012 - a process-wide cache, by design
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = self._resolved.get(value)
+            if tag is None:
+                if len(self._resolved) > 200_000:
+                    self._resolved.clear()
+                tag = self._resolved[value] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    # No path-dependent resolvers are registered: skip PyYAML's bookkeeping for them on every node.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
 
 _Loader.yaml_implicit_resolvers = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from typing import Annotated, Any
@@ -31,6 +32,17 @@ class StrictModel(BaseModel):
 
 
 def _identifier(value: Any) -> str:
+    if type(value) is str:  # the common case, memoised: the same ids recur thousands of times
+        return _text_identifier(value)
+    return _any_identifier(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_identifier(value: str) -> str:
+    return _any_identifier(value)
+
+
+def _any_identifier(value: Any) -> str:
     # YAML may read an id such as 2015 or true as a number or boolean; an id is its text.
     if isinstance(value, bool):
         value = "true" if value else "false"
@@ -98,6 +110,19 @@ def _number(value: Any) -> float | None:
 
 
 def _likelihood(value: Any) -> float | str:
+    if type(value) is float and 0.0 < value < 1.0:
+        return value  # the common case: a number in range
+    if type(value) is str:
+        return _text_likelihood(value)
+    return _any_likelihood(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_likelihood(value: str) -> float | str:
+    return _any_likelihood(value)
+
+
+def _any_likelihood(value: Any) -> float | str:
     number = _number(value)
     if number is not None:
         if not math.isfinite(number) or not 0.0 < number < 1.0:
