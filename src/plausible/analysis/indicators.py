@@ -9,7 +9,13 @@ from numpy.typing import NDArray
 
 from plausible.entities import HypothesisSet, Indicator
 
-__all__ = ["IndicatorValue", "indicator_probability", "indicator_values", "value_of_information"]
+__all__ = [
+    "IndicatorValue",
+    "indicator_likelihoods",
+    "indicator_probability",
+    "indicator_values",
+    "value_of_information",
+]
 
 
 def _entropy(p: NDArray[np.float64]) -> float:
@@ -63,14 +69,15 @@ class IndicatorValue:
 def indicator_values(hs: HypothesisSet, probabilities: NDArray[np.float64]) -> list[IndicatorValue]:
     """Every indicator of a set, most informative first ("what to collect next")."""
     out = [
-        IndicatorValue(ind.id, ind.text, indicator_probability(probabilities, _likelihoods(hs, ind)),
-                       value_of_information(probabilities, _likelihoods(hs, ind)))
+        IndicatorValue(ind.id, ind.text, indicator_probability(probabilities, indicator_likelihoods(hs, ind)),
+                       value_of_information(probabilities, indicator_likelihoods(hs, ind)))
         for ind in hs.indicators
     ]
     return sorted(out, key=lambda v: -v.value_of_information)
 
 
-def _likelihoods(hs: HypothesisSet, indicator: Indicator) -> NDArray[np.float64]:
+def indicator_likelihoods(hs: HypothesisSet, indicator: Indicator) -> NDArray[np.float64]:
+    """P(indicator | H_k) in the set's hypothesis order (band means; NA cells at the others' prior mean)."""
     values = np.array([indicator.likelihoods[h].mean for h in hs.hypothesis_ids], dtype=np.float64)
     na = np.array([indicator.likelihoods[h].not_applicable for h in hs.hypothesis_ids])
     if na.any() and (~na).any():

@@ -37,7 +37,7 @@ def diagnosticity(
     --------
     >>> spread, info = diagnosticity(np.log([[0.5, 0.5], [0.9, 0.1]]), np.array([0.5, 0.5]))
     >>> spread.round(2).tolist(), info.round(3).tolist()
-    [[0.0, 9.54], [0.0, 0.531]]
+    ([0.0, 9.54], [0.0, 0.531])
     """
     spread = (increments.max(axis=1) - increments.min(axis=1)) * DECIBANS_PER_NAT
     p = np.clip(np.exp(increments), 1e-300, 1.0)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import plausible.cli.analysis
 import plausible.cli.core
-import plausible.cli.evolution  # noqa: F401 - these imports register the commands
+import plausible.cli.evolution
+import plausible.cli.forecasting  # noqa: F401 - these imports register the commands
 from plausible.cli.app import app
 
 __all__ = ["app", "main"]

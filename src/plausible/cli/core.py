@@ -140,10 +140,11 @@ def schema(
         Path | None, typer.Option("--output", "-o", help="Folder to write <kind>.schema.json files into.")
     ] = None,
 ) -> None:
-    """Export the JSON Schema of every kind of workspace file (for editors that validate YAML as you type)."""
+    """Export the JSON Schema of every kind of workspace and exercise file (for editors that check YAML as you type)."""
+    from plausible.forecasting.schema import json_schemas as exercise_schemas
     from plausible.schema import json_schemas
 
-    schemas = json_schemas()
+    schemas = {**json_schemas(), **exercise_schemas()}
     if output is None:
         emit_json(schemas)
         return

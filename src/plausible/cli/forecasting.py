@@ -1,0 +1,125 @@
+"""Forecasting-exercise commands: score (the leaderboard) and resolve (record an outcome, feed it back)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err
+from plausible.errors import UsageError
+
+__all__ = ["resolve", "score"]
+
+
+@app.command()
+@command
+def score(
+    exercise: Annotated[str, typer.Argument(metavar="EXERCISE", help="Exercise name (folder in exercises/).")],
+    workspace: WorkspaceOption = Path("."),
+    json_output: JsonOption = False,
+    bayes: Annotated[
+        bool, typer.Option("--bayes", help="Also pool with the Bayesian forecaster-skill model (PyMC; slower).")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the skill model's sampler.", min=0)] = 20150616,
+    bins: Annotated[int, typer.Option(help="Bins of the calibration table.", min=1)] = 10,
+) -> None:
+    """Score an exercise: every forecaster, plausible's model and the pooled forecasts (leaderboard)."""
+    from plausible.forecasting.scoring import score_exercise
+
+    scores = score_exercise(exercise, workspace, bayes=bayes, seed=seed, bins=bins)
+    if json_output:
+        emit_json(scores.to_dict())
+        return
+    _leaderboard(scores)
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _leaderboard(scores: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    ex = scores.exercise
+    resolved = len(ex.resolutions)
+    table = Table(title=f"{ex.title} — {resolved} of {len(ex.questions)} questions resolved", title_justify="left")
+    with_rps = any(f.rps is not None for f in scores.forecasters)
+    columns = ["#", "forecaster", "kind", "qs", "Brier", "log", "Brier t-avg", "½-Brier"]
+    columns += ["RPS"] if with_rps else []
+    for name in columns:
+        table.add_column(name, justify="left" if name in {"forecaster", "kind"} else "right", no_wrap=True,
+                         min_width=len(name))
+    for rank, f in enumerate(scores.forecasters, start=1):
+        kind = "pool" if f.kind == "aggregate" else f.kind
+        cells = [str(rank) if f.brier is not None else "", f.id, kind, str(f.questions), _number(f.brier),
+                 _number(f.log), _number(f.brier_time_averaged), _number(f.half_brier)]
+        cells += [_number(f.rps)] if with_rps else []
+        table.add_row(*cells, style="bold" if f.kind == "model" else None)
+    console = Console()
+    console.print(table)
+    notes = [
+        "Lower is better; qs: resolved questions scored. Brier: Brier's original sum over options (0–2) of the "
+        "final forecast; log: −ln p(outcome), p clipped at 1e-15; t-avg: Good Judgment daily average of the Brier "
+        "score from each forecaster's first forecast; ½-Brier: binary questions (0–1); RPS: ordered questions, "
+        "unnormalised.",
+        "plausible: the model, forecasting from the evidence reported strictly before each forecast day.",
+    ]
+    if any(f.id == "bayes-pool" for f in scores.forecasters):
+        notes.append("bayes-pool: the forecaster-skill model (PyMC), binary questions only: compare its ½-Brier.")
+    if scores.extremizing is not None:
+        notes.append(f"logit-mean: extremizing a = {scores.extremizing:.2f} by maximum likelihood "
+                     "(each question scored with a fitted on the others).")
+    for note in notes:
+        console.print(note, style="dim")
+
+
+@app.command()
+@command
+def resolve(
+    exercise: Annotated[str, typer.Argument(metavar="EXERCISE", help="Exercise name (folder in exercises/).")],
+    question: Annotated[str, typer.Argument(metavar="QUESTION", help="Question id.")],
+    outcome: Annotated[str, typer.Argument(metavar="OUTCOME", help="The option that happened (binary: yes/no).")],
+    date: Annotated[
+        str | None, typer.Option("--date", help="Resolution day YYYY-MM-DD.", show_default="today")
+    ] = None,
+    workspace: WorkspaceOption = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing, different resolution.")] = False,
+    note: Annotated[str | None, typer.Option("--note", help="How it was resolved (kept in resolutions.yaml).")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Record a question's outcome; an indicator's outcome also becomes a new evidence file for its set."""
+    from plausible.forecasting.resolve import resolve_question
+
+    day = _date(date) if date is not None else None
+    result = resolve_question(exercise, question, outcome, date=day, workspace=workspace, force=force, note=note)
+    if json_output:
+        emit_json({
+            "exercise": result.exercise, "question": result.question, "outcome": result.outcome,
+            "resolved": result.resolved.isoformat(), "changed": result.changed,
+            "resolutions_file": str(result.resolutions_file),
+            "evidence_file": None if result.evidence_file is None else str(result.evidence_file),
+            "set": result.set_id, "before": result.before, "after": result.after,
+        })
+        return
+    if not result.changed:
+        print(f"{result.question} is already resolved as {result.outcome!r} on {result.resolved}; nothing changed.")
+        return
+    verb = "replaced" if result.replaced is not None else "recorded"
+    print(f"{verb}: {result.question} resolved {result.outcome!r} on {result.resolved} ({result.resolutions_file})")
+    if result.evidence_file is not None and result.before is not None and result.after is not None:
+        print(f"wrote new evidence {result.evidence_file}; {result.set_id} now:")
+        for hid, p in sorted(result.after.items(), key=lambda pair: -pair[1]):
+            print(f"  {hid:<24} {100 * result.before[hid]:5.1f}% -> {100 * p:5.1f}%")
+    elif result.evidence_file is None:
+        err("no evidence written: only a question on an indicator of a hypothesis set feeds back into the model")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--date {text!r} is not a date written YYYY-MM-DD") from None

@@ -1,0 +1,403 @@
+"""Scoring an exercise: every forecaster, the model and the pooled forecasts, per question and overall.
+
+Which forecast is scored (conventions shared by every forecaster, human or not):
+
+* ``brier``, ``log``, ``half_brier``, ``rps``: the forecaster's *final* forecast of each resolved question
+  (the one standing on the last scored day), averaged over the forecaster's resolved questions.
+* ``brier_time_averaged``: Good Judgment time-averaging of the original Brier score over the days from the
+  forecaster's first forecast of the question to its last scored day (see :mod:`plausible.forecasting.scores`),
+  then averaged over the forecaster's questions.
+* The model (``plausible``) and the pools (``mean``, ``median``, ``logit-mean``, ``bayes-pool``) forecast on every
+  day a human forecast the question; pools combine the human forecasts standing on that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from plausible.forecasting.aggregation import (
+    EXTREMIZING_BOUNDS,
+    fit_extremizing,
+    logit_pool,
+    mean_log_probabilities,
+    mean_pool,
+    median_pool,
+)
+from plausible.forecasting.calibration import (
+    CalibrationRow,
+    MurphyDecomposition,
+    binary_events,
+    calibration_table,
+    murphy_decomposition,
+)
+from plausible.forecasting.exercise import Exercise, Forecast, Question, standing_at
+from plausible.forecasting.loading import load_exercise
+from plausible.forecasting.model_forecaster import MODEL_FORECASTER, model_forecasts
+from plausible.forecasting.schema import QuestionKind
+from plausible.forecasting.scores import _brier, _log, _rps, standing_days, time_average
+from plausible.workspace import Workspace, load_workspace
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "BAYES_POOL",
+    "CONVENTIONS",
+    "DEFAULT_SEED",
+    "POOLS",
+    "ExerciseScores",
+    "ForecasterCalibration",
+    "ForecasterScore",
+    "QuestionScore",
+    "score_exercise",
+]
+
+POOLS = ("mean", "median", "logit-mean")
+"""The pooled forecasts always scored."""
+
+BAYES_POOL = "bayes-pool"
+"""The Bayesian forecaster-skill pool (PyMC), scored on request."""
+
+DEFAULT_SEED = 20150616
+"""Seed of the skill model's sampler."""
+
+CONVENTIONS = {
+    "brier": "Brier's original score summed over all options (0-2), of the final forecast, averaged over questions",
+    "half_brier": "binary questions only: (p - outcome)^2 (0-1, scikit-learn's brier_score_loss)",
+    "log": "-ln p(outcome) (nats) of the final forecast, p clipped to [1e-15, 1]",
+    "rps": "ordered questions only: unnormalised sum over the K-1 cumulative categories (scoringrules' rps_score)",
+    "rps_normalised": "rps / (K-1), in [0, 1]",
+    "brier_time_averaged": "Good Judgment: each day from the forecaster's first forecast to the resolution day or "
+                           "close (whichever is first), inclusive, scored with the forecast standing that day",
+}
+"""What each score key means (also in the JSON)."""
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    """One forecaster's scores on one resolved question (``None``: the score does not apply)."""
+
+    question: str
+    forecaster: str
+    kind: str
+    forecasts: int
+    final: dict[str, float]
+    brier: float
+    log: float
+    brier_time_averaged: float
+    days: int
+    half_brier: float | None = None
+    rps: float | None = None
+    rps_normalised: float | None = None
+
+
+@dataclass(frozen=True)
+class ForecasterScore:
+    """One forecaster's scores averaged over their resolved questions (``None`` when there are none)."""
+
+    id: str
+    kind: str
+    questions: int
+    brier: float | None
+    log: float | None
+    brier_time_averaged: float | None
+    half_brier: float | None = None
+    rps: float | None = None
+    rps_normalised: float | None = None
+
+
+@dataclass(frozen=True)
+class ForecasterCalibration:
+    """Calibration of one forecaster's final forecasts, as binary events (one-vs-rest for K > 2 options)."""
+
+    exact: MurphyDecomposition
+    binned: MurphyDecomposition
+    table: list[CalibrationRow]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {**self.exact.to_dict(), "binned": self.binned.to_dict(), "table": [r.to_dict() for r in self.table]}
+
+
+@dataclass(frozen=True)
+class ExerciseScores:
+    """The scores of an exercise. ``series`` holds every forecaster's dated forecasts (model and pools too)."""
+
+    exercise: Exercise
+    forecasters: list[ForecasterScore]
+    questions: list[QuestionScore]
+    calibration: dict[str, ForecasterCalibration]
+    series: dict[str, list[Forecast]]
+    extremizing: float | None
+    bins: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """The leaderboard: one row per forecaster (best ``brier`` first), indexed by forecaster id."""
+        import pandas as pd
+
+        rows = [{k: v for k, v in vars(f).items() if k != "id"} for f in self.forecasters]
+        return pd.DataFrame(rows, index=pd.Index([f.id for f in self.forecasters], name="forecaster"))
+
+    def questions_frame(self) -> pd.DataFrame:
+        """One row per (question, forecaster) scored, indexed by both."""
+        import pandas as pd
+
+        rows = [{k: v for k, v in vars(s).items() if k not in {"question", "forecaster", "final"}}
+                for s in self.questions]
+        index = pd.MultiIndex.from_tuples([(s.question, s.forecaster) for s in self.questions],
+                                          names=["question", "forecaster"])
+        return pd.DataFrame(rows, index=index)
+
+    def forecasts_frame(self) -> pd.DataFrame:
+        """Every dated forecast (humans, model, pools): one row per forecast and option."""
+        import pandas as pd
+
+        rows = [
+            {"forecaster": who, "question": f.question, "made": f.made, "option": option, "probability": float(p)}
+            for who, forecasts in self.series.items() for f in forecasts
+            for option, p in zip(self.exercise.questions[f.question].options, f.probabilities, strict=True)
+        ]
+        return pd.DataFrame(rows, columns=["forecaster", "question", "made", "option", "probability"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``plausible score --json`` (design §4's keys, and more)."""
+        ex = self.exercise
+        by_question: dict[str, list[dict[str, Any]]] = {}
+        for s in self.questions:
+            by_question.setdefault(s.question, []).append(
+                {k: v for k, v in vars(s).items() if k != "question"})
+        questions = []
+        for q in ex.questions.values():
+            resolution = ex.resolutions.get(q.id)
+            questions.append({
+                "id": q.id, "kind": q.kind.value, "text": q.text, "options": list(q.options),
+                "closes": q.closes.isoformat(), "set": q.set_id, "indicator": q.indicator_id,
+                "outcome": resolution.outcome if resolution else None,
+                "resolved": resolution.resolved.isoformat() if resolution else None,
+                "scores": by_question.get(q.id, []),
+            })
+        return {
+            "exercise": ex.name,
+            "title": ex.title,
+            "conventions": CONVENTIONS,
+            "extremizing": {"a": self.extremizing, "bounds": list(EXTREMIZING_BOUNDS),
+                            "fit": "maximum likelihood on the resolved questions' final pools; each question is "
+                                   "scored with a fitted on the other questions (leave-one-question-out)"},
+            "forecasters": [vars(f).copy() for f in self.forecasters],
+            "questions": questions,
+            "calibration": {
+                "events": "final forecasts of resolved questions; a binary question is one event, an option of a "
+                          "categorical or ordered question is one event (one-vs-rest); brier here is the half-Brier "
+                          "per event",
+                "bins": self.bins,
+                "forecasters": {who: c.to_dict() for who, c in self.calibration.items()},
+            },
+        }
+
+
+def score_exercise(
+    exercise: Exercise | str | os.PathLike[str],
+    workspace: Workspace | str | os.PathLike[str] = ".",
+    *,
+    bayes: bool = False,
+    seed: int = DEFAULT_SEED,
+    bins: int = 10,
+) -> ExerciseScores:
+    """Score every forecaster of an exercise, plausible's model and the pooled forecasts.
+
+    Parameters
+    ----------
+    exercise : Exercise or str or PathLike
+        A loaded exercise, or its name under ``exercises/`` (or folder).
+    workspace : Workspace or str or PathLike
+        The workspace (its hypothesis sets and evidence feed the model's forecasts).
+    bayes : bool
+        Also fit the Bayesian forecaster-skill model (PyMC; a few seconds per resolved binary question).
+    seed : int
+        Seed of the skill model's sampler.
+    bins : int
+        Bins of the calibration table and binned Murphy decomposition.
+
+    Returns
+    -------
+    ExerciseScores
+
+    Examples
+    --------
+    >>> scores = score_exercise("dprk-2015", ".")     # doctest: +SKIP
+    >>> scores.to_frame()[["questions", "brier", "log"]]  # doctest: +SKIP
+    """
+    ex = exercise if isinstance(exercise, Exercise) else load_exercise(exercise, workspace)
+    series: dict[str, list[Forecast]] = {}
+    kinds: dict[str, str] = {}
+    for forecast in ex.forecasts:
+        series.setdefault(forecast.forecaster, []).append(forecast)
+        kinds[forecast.forecaster] = "human"
+    if any(q.model_forecastable for q in ex.questions.values()):
+        ws = workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
+        series[MODEL_FORECASTER] = model_forecasts(ex, ws)
+        kinds[MODEL_FORECASTER] = "model"
+    a_full, a_held_out = _extremizing(ex)
+    for name, forecasts in _pools(ex, a_held_out, a_full).items():
+        series[name] = forecasts
+        kinds[name] = "aggregate"
+    if bayes:
+        series[BAYES_POOL] = _bayes_pool(ex, seed)
+        kinds[BAYES_POOL] = "aggregate"
+    scores = [s for who, forecasts in series.items() for s in _score_series(ex, who, kinds[who], forecasts)]
+    summaries = [_summary(who, kinds[who], [s for s in scores if s.forecaster == who]) for who in series]
+    summaries.sort(key=lambda f: (f.brier is None, f.brier if f.brier is not None else 0.0, f.id))
+    calibration = {who: c for who in series if (c := _calibration(ex, series[who], bins)) is not None}
+    return ExerciseScores(ex, summaries, scores, calibration, series, a_full, bins)
+
+
+# --- scoring one forecaster ---------------------------------------------------------------------------------
+
+
+def _score_series(ex: Exercise, who: str, kind: str, forecasts: list[Forecast]) -> list[QuestionScore]:
+    out = []
+    for question in ex.questions.values():
+        end = ex.scoring_end(question.id)
+        mine = sorted((f for f in forecasts if f.question == question.id and end is not None and f.made <= end),
+                      key=lambda f: f.made)
+        if end is None or not mine:
+            continue
+        outcome = question.options.index(ex.resolutions[question.id].outcome)
+        p = np.stack([f.probabilities for f in mine])
+        o = np.full(len(mine), outcome, dtype=np.intp)
+        brier = _brier(p, o)
+        days = standing_days([f.made for f in mine], end)
+        final = p[-1:]
+        half = float((final[0, 0] - (1.0 if outcome == 0 else 0.0)) ** 2) if question.is_binary else None
+        ordered = question.kind is QuestionKind.ORDERED
+        rps = float(_rps(final, o[-1:])[0]) if ordered else None
+        out.append(QuestionScore(
+            question.id, who, kind, len(mine), dict(zip(question.options, map(float, final[0]), strict=True)),
+            float(brier[-1]), float(_log(final, o[-1:])[0]), time_average(brier, days), int(days.sum()), half,
+            rps, rps / (len(question.options) - 1) if rps is not None else None,
+        ))
+    return out
+
+
+def _summary(who: str, kind: str, scores: list[QuestionScore]) -> ForecasterScore:
+    def mean(values: list[float | None]) -> float | None:
+        given = [v for v in values if v is not None]
+        return float(np.mean(given)) if given else None
+
+    return ForecasterScore(
+        who, kind, len(scores), mean([s.brier for s in scores]), mean([s.log for s in scores]),
+        mean([s.brier_time_averaged for s in scores]), mean([s.half_brier for s in scores]),
+        mean([s.rps for s in scores]), mean([s.rps_normalised for s in scores]),
+    )
+
+
+def _calibration(ex: Exercise, forecasts: list[Forecast], bins: int) -> ForecasterCalibration | None:
+    f_parts, o_parts = [], []
+    for question in ex.questions.values():
+        end = ex.scoring_end(question.id)
+        if end is None:
+            continue
+        final = standing_at(sorted((f for f in forecasts if f.question == question.id), key=lambda f: f.made), end)
+        if final is None:
+            continue
+        f, o = binary_events(final.probabilities, question.options.index(ex.resolutions[question.id].outcome))
+        f_parts.append(f)
+        o_parts.append(o)
+    if not f_parts:
+        return None
+    f_all, o_all = np.concatenate(f_parts), np.concatenate(o_parts)
+    return ForecasterCalibration(murphy_decomposition(f_all, o_all), murphy_decomposition(f_all, o_all, bins),
+                                 calibration_table(f_all, o_all, bins))
+
+
+# --- pools ---------------------------------------------------------------------------------------------------
+
+
+def _standing_stack(ex: Exercise, question: Question, day: dt.date) -> list[tuple[str, NDArray[np.float64]]]:
+    """The human forecasts of a question standing on a day, by forecaster."""
+    out = []
+    for who in ex.forecasters:
+        current = standing_at(ex.forecasts_for(question.id, who), day)
+        if current is not None:
+            out.append((who, current.probabilities))
+    return out
+
+
+def _extremizing(ex: Exercise) -> tuple[float | None, dict[str, float]]:
+    """The extremizing factor fitted on all resolved questions, and per question with it left out."""
+    fitted: dict[str, tuple[NDArray[np.float64], int]] = {}
+    for question in ex.questions.values():
+        end = ex.scoring_end(question.id)
+        stack = _standing_stack(ex, question, end) if end is not None else []
+        if stack:
+            outcome = question.options.index(ex.resolutions[question.id].outcome)
+            fitted[question.id] = (mean_log_probabilities(np.stack([p for _, p in stack])), outcome)
+    if not fitted:
+        return None, {}
+    a_full = fit_extremizing([m for m, _ in fitted.values()], [o for _, o in fitted.values()])
+    held_out = {
+        q: fit_extremizing([m for other, (m, _) in fitted.items() if other != q],
+                           [o for other, (_, o) in fitted.items() if other != q])
+        for q in fitted
+    }
+    return a_full, held_out
+
+
+def _pools(ex: Exercise, a_held_out: dict[str, float], a_full: float | None) -> dict[str, list[Forecast]]:
+    out: dict[str, list[Forecast]] = {name: [] for name in POOLS}
+    for question in ex.questions.values():
+        a = a_held_out.get(question.id, a_full if a_full is not None else 1.0)
+        for day in ex.forecast_dates(question.id):
+            stack = np.stack([p for _, p in _standing_stack(ex, question, day)])
+            for name, pooled in (("mean", mean_pool(stack)), ("median", median_pool(stack)),
+                                 ("logit-mean", logit_pool(stack, a))):
+                out[name].append(Forecast(name, question.id, day, pooled))
+    return out
+
+
+def _bayes_pool(ex: Exercise, seed: int) -> list[Forecast]:
+    """The skill model's pooled forecasts of the resolved binary questions, each fitted without its outcome."""
+    from plausible.forecasting.aggregation import LOGIT_FLOOR
+    from plausible.forecasting.skill import fit_skill, skill_pool
+
+    binary = [q for q in ex.questions.values() if q.is_binary and ex.forecasts_for(q.id)]
+    humans = tuple(ex.forecasters)
+    rows = []
+    for qi, question in enumerate(binary):
+        last_day = ex.scoring_end(question.id) or question.closes
+        for who, p in _standing_stack(ex, question, last_day):
+            rows.append((humans.index(who), qi, _logit(float(p[0]), LOGIT_FLOOR)))
+    if not rows:
+        return []
+    f_index = np.array([r[0] for r in rows], dtype=np.intp)
+    q_index = np.array([r[1] for r in rows], dtype=np.intp)
+    logits = np.array([r[2] for r in rows])
+    resolved = np.array([q.id in ex.resolutions for q in binary])
+    outcomes = np.array([float(ex.resolutions[q.id].outcome == "yes") if q.id in ex.resolutions else 0.0
+                         for q in binary])
+    held_out = [qi for qi in range(len(binary)) if resolved[qi]]
+    masks = []
+    for qi in held_out:
+        mask = resolved.copy()
+        mask[qi] = False
+        masks.append(mask)
+    fits = fit_skill(humans, logits, f_index, q_index, outcomes, masks, seed=seed) if masks else []
+    out = []
+    for qi, draws in zip(held_out, fits, strict=True):
+        question = binary[qi]
+        for day in ex.forecast_dates(question.id):
+            standing = {who: _logit(float(p[0]), LOGIT_FLOOR) for who, p in _standing_stack(ex, question, day)}
+            yes = skill_pool(draws, standing)
+            out.append(Forecast(BAYES_POOL, question.id, day, np.array([yes, 1.0 - yes])))
+    return out
+
+
+def _logit(p: float, floor: float) -> float:
+    q = min(max(p, floor), 1.0 - floor)
+    return float(np.log(q / (1.0 - q)))
