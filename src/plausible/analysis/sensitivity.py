@@ -18,32 +18,42 @@ LINCHPIN_SHIFT = 0.10
 FloatArray = NDArray[np.float64]
 
 
-def _event_loglik(compiled: CompiledSet, reports: NDArray[np.int64], rho: FloatArray) -> FloatArray:
-    """Log-likelihood ln P(these reports | H) of some reports of one event."""
-    inc = log_likelihood_increments(compiled.prior, compiled.lam, rho[reports], compiled.event_of[reports],
-                                    compiled.source_of[reports])
-    out: FloatArray = inc.sum(axis=0)
-    return out
-
-
 def leave_one_out(compiled: CompiledSet) -> FloatArray:
     """The posterior without each item in turn, shape (N, K).
 
-    An item alone in its event is removed by subtracting its log-likelihood; an item of a corroborated
-    event is removed by recomputing that event from its other reports (corroboration is not additive).
+    An item alone in its event is removed by subtracting its log-likelihood. An item of a corroborated
+    event is removed by recomputing that event from its other reports (corroboration is not additive):
+    all those recomputations run as one batch, each "event minus one report" as a pseudo-event.
     """
     rho = compiled.rho_effective()
     increments = log_likelihood_increments(compiled.prior, compiled.lam, rho, compiled.event_of,
                                            compiled.source_of)
     total = np.log(compiled.prior) + increments.sum(axis=0)
-    counts = np.bincount(compiled.event_of, minlength=compiled.lam.shape[0])
     out = softmax(total[None, :] - increments)  # exact for items alone in their event
-    for g in np.nonzero(counts > 1)[0]:
-        reports = np.nonzero(compiled.event_of == g)[0]
-        whole = _event_loglik(compiled, reports, rho)
-        for j in reports:
-            others = reports[reports != j]
-            out[j] = softmax(total - whole + _event_loglik(compiled, others, rho))
+    counts = np.bincount(compiled.event_of, minlength=compiled.lam.shape[0])
+    grouped = np.nonzero(counts[compiled.event_of] > 1)[0]
+    if grouped.size == 0:
+        return out
+    # Whole-event log-likelihoods, and for each grouped report j its event without j.
+    whole = np.zeros((compiled.lam.shape[0], len(compiled.prior)))
+    np.add.at(whole, compiled.event_of, increments)
+    order = np.argsort(compiled.event_of, kind="stable")
+    start = np.concatenate(([0], np.cumsum(counts)[:-1]))
+
+    def others(j: int) -> NDArray[np.int64]:
+        g = compiled.event_of[j]
+        members: NDArray[np.int64] = order[start[g] : start[g] + counts[g]]
+        kept: NDArray[np.int64] = members[members != j]
+        return kept
+
+    pseudo_reports = np.concatenate([others(int(j)) for j in grouped])
+    pseudo_event = np.repeat(np.arange(grouped.size), counts[compiled.event_of[grouped]] - 1)
+    pseudo_lam = compiled.lam[compiled.event_of[grouped]]
+    inc = log_likelihood_increments(compiled.prior, pseudo_lam, rho[pseudo_reports], pseudo_event.astype(np.int64),
+                                    compiled.source_of[pseudo_reports])
+    without_j = np.zeros((grouped.size, len(compiled.prior)))
+    np.add.at(without_j, pseudo_event, inc)
+    out[grouped] = softmax(total[None, :] - whole[compiled.event_of[grouped]] + without_j)
     return out
 
 
