@@ -107,15 +107,13 @@ def compile_set(hs: HypothesisSet, items: list[Item], sources: dict[str, Source]
         source_of.append(source_index.setdefault(item.source, len(source_index)))
         factor.append(hs.model.credibility_factor(item.credibility))
     shape = (len(event_rows), len(hids))
-    lam, alpha, beta = np.empty(shape), np.full(shape, np.nan), np.full(shape, np.nan)
-    na = np.zeros(shape, dtype=bool)
-    for g, item in enumerate(event_rows):
-        for k, hid in enumerate(hids):
-            judgment = item.likelihoods[hs.id][hid]
-            lam[g, k] = judgment.mean
-            na[g, k] = judgment.not_applicable
-            if not judgment.is_point and not judgment.not_applicable:
-                alpha[g, k], beta[g, k] = judgment.alpha, judgment.beta
+    cells = [[item.likelihoods[hs.id][h] for h in hids] for item in event_rows]
+    lam = np.array([[j.mean for j in row] for row in cells], dtype=np.float64).reshape(shape)
+    na = np.array([[j.not_applicable for j in row] for row in cells], dtype=bool).reshape(shape)
+    # Beta parameters of banded cells; NaN for points (alpha is None) and NA cells.
+    alpha = np.array([[j.alpha for j in row] for row in cells], dtype=np.float64).reshape(shape)
+    beta = np.array([[j.beta for j in row] for row in cells], dtype=np.float64).reshape(shape)
+    alpha[na], beta[na] = np.nan, np.nan
     lam = fill_not_applicable(lam, na, prior)
     ordered_sources = [sources[s] for s in source_index]
     rho = np.array([s.reliability.mean for s in ordered_sources], dtype=np.float64)
