@@ -44,3 +44,17 @@ def test_documented_commands_exist(repo_root: Path) -> None:
 
     for name in re.findall(r"\| `plausible (\w+)", readme(repo_root)):
         assert CliRunner().invoke(app, [name, "--help"]).exit_code == 0, name
+
+
+def test_briefing_excerpt_is_what_the_briefing_says(repo_root: Path) -> None:
+    from typer.testing import CliRunner
+
+    from plausible.cli import app
+
+    text = readme(repo_root)
+    excerpt = text.split("<!-- briefing-excerpt:start -->\n")[1].split("\n<!-- briefing-excerpt:end -->")[0]
+    out = CliRunner().invoke(app, ["brief", "dprk-driver", "-w", str(repo_root)])
+    assert out.exit_code == 0, out.output
+    section = out.stdout.split("## Bottom line\n")[1].split("\n## ")[0].strip("\n")
+    quoted = "\n".join(f"> {line}" if line else ">" for line in section.splitlines())
+    assert excerpt == quoted, "regenerate the README excerpt from `plausible brief dprk-driver`"

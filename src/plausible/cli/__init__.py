@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import plausible.cli.analysis
+import plausible.cli.briefing
 import plausible.cli.core
 import plausible.cli.evolution
 import plausible.cli.forecasting  # noqa: F401 - these imports register the commands

@@ -300,4 +300,5 @@ def _without_sampling(compiled: CompiledSet, settings: Settings, inputs_hash: st
     return Posterior(compiled.set_id, "mcmc", exact.hypothesis_ids, exact.prior, exact.probability,
                      exact.item_ids, exact.increments, interval, settings.interval,
                      {"r_hat": 1.0, "ess_bulk": float("inf"), "ess_tail": float("inf"), "divergences": 0,
-                      "warnings": [], "note": "no uncertain quantity: nothing to sample"})
+                      "warnings": [], "note": "no uncertain quantity: nothing to sample"},
+                     inputs_hash=inputs_hash)

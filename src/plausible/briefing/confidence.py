@@ -1,0 +1,172 @@
+"""Analytic confidence (high / moderate / low) in the leading judgment, from documented criteria.
+
+ICD 203 asks analysts to state their confidence in a judgment separately from its likelihood: how much
+the judgment rests on, how good that is, and how easily it would fall. The criteria here are facts the
+toolkit computes; docs/briefing.md explains them.
+
+=====================  =========================  ==================================  =====================
+criterion              strong                     adequate                            weak
+=====================  =========================  ==================================  =====================
+amount of evidence     >= 10 reports              5-9 reports                         < 5 reports
+quality of sources     >= 50% of reports from     25-50%                              < 25%
+                       sources graded A or B
+single reports         no linchpin                linchpins, none changes the leader  one changes the leader
+single sources         each source disbelieved    one moves the leader >= 10 points   one changes the leader
+                       moves the leader < 10 pts
+interval (MCMC only)   width <= 20 points         20-40 points                        > 40 points
+=====================  =========================  ==================================  =====================
+
+**High** when every criterion assessed is strong; **low** when the amount of evidence is weak or two or
+more criteria are weak; **moderate** otherwise. The exact engine computes no interval, so that criterion is
+then not assessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "GOOD_GRADES",
+    "Confidence",
+    "ConfidenceInputs",
+    "Criterion",
+    "assess_confidence",
+]
+
+Rating = Literal["strong", "adequate", "weak"]
+Level = Literal["high", "moderate", "low"]
+
+GOOD_GRADES = ("A", "B")
+"""Admiralty grades counted as good sources (a numeric reliability counts when its mean is >= 0.8, B's mean)."""
+
+AMOUNT_STRONG, AMOUNT_ADEQUATE = 10, 5
+QUALITY_STRONG, QUALITY_ADEQUATE = 0.5, 0.25
+WIDTH_STRONG, WIDTH_ADEQUATE = 0.20, 0.40
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One criterion's rating and the fact it rests on, in words."""
+
+    name: str
+    rating: Rating
+    detail: str
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """The confidence level and the criteria that decided it."""
+
+    level: Level
+    criteria: tuple[Criterion, ...]
+
+
+@dataclass(frozen=True)
+class ConfidenceInputs:
+    """The facts the criteria read (all computed by the toolkit).
+
+    Attributes
+    ----------
+    reports : int
+        Reports bearing on the set.
+    good_reports : int
+        Of those, reports from sources graded A or B (or of reliability >= 0.8).
+    linchpins : int
+        Reports whose removal changes the leader or moves it by >= 10 points.
+    linchpins_changing_leader : int
+        Of those, reports whose removal changes the leader.
+    sources_moving_leader : int
+        Sources that, disbelieved (reliability 0), move the leader by >= 10 points but leave it leading.
+    sources_changing_leader : int
+        Sources that, disbelieved, change the leader.
+    interval_width : float or None
+        Width of the leader's credible interval (MCMC), None for the exact engine.
+    """
+
+    reports: int
+    good_reports: int
+    linchpins: int
+    linchpins_changing_leader: int
+    sources_moving_leader: int
+    sources_changing_leader: int
+    interval_width: float | None = None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def assess_confidence(facts: ConfidenceInputs) -> Confidence:
+    """Rate each criterion and combine them into high, moderate or low confidence.
+
+    Parameters
+    ----------
+    facts : ConfidenceInputs
+
+    Returns
+    -------
+    Confidence
+
+    Examples
+    --------
+    >>> c = assess_confidence(ConfidenceInputs(29, 11, 0, 0, 0, 2))
+    >>> c.level, [k.rating for k in c.criteria]
+    ('moderate', ['strong', 'adequate', 'strong', 'weak'])
+    >>> assess_confidence(ConfidenceInputs(12, 9, 0, 0, 0, 0, 0.15)).level
+    'high'
+    >>> assess_confidence(ConfidenceInputs(3, 3, 0, 0, 0, 0)).level
+    'low'
+    """
+    criteria: list[Criterion] = []
+    n = facts.reports
+    amount: Rating = "strong" if n >= AMOUNT_STRONG else "adequate" if n >= AMOUNT_ADEQUATE else "weak"
+    criteria.append(Criterion("amount of evidence", amount, _plural(n, "report")))
+
+    share = facts.good_reports / n if n else 0.0
+    quality: Rating = "strong" if share >= QUALITY_STRONG else "adequate" if share >= QUALITY_ADEQUATE else "weak"
+    criteria.append(Criterion("quality of sources", quality,
+                              f"{round(100 * share)}% of reports from sources graded A or B"))
+
+    if facts.linchpins_changing_leader:
+        single: Rating = "weak"
+        detail = f"removing {_plural(facts.linchpins_changing_leader, 'single report')} changes the leading answer"
+    elif facts.linchpins:
+        single = "adequate"
+        detail = f"{_plural(facts.linchpins, 'linchpin report')}, none of which changes the leading answer"
+    else:
+        single = "strong"
+        detail = "no single report is a linchpin"
+    criteria.append(Criterion("single reports", single, detail))
+
+    if facts.sources_changing_leader:
+        sources: Rating = "weak"
+        n = facts.sources_changing_leader
+        detail = (f"disbelieving {'one source' if n == 1 else f'any one of {n} sources'} would change the "
+                  "leading answer (see the source notes)")
+    elif facts.sources_moving_leader:
+        sources = "adequate"
+        n = facts.sources_moving_leader
+        detail = (f"disbelieving {'one source' if n == 1 else f'any one of {n} sources'} would move the leading "
+                  "answer by 10 points or more")
+    else:
+        sources = "strong"
+        detail = "no single source moves the leading answer by 10 points"
+    criteria.append(Criterion("single sources", sources, detail))
+
+    if facts.interval_width is not None:
+        width = facts.interval_width
+        precision: Rating = ("strong" if width <= WIDTH_STRONG + 1e-12
+                             else "adequate" if width <= WIDTH_ADEQUATE + 1e-12 else "weak")
+        criteria.append(Criterion("interval width", precision,
+                                  f"the leading answer's interval spans {round(100 * width)} points"))
+
+    weak = sum(c.rating == "weak" for c in criteria)
+    level: Level
+    if amount == "weak" or weak >= 2:
+        level = "low"
+    elif all(c.rating == "strong" for c in criteria):
+        level = "high"
+    else:
+        level = "moderate"
+    return Confidence(level, tuple(criteria))

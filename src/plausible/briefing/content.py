@@ -1,0 +1,375 @@
+"""Everything a briefing says, as plain data: every number is taken from the toolkit's API as it is.
+
+The renderers (:mod:`plausible.briefing.markdown`, :mod:`plausible.briefing.html`) only format what is here;
+the tests parse their output back and compare it with these numbers and with the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from plausible.analysis import analyze, indicator_values, trajectory
+from plausible.analysis.ach import AchMatrix
+from plausible.analysis.sensitivity import LINCHPIN_SHIFT
+from plausible.analysis.trajectory import Trajectory
+from plausible.briefing.changes import Basis, Changes, compare
+from plausible.briefing.confidence import GOOD_GRADES, Confidence, ConfidenceInputs, assess_confidence
+from plausible.briefing.forecasts import Forecasts, forecast_scores
+from plausible.briefing.record import Record, read_record
+from plausible.entities import Item, Source
+from plausible.errors import UsageError
+from plausible.posterior import Posterior
+from plausible.scales import ModelSpec
+from plausible.types import Method
+
+if TYPE_CHECKING:
+    from plausible.workspace import Workspace
+
+__all__ = [
+    "Briefing",
+    "EvidenceRow",
+    "HypothesisRow",
+    "IndicatorRow",
+    "LinchpinRow",
+    "MethodNote",
+    "SetBriefing",
+    "SourceRow",
+    "build_briefing",
+]
+
+KEY_EVIDENCE = 5
+"""Reports shown for and against the leading hypothesis."""
+
+NEAREST_LINCHPINS = 3
+"""When no report is a linchpin, the reports closest to being one that are shown."""
+
+
+@dataclass(frozen=True)
+class HypothesisRow:
+    """A hypothesis with its prior, posterior, interval and the ICD 203 term of its posterior."""
+
+    id: str
+    title: str
+    prior: float
+    probability: float
+    interval: tuple[float, float] | None
+    term: str | None
+    band: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """A report and its weight of evidence (decibans, centred per item) for one hypothesis."""
+
+    item: str
+    summary: str
+    source: str
+    source_name: str
+    grade: str
+    credibility: int | None
+    reported: dt.date
+    weight: float
+    quote: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class LinchpinRow:
+    """A report with the leader's probability (exact engine) when it is left out, and the leader then."""
+
+    evidence: EvidenceRow
+    without: float
+    leader_without: str
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """A future event: its predicted probability and value of information (bits) for the current posterior."""
+
+    id: str
+    text: str
+    probability: float
+    term: str | None
+    value_of_information: float
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A source: grade and reliability before and (MCMC) after the evidence, and its stress test."""
+
+    id: str
+    name: str
+    grade: str
+    reports: int
+    prior_mean: float
+    learned_mean: float | None
+    learned_interval: tuple[float, float] | None
+    stressed: float
+    stressed_leader: str
+
+
+@dataclass(frozen=True)
+class MethodNote:
+    """How the numbers were computed, for reproducibility."""
+
+    model: str
+    scale: str
+    engine: Method
+    reports: int
+    settings: dict[str, Any]
+    diagnostics: dict[str, Any]
+    inputs_hash: str
+    version: str
+
+
+@dataclass(frozen=True)
+class SetBriefing:
+    """The briefing of one hypothesis set; ``hypotheses`` are ordered most probable first."""
+
+    set_id: str
+    question: str
+    as_of: dt.date | None
+    spec: ModelSpec
+    posterior: Posterior
+    interval_level: float | None
+    hypotheses: tuple[HypothesisRow, ...]
+    confidence: Confidence
+    changes: Changes
+    evidence_for: tuple[EvidenceRow, ...]
+    evidence_against: tuple[EvidenceRow, ...]
+    linchpins: tuple[LinchpinRow, ...]
+    nearest: tuple[LinchpinRow, ...]
+    uniform_prior: tuple[float, str]
+    indicators: tuple[IndicatorRow, ...]
+    sources: tuple[SourceRow, ...]
+    trajectory: Trajectory
+    weights: tuple[EvidenceRow, ...]
+    ach: AchMatrix
+    method: MethodNote
+
+    @property
+    def leader(self) -> HypothesisRow:
+        """The most probable hypothesis."""
+        return self.hypotheses[0]
+
+    @property
+    def runner_up(self) -> HypothesisRow | None:
+        """The second most probable hypothesis, if any."""
+        return self.hypotheses[1] if len(self.hypotheses) > 1 else None
+
+    @property
+    def tied(self) -> bool:
+        """Whether the two most probable hypotheses are exactly as probable (no single leader)."""
+        runner = self.runner_up
+        return runner is not None and abs(runner.probability - self.leader.probability) < 1e-12
+
+    @property
+    def titles(self) -> dict[str, str]:
+        """Hypothesis titles by id."""
+        return {h.id: h.title for h in self.hypotheses}
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """A whole briefing: one section per set, then the forecast scores."""
+
+    sets: tuple[SetBriefing, ...]
+    forecasts: Forecasts
+    version: str
+    inputs_hash: str
+
+
+def _version() -> str:
+    import plausible
+
+    return str(plausible.__version__)
+
+
+def is_good_source(source: Source) -> bool:
+    """A source graded A or B, or given a reliability whose mean is at least B's (0.8)."""
+    label = source.reliability.label
+    if label in GOOD_GRADES:
+        return True
+    return label not in ("C", "D", "E", "F") and source.reliability.mean >= 0.8 - 1e-12
+
+
+def _evidence(item: Item, sources: dict[str, Source], weight: float) -> EvidenceRow:
+    source = sources[item.source]
+    return EvidenceRow(item.id, item.summary, item.source, source.name, source.reliability.label, item.credibility,
+                       item.reported, weight, item.quote, item.url)
+
+
+def _settings(ws: Workspace, set_id: str, method: Method, options: dict[str, Any]) -> dict[str, Any]:
+    if method != "mcmc":
+        return {}
+    base = ws.hypothesis_set(set_id).model.inference.model_dump()
+    chosen = {**base, **{k: v for k, v in options.items() if v is not None and k in base}}
+    return {k: chosen[k] for k in ("draws", "tune", "chains", "sampler", "target_accept", "seed", "interval")}
+
+
+def build_set(
+    ws: Workspace,
+    set_id: str,
+    *,
+    method: Method = "exact",
+    basis: Basis = "latest-day",
+    since: dt.date | None = None,
+    record: Record | None = None,
+    mcmc_options: dict[str, Any] | None = None,
+    version: str = "",
+) -> SetBriefing:
+    """The briefing of one set (see :func:`build_briefing`)."""
+    hs = ws.hypothesis_set(set_id)
+    spec = hs.model
+    options: dict[str, Any] = dict(mcmc_options or {})
+    if method == "mcmc":
+        options.setdefault("progress", False)
+    elif options:
+        raise UsageError(f"{', '.join(sorted(options))} only apply with method mcmc")
+    post = ws.posterior(set_id, method, **options)
+    analysis = analyze(ws, set_id)
+    items = {item.id: item for item in ws.items_for(set_id)}
+    hids = post.hypothesis_ids
+    titles = {h.id: h.title for h in hs.hypotheses}
+    intervals = post.intervals
+
+    rows = []
+    for k in np.argsort(-post.probability, kind="stable"):
+        h = hids[int(k)]
+        p = float(post.probability[k])
+        term = spec.describe(p)
+        rows.append(HypothesisRow(h, titles[h], float(post.prior[k]), p, intervals[h], term,
+                                  spec.band_of(term) if term else None))
+    lead = hids.index(rows[0].id)
+    as_of = max((item.reported for item in items.values()), default=None)
+
+    weights = tuple(_evidence(items[i], ws.sources, float(post.weights[j, lead])) for j, i in enumerate(post.item_ids))
+    by_weight = sorted(weights, key=lambda e: -e.weight)
+    evidence_for = tuple(e for e in by_weight if e.weight > 0)[:KEY_EVIDENCE]
+    evidence_against = tuple(e for e in reversed(by_weight) if e.weight < 0)[:KEY_EVIDENCE]
+
+    sens = analysis.sensitivity
+    exact_lead = float(analysis.posterior.probability[lead])
+    loo = sens.leave_one_out
+    index = {item: j for j, item in enumerate(analysis.posterior.item_ids)}
+
+    def linchpin_row(item: str) -> LinchpinRow:
+        row = loo[index[item]]
+        return LinchpinRow(weights[post.item_ids.index(item)], float(row[lead]), hids[int(np.argmax(row))])
+
+    linchpins = tuple(linchpin_row(i) for i in sens.linchpins)
+    nearest: tuple[LinchpinRow, ...] = ()
+    if not linchpins and len(loo):
+        order = np.argsort(-np.abs(loo[:, lead] - exact_lead), kind="stable")[:NEAREST_LINCHPINS]
+        nearest = tuple(linchpin_row(analysis.posterior.item_ids[int(j)]) for j in order)
+
+    learned = {s.source: s for s in post.sources}
+    counts: dict[str, int] = {}
+    for item in items.values():
+        counts[item.source] = counts.get(item.source, 0) + 1
+    source_rows = []
+    for sid, stressed in sens.source_stress.items():
+        source = ws.sources[sid]
+        got = learned.get(sid)
+        source_rows.append(SourceRow(sid, source.name, source.reliability.label, counts.get(sid, 0),
+                                     source.reliability.mean, got.posterior_mean if got else None,
+                                     got.interval if got else None, float(stressed[lead]),
+                                     hids[int(np.argmax(stressed))]))
+
+    interval = intervals[rows[0].id]
+    confidence = assess_confidence(ConfidenceInputs(
+        reports=len(post.item_ids),
+        good_reports=sum(is_good_source(ws.sources[items[i].source]) for i in post.item_ids),
+        linchpins=len(linchpins),
+        linchpins_changing_leader=sum(r.leader_without != rows[0].id for r in linchpins),
+        sources_moving_leader=sum(r.stressed_leader == rows[0].id and abs(r.stressed - exact_lead) >= LINCHPIN_SHIFT
+                                  - 1e-12 for r in source_rows),
+        sources_changing_leader=sum(r.stressed_leader != rows[0].id for r in source_rows),
+        interval_width=None if interval is None else interval[1] - interval[0],
+    ))
+
+    if basis == "last":
+        changes = compare(post, titles, "last", record=record)
+    else:
+        day = as_of if basis == "latest-day" else since
+        if day is None:
+            changes = Changes(basis, None, False, "No reports bear on this set yet: the probabilities are the "
+                              "prior.", None, None, None, (), (), (), None, ())
+        else:
+            changes = compare(post, titles, basis, since=day,
+                              baseline=lambda d: ws.posterior(set_id, method, before=d, **options))
+
+    uniform = sens.uniform_prior
+    indicators = tuple(IndicatorRow(v.id, v.text, v.probability, spec.describe(v.probability),
+                                    v.value_of_information) for v in indicator_values(hs, post.probability))
+    method_note = MethodNote(spec.name, spec.likelihood_scale, post.method, len(post.item_ids),
+                             _settings(ws, set_id, method, options), dict(post.diagnostics),
+                             post.inputs_hash or ws.inputs_hash, version)
+    return SetBriefing(
+        set_id, hs.question, as_of, spec, post, post.interval_level, tuple(rows), confidence, changes, evidence_for,
+        evidence_against, linchpins, nearest, (float(uniform[lead]), hids[int(np.argmax(uniform))]), indicators,
+        tuple(source_rows), trajectory(ws, set_id, by="date"), weights, analysis.ach, method_note,
+    )
+
+
+def build_briefing(
+    ws: Workspace,
+    set_ids: Sequence[str] | None = None,
+    *,
+    method: Method = "exact",
+    since: dt.date | None = None,
+    since_last: bool = False,
+    mcmc_options: dict[str, Any] | None = None,
+    forecasts: bool = True,
+) -> Briefing:
+    """Gather everything a briefing says about some hypothesis sets of a workspace.
+
+    Parameters
+    ----------
+    ws : Workspace
+    set_ids : sequence of str, optional
+        The sets to brief (default: every set, in file order).
+    method : {"exact", "mcmc"}
+        The engine of the probabilities (and intervals, learned reliabilities, diagnostics with MCMC).
+        Weights, linchpins, source stress and the ACH matrix come from :func:`plausible.analysis.analyze`.
+    since : datetime.date, optional
+        Compare with the posterior on the reports dated before this day. Default: before the latest
+        reporting day (what the latest reports changed).
+    since_last : bool
+        Compare with the state recorded by the previous ``brief -o`` run (``.plausible/last-brief.json``).
+    mcmc_options : dict, optional
+        MCMC options (draws, tune, chains, seed, ...); only with ``method="mcmc"``.
+    forecasts : bool
+        Include the scores of the workspace's forecasting exercises on these sets.
+
+    Returns
+    -------
+    Briefing
+    """
+    if since is not None and since_last:
+        raise UsageError("--since and --since-last are alternatives: give one of them")
+    chosen = list(set_ids) if set_ids else list(ws.sets)
+    for set_id in chosen:
+        ws.hypothesis_set(set_id)  # unknown sets fail before any work
+    basis: Basis = "last" if since_last else "date" if since is not None else "latest-day"
+    record = read_record(ws.root) if since_last else None
+    version = _version()
+    sets = tuple(build_set(ws, s, method=method, basis=basis, since=since, record=record,
+                           mcmc_options=mcmc_options, version=version) for s in dict.fromkeys(chosen))
+    board = forecast_scores(ws, [s.set_id for s in sets]) if forecasts else Forecasts((), None)
+    return Briefing(sets, board, version, ws.inputs_hash)
+
+
+def record_entries(briefing: Briefing) -> dict[str, dict[str, Any]]:
+    """What ``.plausible/last-brief.json`` keeps of a briefing, by set id."""
+    return {
+        s.set_id: {"method": s.posterior.method, "as_of": s.as_of.isoformat() if s.as_of else None,
+                   "inputs_hash": s.method.inputs_hash, "items": list(s.posterior.item_ids),
+                   "probabilities": s.posterior.probabilities}
+        for s in briefing.sets
+    }

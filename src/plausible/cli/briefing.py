@@ -1,0 +1,117 @@
+"""The ``brief`` command: a briefing on one or more hypothesis sets, as Markdown or self-contained HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from plausible.cli.app import WorkspaceOption, app, command, err, warn_all
+from plausible.errors import UsageError
+from plausible.workspace import load_workspace
+
+__all__ = ["brief"]
+
+FORMATS = ("md", "html")
+
+
+def _format(chosen: str | None, output: Path | None) -> str:
+    if chosen is None:
+        return "html" if output is not None and output.suffix.lower() in (".html", ".htm") else "md"
+    value = {"markdown": "md"}.get(chosen.lower(), chosen.lower())
+    if value not in FORMATS:
+        raise UsageError(f"unknown format {chosen!r}; expected md or html")
+    return value
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--since {text!r} is not a date; expected YYYY-MM-DD, e.g. 2015-06-20") from None
+
+
+@app.command()
+@command
+def brief(
+    set_ids: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="SET", help="Hypothesis sets to brief (default: every set).", show_default=False),
+    ] = None,
+    format_: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="md (Markdown) or html (one self-contained page).",
+                     show_default="md, or html for an -o file ending in .html"),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file (Markdown figures go to <stem>-figures/ beside it) "
+                     "and record the state for --since-last.", show_default="stdout"),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="DATE", help="Say what changed since DATE (the assessment on the reports "
+                     "dated before it).", show_default="the latest reporting day"),
+    ] = None,
+    since_last: Annotated[
+        bool, typer.Option("--since-last", help="Say what changed since the previous `brief -o` run.")
+    ] = False,
+    method: Annotated[str, typer.Option("--method", "-m", help="exact (closed form) or mcmc (PyMC).")] = "exact",
+    workspace: WorkspaceOption = Path("."),
+    draws: Annotated[int | None, typer.Option(help="MCMC draws per chain (default: model file).", min=1)] = None,
+    tune: Annotated[int | None, typer.Option(help="MCMC tuning steps per chain.", min=0)] = None,
+    chains: Annotated[int | None, typer.Option(help="MCMC chains.", min=1)] = None,
+    seed: Annotated[int | None, typer.Option(help="MCMC random seed (same seed, same numbers).", min=0)] = None,
+) -> None:
+    """A briefing: bottom line, hypotheses, what changed, key evidence, linchpins, indicators, sources, method."""
+    if method not in ("exact", "mcmc"):
+        raise UsageError(f"unknown method {method!r}; expected exact or mcmc")
+    kind = _format(format_, output)
+    day = _date(since)
+    if day is not None and since_last:
+        raise UsageError("--since and --since-last are alternatives: give one of them")
+    mcmc: dict[str, Any] = {k: v for k, v in {"draws": draws, "tune": tune, "chains": chains, "seed": seed}.items()
+                            if v is not None}
+    if mcmc and method != "mcmc":
+        raise UsageError(f"{', '.join('--' + k for k in mcmc)} only apply with --method mcmc")
+
+    if output is not None and not output.parent.is_dir():  # before any work
+        raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
+
+    from plausible.briefing import build_briefing, record_entries, render_html, render_markdown, write_record
+
+    ws = load_workspace(workspace)
+    warn_all(ws.warnings)
+    briefing = build_briefing(ws, set_ids or None, method=method,  # type: ignore[arg-type]
+                              since=day, since_last=since_last, mcmc_options=mcmc or None)
+    for sb in briefing.sets:
+        for warning in sb.posterior.diagnostics.get("warnings", []):
+            err(f"warning: {sb.set_id}: {warning}")
+
+    if output is None:
+        text = render_html(briefing) if kind == "html" else render_markdown(briefing).text
+        sys.stdout.write(text)
+        return
+
+    from plausible.atomic import write_atomic
+
+    if kind == "html":
+        write_atomic(output, render_html(briefing))
+    else:
+        folder = f"{output.stem}-figures"
+        rendered = render_markdown(briefing, figures=folder)
+        (output.parent / folder).mkdir(exist_ok=True)
+        for relative, data in rendered.files.items():
+            write_atomic(output.parent / relative, data)
+        write_atomic(output, rendered.text)
+        err(f"wrote {len(rendered.files)} figures to {output.parent / folder}")
+    err(f"wrote {output}")
+    try:
+        write_record(ws.root, record_entries(briefing), briefing.version)
+    except (UsageError, OSError) as exc:
+        err(f"warning: the briefing was written, but its state could not be recorded for --since-last: {exc}")

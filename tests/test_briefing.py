@@ -1,0 +1,547 @@
+"""Briefings: every section present in both formats, every number parsed back equal to the API's, ICD 203 terms
+matching their numbers' bands, the confidence criteria, "what changed" (--since, --since-last) and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import plausible
+import plausible.cli.briefing  # registers the brief command
+from plausible.analysis import analyze
+from plausible.briefing import build_briefing, render_html, render_markdown
+from plausible.briefing.confidence import ConfidenceInputs, assess_confidence
+from plausible.briefing.formatting import md_escape, percent
+from plausible.cli import app
+from plausible.scales import ModelSpec
+
+REPO = Path(__file__).parents[1]
+SET = "dprk-driver"
+SECTIONS = ("Bottom line", "Hypotheses", "What changed", "Key evidence", "Linchpins", "What would change our mind",
+            "Source notes", "Consistency matrix (ACH)", "Method note")
+NUMBER = r"\d+(?:\.\d+)?"
+PHRASE = re.compile(
+    rf"— (?P<term>[a-z ]+) \((?P<lo>\d+)–(?P<hi>\d+)%\): (?P<p>{NUMBER})%"
+    rf"(?:, (?P<level>\d+)% interval (?P<ilo>{NUMBER})–(?P<ihi>{NUMBER})%)?"
+)
+TERM_CELL = re.compile(r"^(?P<term>[a-z ]+) \((?P<lo>\d+)–(?P<hi>\d+)%\)$")
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner(env={"COLUMNS": "160"}).invoke(app, list(args))
+
+
+# --- parsing helpers: numbers in the text back to floats -----------------------------------------------------
+
+
+def shown(text: str) -> float:
+    """A displayed number (percent, points, decibans) as a float; the typographic minus is a minus."""
+    return float(text.replace("−", "-").strip().rstrip("%").removesuffix(" dB").removesuffix(" pts"))
+
+
+def displays(text: str, value: float, scale: float = 100.0) -> bool:
+    """Whether ``text`` is ``value`` (times ``scale``) rounded to the decimals shown."""
+    number = text.replace("−", "-").strip().rstrip("%").removesuffix(" dB").removesuffix(" pts")
+    decimals = len(number.split(".")[1]) if "." in number else 0
+    return abs(float(number) - scale * value) <= 0.5 * 10 ** -decimals + 1e-9
+
+
+def check_term(spec: ModelSpec, term: str, lo: str, hi: str, p: float) -> None:
+    """The term is the model's description of the API's number, and its band (as printed) holds the number."""
+    assert spec.describe(p) == term
+    band = spec.band_of(term)
+    assert (round(100 * band[0]), round(100 * band[1])) == (int(lo), int(hi))
+    assert band[0] - 1e-12 <= p <= band[1] + 1e-12
+
+
+def md_cells(line: str) -> list[str]:
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+
+
+def md_table(text: str, header_start: str) -> list[list[str]]:
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append(md_cells(line))
+    return rows
+
+
+def md_section(text: str, title: str) -> str:
+    match = re.search(rf"^#+ {re.escape(title)}\n(.*?)(?=^#+ |\Z)", text, re.M | re.S)
+    assert match, f"no section {title!r}"
+    return match.group(1)
+
+
+class Tables(HTMLParser):
+    """Every table of a page as rows of cell texts, by the table's class; and the text of chosen paragraphs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.paragraphs: dict[str, str] = {}
+        self.headings: list[str] = []
+        self._table: str | None = None
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._p: str | None = None
+        self._h: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        cls = dict(attrs).get("class") or ""
+        if tag == "table":
+            self._table = cls
+            self.tables.setdefault(cls, [])
+        elif tag == "tr" and self._table is not None:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag == "p" and cls:
+            self._p = cls
+            self.paragraphs.setdefault(cls, "")
+        elif tag in ("h1", "h2", "h3"):
+            self._h = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self._table is not None:
+            self.tables[self._table].append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._table = None
+        elif tag == "p":
+            self._p = None
+        elif tag in ("h1", "h2", "h3") and self._h is not None:
+            self.headings.append(" ".join("".join(self._h).split()))
+            self._h = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._p is not None:
+            self.paragraphs[self._p] += data
+        if self._h is not None:
+            self._h.append(data)
+
+
+def parse_html(page: str) -> Tables:
+    parser = Tables()
+    parser.feed(page)
+    return parser
+
+
+# --- fixtures --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ws() -> plausible.Workspace:
+    return plausible.load_workspace(REPO)
+
+
+@pytest.fixture(scope="module")
+def briefing(ws: plausible.Workspace):  # type: ignore[no-untyped-def]
+    return build_briefing(ws, [SET])
+
+
+@pytest.fixture(scope="module")
+def markdown(briefing) -> str:  # type: ignore[no-untyped-def]
+    return render_markdown(briefing).text
+
+
+@pytest.fixture(scope="module")
+def page(briefing) -> str:  # type: ignore[no-untyped-def]
+    return render_html(briefing)
+
+
+# --- structure -------------------------------------------------------------------------------------------------
+
+
+def test_markdown_has_every_section(markdown: str, ws: plausible.Workspace) -> None:
+    assert markdown.startswith(f"# {md_escape(ws.sets[SET].question)}\n")
+    for title in (*SECTIONS, "Forecast scores"):
+        assert re.search(rf"^#+ {re.escape(title)}$", markdown, re.M), title
+    assert "As of 2015-06-24 (latest report)" in markdown
+
+
+def test_html_has_every_section_and_the_page_basics(page: str) -> None:
+    parsed = parse_html(page)
+    for title in (*SECTIONS, "Forecast scores"):
+        assert title in parsed.headings, title
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
+    assert page.count("<svg") == 4 and page.count('role="img"') == 4
+    assert page.count("<title id=") == 4 and page.count("<desc id=") == 4
+    assert re.search(r"<th scope=\"col\"", page) and re.search(r"<th scope=\"row\"", page)
+    assert "@media print" in page
+
+
+def test_html_fetches_nothing_and_runs_nothing(page: str) -> None:
+    lowered = page.lower()
+    for marker in ("<script", "<link", "<img", "<iframe", "<object", "<embed", "@import", " src=", "javascript:"):
+        assert marker not in lowered, marker
+    assert re.findall(r"url\((?!#)", page) == []  # only the SVGs' own clip paths
+    assert not re.search(r"<[^>]*\son\w+\s*=", page)  # no event-handler attribute
+    assert "default-src 'none'" in page  # and the page forbids it anyway (Content-Security-Policy)
+
+
+def test_rendering_is_deterministic(briefing, page: str, markdown: str) -> None:  # type: ignore[no-untyped-def]
+    # No clock in the output: regenerating the README excerpt changes nothing unless the evidence does.
+    assert render_html(briefing) == page
+    assert render_markdown(briefing).text == markdown
+
+
+def test_the_likelihood_and_the_confidence_are_separate_sentences(markdown: str) -> None:
+    bottom = md_section(markdown, "Bottom line")
+    sentences = [s for s in re.split(r"(?<=\.)\s+", bottom) if s.strip()]
+    terms = ("almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely",
+             "almost certain")
+    for sentence in sentences:
+        has_confidence = "confidence" in sentence
+        has_term = any(re.search(rf"\b{t}\b", sentence) for t in terms)
+        assert not (has_confidence and has_term), sentence
+    assert any("moderate confidence" in s or "high confidence" in s or "low confidence" in s for s in sentences)
+
+
+# --- every number equals the API's ------------------------------------------------------------------------------
+
+
+def test_markdown_hypothesis_table_and_bottom_line_equal_the_api(markdown: str, ws: plausible.Workspace) -> None:
+    post = ws.posterior(SET)
+    spec = ws.sets[SET].model
+    titles = {h.id: h.title for h in ws.sets[SET].hypotheses}
+    rows = md_table(markdown, "| hypothesis |")
+    assert len(rows) == len(post.hypothesis_ids)
+    seen = []
+    for title_cell, prior, posterior, term_cell in rows:
+        hid = re.search(r"\(([^()]+)\)$", title_cell).group(1)  # type: ignore[union-attr]
+        seen.append(hid)
+        k = post.hypothesis_ids.index(hid)
+        assert title_cell == f"{titles[hid]} ({hid})"
+        assert displays(prior, post.prior[k]) and displays(posterior, post.probability[k])
+        match = TERM_CELL.match(term_cell)
+        assert match, term_cell
+        check_term(spec, match["term"], match["lo"], match["hi"], post.probability[k])
+    assert seen == sorted(post.hypothesis_ids, key=lambda h: -post.probabilities[h])  # most probable first
+    bottom = md_section(markdown, "Bottom line")
+    lead, runner = PHRASE.finditer(bottom)
+    for match, hid in ((lead, seen[0]), (runner, seen[1])):
+        assert displays(match["p"], post.probabilities[hid])
+        check_term(spec, match["term"], match["lo"], match["hi"], post.probabilities[hid])
+        assert match["level"] is None  # the exact engine has no interval
+    assert f"**{titles[seen[0]]}** — " in bottom
+
+
+def test_markdown_changes_equal_the_posterior_before_the_latest_day(markdown: str, ws: plausible.Workspace) -> None:
+    now, before = ws.posterior(SET), ws.posterior(SET, before=dt.date(2015, 6, 24))
+    titles = {h.id: h.title for h in ws.sets[SET].hypotheses}
+    changed = md_section(markdown, "What changed")
+    new = len(now.item_ids) - len(before.item_ids)
+    assert f"{new} reports dated 2015-06-24" in changed
+    moves = re.findall(rf"^- (.+?): ({NUMBER}%) → ({NUMBER}%) \(([+−]{NUMBER}) pts\)$", changed, re.M)
+    assert moves
+    by_title = {t: h for h, t in titles.items()}
+    for title, was, is_, delta in moves:
+        h = by_title[title]
+        assert displays(was, before.probabilities[h]) and displays(is_, now.probabilities[h])
+        assert displays(delta, now.probabilities[h] - before.probabilities[h])
+    biggest = max(now.hypothesis_ids, key=lambda h: abs(now.probabilities[h] - before.probabilities[h]))
+    assert moves[0][0] == titles[biggest]
+    # the drivers are new reports, with their weight for the hypothesis that moved most
+    drivers = re.findall(rf"^- ([+−]{NUMBER} dB|0\.0 dB): .*; ([a-z0-9.-]+)\)$", changed, re.M)
+    assert drivers
+    k = now.hypothesis_ids.index(biggest)
+    for weight, item in drivers:
+        assert item not in before.item_ids
+        assert displays(weight, now.weights[now.item_ids.index(item), k], scale=1.0)
+
+
+def test_markdown_evidence_linchpins_indicators_sources_equal_the_api(markdown: str, ws: plausible.Workspace) -> None:
+    post = ws.posterior(SET)
+    analysis = analyze(ws, SET)
+    lead = int(np.argmax(post.probability))
+    leader = post.hypothesis_ids[lead]
+    evidence = md_section(markdown, "Key evidence")
+    weights = re.findall(rf"^- ([+−]{NUMBER}) dB: .*; ([a-z0-9.-]+)$", evidence, re.M)
+    assert len(weights) == 10
+    for weight, item in weights:
+        assert displays(weight, post.weights[post.item_ids.index(item), lead], scale=1.0)
+    expected_for = [post.item_ids[j] for j in np.argsort(-post.weights[:, lead])[:5]]
+    assert [item for _, item in weights[:5]] == expected_for
+
+    linchpins = md_section(markdown, "Linchpins")
+    assert analysis.sensitivity.linchpins == [] and "No single report is a linchpin" in linchpins
+    nearest = re.findall(rf"; ([a-z0-9.-]+)\): without it, {leader} would be ({NUMBER}%)", linchpins)
+    assert len(nearest) == 3
+    for item, value in nearest:
+        assert displays(value, analysis.sensitivity.leave_one_out[post.item_ids.index(item), lead])
+    uniform = re.search(rf"uniform prior .*?, {leader} would be ({NUMBER}%)", linchpins)
+    assert uniform and displays(uniform.group(1), analysis.sensitivity.uniform_prior[lead])
+
+    rows = md_table(markdown, "| indicator |")
+    assert [re.search(r"\(([^()]+)\)$", r[0]).group(1) for r in rows] == [v.id for v in analysis.indicators]  # type: ignore[union-attr]
+    spec = ws.sets[SET].model
+    for (_, probability, value), v in zip(rows, analysis.indicators, strict=True):
+        match = re.match(rf"(?P<term>[a-z ]+) \((?P<lo>\d+)–(?P<hi>\d+)%\): (?P<p>{NUMBER})%$", probability)
+        assert match and displays(match["p"], v.probability)
+        check_term(spec, match["term"], match["lo"], match["hi"], v.probability)
+        assert displays(value, v.value_of_information, scale=1.0)
+
+    rows = md_table(markdown, "| source |")
+    stress = analysis.sensitivity.source_stress
+    assert len(rows) == len(stress)
+    for name, grade, reports, graded, disbelieved in rows:
+        sid = re.search(r"\(([^()]+)\)$", name).group(1)  # type: ignore[union-attr]
+        source = ws.sources[sid]
+        assert grade == source.reliability.label
+        assert int(reports) == sum(ws.items[j].source == sid for j in range(len(ws.items)) if SET in
+                                   ws.items[j].likelihoods)
+        assert displays(graded, source.reliability.mean, scale=1.0)
+        value = re.match(rf"{leader} ({NUMBER}%)(?:; (\S+) leads)?$", disbelieved)
+        assert value and displays(value.group(1), stress[sid][lead])
+        assert (value.group(2) or leader) == post.hypothesis_ids[int(np.argmax(stress[sid]))]
+
+
+def test_markdown_method_note_and_forecast_scores_equal_the_api(markdown: str, ws: plausible.Workspace) -> None:
+    method = md_section(markdown, "Method note")
+    assert f"inputs hash `{ws.inputs_hash}`" in method
+    assert f"plausible {plausible.__version__}" in method
+    assert f"{len(ws.items_for(SET))} reports" in method
+    from plausible.forecasting import score_exercise
+
+    scores = score_exercise("dprk-2015", ws)
+    rows = md_table(markdown, "| rank |")
+    assert [r[1] for r in rows] == [f.id for f in scores.forecasters]
+    for (_, _, kind, questions, brier, log), f in zip(rows, scores.forecasters, strict=True):
+        assert kind == f.kind and int(questions) == f.questions
+        assert displays(brier, f.brier or 0.0, scale=1.0) and displays(log, f.log or 0.0, scale=1.0)
+
+
+def test_html_numbers_equal_the_api(page: str, ws: plausible.Workspace) -> None:
+    post = ws.posterior(SET)
+    analysis = analyze(ws, SET)
+    spec = ws.sets[SET].model
+    parsed = parse_html(page)
+    rows = parsed.tables["hypotheses"][1:]
+    assert len(rows) == len(post.hypothesis_ids)
+    for title_cell, prior, posterior, term_cell in rows:
+        hid = title_cell.rsplit(" ", 1)[1]
+        k = post.hypothesis_ids.index(hid)
+        assert displays(prior, post.prior[k]) and displays(posterior, post.probability[k])
+        match = TERM_CELL.match(term_cell)
+        assert match, term_cell
+        check_term(spec, match["term"], match["lo"], match["hi"], post.probability[k])
+    lead = PHRASE.search(" ".join(parsed.paragraphs["lead"].split()))
+    assert lead and displays(lead["p"], post.probabilities[post.leading])
+    check_term(spec, lead["term"], lead["lo"], lead["hi"], post.probabilities[post.leading])
+    for (indicator, probability, value), v in zip(parsed.tables["indicators"][1:], analysis.indicators, strict=True):
+        assert indicator.endswith(v.id)
+        assert displays(probability.rsplit(" ", 1)[1], v.probability)
+        assert displays(value, v.value_of_information, scale=1.0)
+    k = post.hypothesis_ids.index(post.leading)
+    for name, _grade, _reports, graded, disbelieved in parsed.tables["sources"][1:]:
+        sid = name.rsplit(" ", 1)[1]
+        assert displays(graded, ws.sources[sid].reliability.mean, scale=1.0)
+        assert displays(disbelieved.split()[1].rstrip(";"), analysis.sensitivity.source_stress[sid][k])
+    assert ws.inputs_hash in page
+
+
+def test_the_leading_term_is_the_band_of_its_number_on_shared_edges() -> None:
+    # Less extreme on a shared edge: words never overstate the number.
+    spec = ModelSpec()
+    from plausible.briefing.formatting import likelihood_phrase
+
+    assert likelihood_phrase(spec, 0.55).startswith("roughly even chance (45–55%)")
+    assert likelihood_phrase(spec, 0.80).startswith("likely (55–80%)")
+    assert likelihood_phrase(spec, 0.68, (0.52, 0.79), 0.9) == "likely (55–80%): 68%, 90% interval 52–79%"
+
+
+# --- MCMC: intervals, learned reliability, diagnostics --------------------------------------------------------
+
+TINY = {
+    "hypotheses/q.yaml": "question: Is it A or B?\nexhaustive: true\nhypotheses:\n  - {id: a, title: Answer A}\n"
+                         "  - {id: b, title: Answer B}\n",
+    "evidence/sources.yaml": "sources:\n  - {id: good, name: Good source, reliability: B}\n"
+                             "  - {id: fair, name: Fair source, reliability: C}\n",
+    "evidence/e.yaml": "items:\n"
+                       "  - {id: r1, summary: First, source: good, reported: 2020-01-02, likelihoods: {q: {a: likely, b: unlikely}}}\n"
+                       "  - {id: r2, summary: Second, source: fair, reported: 2020-01-02, likelihoods: {q: {a: 0.7, b: 0.3}}}\n"
+                       "  - {id: r3, summary: Third, source: good, reported: 2020-01-02, likelihoods: {q: {a: 0.4, b: 0.6}}}\n",
+}
+
+
+def _check_mcmc_briefing(ws: plausible.Workspace, options: dict[str, int]) -> str:
+    b = build_briefing(ws, ["q"], method="mcmc", mcmc_options=options)
+    post = b.sets[0].posterior  # what ws.posterior(..., method="mcmc") returned
+    assert post.method == "mcmc" and post.interval is not None
+    text = render_markdown(b).text
+    spec = ws.sets["q"].model
+    intervals = post.intervals
+    for title_cell, _prior, posterior, interval, _term in md_table(text, "| hypothesis |"):
+        hid = re.search(r"\(([^()]+)\)$", title_cell).group(1)  # type: ignore[union-attr]
+        lo, hi = interval.split("–")
+        assert displays(posterior, post.probabilities[hid])
+        assert displays(lo, intervals[hid][0]) and displays(hi, intervals[hid][1])  # type: ignore[index]
+    bluf = PHRASE.search(md_section(text, "Bottom line"))
+    assert bluf and bluf["level"] == "90"
+    assert displays(bluf["ilo"], intervals[post.leading][0]) and displays(bluf["ihi"], intervals[post.leading][1])  # type: ignore[index]
+    check_term(spec, bluf["term"], bluf["lo"], bluf["hi"], post.probabilities[post.leading])
+    assert "interval spans" in md_section(text, "Bottom line")  # the width criterion is assessed
+    method = md_section(text, "Method note")
+    assert f"seed {options['seed']}" in method
+    assert f"{options['chains']} chains × {options['draws']} draws after {options['tune']} tuning steps" in method
+    return text
+
+
+def test_an_mcmc_briefing_shows_intervals_and_the_sampler_settings(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    # Points and fixed reliabilities: the MCMC engine has nothing to sample (fast), yet every MCMC section renders.
+    files = dict(TINY)
+    files["evidence/sources.yaml"] = "sources:\n  - {id: good, name: Good source, reliability: 0.8}\n" \
+                                     "  - {id: fair, name: Fair source, reliability: 0.6}\n"
+    files["evidence/e.yaml"] = TINY["evidence/e.yaml"].replace("likely, b: unlikely", "0.7, b: 0.3")
+    ws = plausible.load_workspace(write_workspace(files))
+    text = _check_mcmc_briefing(ws, {"draws": 50, "tune": 50, "chains": 2, "seed": 7})
+    assert "nothing to sample" in md_section(text, "Method note")
+
+
+@pytest.mark.slow
+def test_a_sampled_mcmc_briefing_parses_back_to_the_mcmc_posterior(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    ws = plausible.load_workspace(write_workspace(TINY))
+    options = {"draws": 50, "tune": 50, "chains": 2, "cores": 1, "seed": 7}  # tiny, seeded, one process
+    text = _check_mcmc_briefing(ws, options)
+    post = ws.posterior("q", method="mcmc", progress=False, **options)  # same seed, same numbers
+    sources = {r[0].rsplit(" ", 1)[1].strip("()"): r for r in md_table(text, "| source |")}
+    assert post.sources
+    for s in post.sources:
+        learned = sources[s.source][4]
+        assert displays(learned.split(" ")[0], s.posterior_mean, scale=1.0)
+    method = md_section(text, "Method note")
+    assert re.search(rf"R-hat ({NUMBER})", method).group(1) == f"{post.diagnostics['r_hat']:.3f}"  # type: ignore[union-attr]
+
+
+# --- confidence criteria ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("facts", "level"), [
+    (ConfidenceInputs(10, 5, 0, 0, 0, 0), "high"),                 # every criterion strong, at the thresholds
+    (ConfidenceInputs(10, 5, 0, 0, 0, 0, 0.20), "high"),
+    (ConfidenceInputs(10, 5, 0, 0, 0, 0, 0.21), "moderate"),       # interval just over 20 points
+    (ConfidenceInputs(9, 9, 0, 0, 0, 0), "moderate"),              # 9 reports: adequate
+    (ConfidenceInputs(4, 4, 0, 0, 0, 0), "low"),                   # too little evidence alone is low
+    (ConfidenceInputs(20, 4, 0, 0, 0, 0), "moderate"),             # poor sources alone: one weak criterion
+    (ConfidenceInputs(20, 4, 1, 1, 0, 0), "low"),                  # poor sources and a decisive report
+    (ConfidenceInputs(20, 15, 2, 0, 1, 0), "moderate"),            # linchpins that do not change the leader
+    (ConfidenceInputs(20, 15, 0, 0, 0, 1, 0.5), "low"),            # a decisive source and a wide interval
+])
+def test_confidence_levels_follow_the_documented_criteria(facts: ConfidenceInputs, level: str) -> None:
+    assert assess_confidence(facts).level == level
+
+
+def test_the_documented_criteria_are_the_ones_applied() -> None:
+    doc = (REPO / "docs" / "briefing.md").read_text(encoding="utf-8")
+    for phrase in (">= 10 reports", "5-9 reports", ">= 50%", "25-50%", "<= 20 points", "> 40 points"):
+        assert phrase in doc, phrase
+
+
+# --- the CLI ---------------------------------------------------------------------------------------------------
+
+
+def test_brief_prints_markdown_for_every_set_by_default(ws: plausible.Workspace) -> None:
+    result = invoke("brief", "-w", str(REPO))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"# Briefing on {len(ws.sets)} questions")
+    for hs in ws.sets.values():
+        assert f"## {md_escape(hs.question)}" in result.stdout
+    assert "![" not in result.stdout  # no figures without a file to put them beside
+
+
+def test_brief_writes_markdown_with_png_figures_and_records_its_state(tmp_path: Path, write_workspace) -> None:  # type: ignore[no-untyped-def]
+    root = write_workspace(TINY)
+    out = tmp_path / "out" / "brief.md"
+    out.parent.mkdir()
+    result = invoke("brief", "q", "-w", str(root), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\n]*?\]\(<([^>]+)>\)", text)
+    assert len(links) == 4 and all(link.startswith("brief-figures/") for link in links)
+    for link in links:
+        assert (out.parent / link).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    record = json.loads((root / ".plausible" / "last-brief.json").read_text(encoding="utf-8"))
+    assert record["sets"]["q"]["items"] == ["r1", "r2", "r3"]
+    assert record["sets"]["q"]["probabilities"] == pytest.approx(plausible.load_workspace(root).posterior("q").probabilities)
+    assert list(tmp_path.rglob("*.tmp")) == []  # atomic writes leave nothing behind
+
+
+def test_since_last_says_when_there_is_no_record_then_reports_the_new_evidence(tmp_path: Path, write_workspace) -> None:  # type: ignore[no-untyped-def]
+    root = write_workspace(TINY)
+    first = invoke("brief", "q", "-w", str(root), "--since-last")
+    assert first.exit_code == 0, first.output
+    assert "No previous briefing is recorded in this workspace" in md_section(first.stdout, "What changed")
+    out = tmp_path / "brief.html"
+    assert invoke("brief", "q", "-w", str(root), "-o", str(out)).exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")  # format from the file name
+    before = plausible.load_workspace(root).posterior("q").probabilities
+    (root / "evidence" / "later.yaml").write_text(
+        "items:\n  - {id: r4, summary: Fourth, source: good, reported: 2020-02-01, likelihoods: {q: {a: 0.9, b: 0.1}}}\n",
+        encoding="utf-8")
+    after = plausible.load_workspace(root).posterior("q").probabilities
+    second = invoke("brief", "q", "-w", str(root), "--since-last")
+    assert second.exit_code == 0, second.output
+    changed = md_section(second.stdout, "What changed")
+    assert "1 new report" in changed and "r4" in changed
+    move = re.search(rf"^- Answer A: ({NUMBER}%) → ({NUMBER}%)", changed, re.M)
+    assert move and displays(move.group(1), before["a"]) and displays(move.group(2), after["a"])
+
+
+def test_since_date_compares_with_the_posterior_before_that_date(ws: plausible.Workspace) -> None:
+    result = invoke("brief", SET, "-w", str(REPO), "--since", "2015-06-18")
+    assert result.exit_code == 0, result.output
+    changed = md_section(result.stdout, "What changed")
+    before, now = ws.posterior(SET, before=dt.date(2015, 6, 18)), ws.posterior(SET)
+    new = len(now.item_ids) - len(before.item_ids)
+    assert f"Since 2015-06-18: {new} reports dated 2015-06-18 or later" in changed
+    for title, was, is_ in re.findall(rf"^- (.+?): ({NUMBER}%) → ({NUMBER}%)", changed, re.M):
+        h = next(h.id for h in ws.sets[SET].hypotheses if h.title == title)
+        assert displays(was, before.probabilities[h]) and displays(is_, now.probabilities[h])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--since", "2015-06-18", "--since-last"], "alternatives"),
+    (["--since", "June"], "is not a date"),
+    (["--format", "pdf"], "unknown format"),
+    (["--method", "bayes"], "unknown method"),
+    (["--seed", "3"], "only apply with --method mcmc"),
+    (["nosuchset"], "unknown hypothesis set"),
+    (["-o", "/nonexistent-folder/b.md"], "does not exist"),
+])
+def test_bad_requests_exit_2_with_a_message(args: list[str], message: str) -> None:
+    result = invoke("brief", "-w", str(REPO), *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_no_exercises_no_forecast_section_and_a_missing_module_is_said(write_workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    root = write_workspace(TINY)
+    ws = plausible.load_workspace(root)
+    assert "Forecast scores" not in render_markdown(build_briefing(ws, ["q"])).text
+    (root / "exercises" / "x").mkdir(parents=True)
+    (root / "exercises" / "x" / "exercise.yaml").write_text("title: X\nquestions: []\n", encoding="utf-8")
+    monkeypatch.setitem(__import__("sys").modules, "plausible.forecasting", None)  # an installation without it
+    text = render_markdown(build_briefing(ws, ["q"])).text
+    assert "This installation cannot score forecasting exercises" in md_section(text, "Forecast scores")
+
+
+def test_percent_format_matches_the_cli_tables() -> None:
+    from plausible.cli.render import percent as cli_percent
+
+    for p in (0.0, 0.0004, 0.0737, 0.0994, 0.0995, 0.44498, 0.5, 0.999, 1.0):
+        assert percent(p) == cli_percent(p)
