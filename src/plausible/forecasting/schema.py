@@ -14,7 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from plausible.schema.fields import Date, Identifier, StrictModel, Text
+from plausible.schema import json_schemas_of
+from plausible.schema.fields import Date, Identifier, StrictModel, Text, describe_value
 
 __all__ = [
     "EXERCISE_FILE_KINDS",
@@ -51,7 +52,7 @@ def _option(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"expected an option (text such as 'more-than-3'), got {_shown(value)}")
+        raise ValueError(f"expected an option (text such as 'more-than-3'), got {describe_value(value)}")
     return value.strip()
 
 
@@ -70,9 +71,10 @@ def _probability(value: Any) -> float:
         except ValueError:
             number = None
     if number is None:
-        raise ValueError(f"expected a probability: a number in [0, 1] such as 0.7 or '70%', got {_shown(value)}")
+        received = describe_value(value)
+        raise ValueError(f"expected a probability: a number in [0, 1] such as 0.7 or '70%', got {received}")
     if not math.isfinite(number) or not 0.0 <= number <= 1.0:
-        raise ValueError(f"{_shown(value)} is not a probability in [0, 1]")
+        raise ValueError(f"{describe_value(value)} is not a probability in [0, 1]")
     return number
 
 
@@ -166,18 +168,6 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     >>> json_schemas()["forecasts"]["additionalProperties"]
     False
     """
-    out = {}
-    for kind, model in EXERCISE_FILE_KINDS.items():
-        schema = model.model_json_schema()
-        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        out[kind] = schema
-    return out
+    return json_schemas_of(EXERCISE_FILE_KINDS)
 
 
-def _shown(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, dict | list):
-        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,6 +30,7 @@ __all__ = [
     "FILE_KINDS",
     "did_you_mean",
     "json_schemas",
+    "json_schemas_of",
     "validate_document",
 ]
 
@@ -51,8 +53,13 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     >>> json_schemas()["sources"]["additionalProperties"]
     False
     """
+    return json_schemas_of(FILE_KINDS)
+
+
+def json_schemas_of(kinds: Mapping[str, type[BaseModel]]) -> dict[str, dict[str, Any]]:
+    """JSON Schema (draft 2020-12) of each model in ``kinds``, keyed like ``kinds``."""
     out = {}
-    for kind, model in FILE_KINDS.items():
+    for kind, model in kinds.items():
         schema = model.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         out[kind] = schema

@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 
 __all__ = [
     "BetaSpec",
+    "describe_value",
     "Credibility",
     "Date",
     "Identifier",
@@ -49,7 +50,7 @@ def _any_identifier(value: Any) -> str:
     elif isinstance(value, int | float | dt.date):
         value = value.isoformat() if isinstance(value, dt.date) else str(value)
     if not isinstance(value, str):
-        raise ValueError(f"expected an id (text such as 'food-aid'), got {_shown(value)}")
+        raise ValueError(f"expected an id (text such as 'food-aid'), got {describe_value(value)}")
     text: str = value.strip()
     if not ID_PATTERN.match(text):
         raise ValueError(
@@ -71,7 +72,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bool | int | float | dt.date):
         return str(value)  # a title such as 2015 is still a title
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"expected non-empty text, got {_shown(value)}")
+        raise ValueError(f"expected non-empty text, got {describe_value(value)}")
     return value.strip()
 
 
@@ -88,7 +89,7 @@ def _date(value: Any) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError(f"expected a date written YYYY-MM-DD, got {_shown(value)}")
+    raise ValueError(f"expected a date written YYYY-MM-DD, got {describe_value(value)}")
 
 
 Date = Annotated[dt.date, BeforeValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
@@ -127,7 +128,7 @@ def _any_likelihood(value: Any) -> float | str:
     if number is not None:
         if not math.isfinite(number) or not 0.0 < number < 1.0:
             raise ValueError(
-                f"{_shown(value)} is not a probability strictly between 0 and 1 (0 and 1 claim certainty; "
+                f"{describe_value(value)} is not a probability strictly between 0 and 1 (0 and 1 claim certainty; "
                 "use e.g. 0.01 or a verbal term such as 'almost no chance')"
             )
         return number
@@ -135,7 +136,7 @@ def _any_likelihood(value: Any) -> float | str:
         return value.strip()  # a verbal term or ACH rating, checked against the model's scales later
     raise ValueError(
         f"expected a probability in (0, 1), a verbal term such as 'likely' or an ACH rating such as 'C', "
-        f"got {_shown(value)}"
+        f"got {describe_value(value)}"
     )
 
 
@@ -154,13 +155,13 @@ def _prior(value: Any) -> float | str:
     if number is not None:
         if not math.isfinite(number) or number <= 0.0:
             raise ValueError(
-                f"{_shown(value)} is not a valid prior: priors are positive weights (normalised to sum to 1); "
+                f"{describe_value(value)} is not a valid prior: priors are positive weights (normalised to sum to 1); "
                 "a hypothesis you rule out should be removed instead"
             )
         return number
     if isinstance(value, str) and value.strip():
         return value.strip()
-    raise ValueError(f"expected a positive number or a verbal term, got {_shown(value)}")
+    raise ValueError(f"expected a positive number or a verbal term, got {describe_value(value)}")
 
 
 PriorValue = Annotated[
@@ -185,10 +186,10 @@ def _reliability(value: Any) -> str | float | dict[str, Any]:
     number = _number(value)
     if number is not None:
         if not math.isfinite(number) or not 0.0 <= number <= 1.0:
-            raise ValueError(f"reliability {_shown(value)} is not a number in [0, 1]")
+            raise ValueError(f"reliability {describe_value(value)} is not a number in [0, 1]")
         return number
     raise ValueError(
-        f"expected an Admiralty grade A–F, a number in [0, 1] or {{alpha: 8, beta: 2}}, got {_shown(value)}"
+        f"expected an Admiralty grade A–F, a number in [0, 1] or {{alpha: 8, beta: 2}}, got {describe_value(value)}"
     )
 
 
@@ -210,7 +211,7 @@ ReliabilityValue = Annotated[
 def _credibility(value: Any) -> int:
     number = _number(value)
     if number is None or number != int(number) or not 1 <= number <= 6:
-        raise ValueError(f"credibility must be an Admiralty grade 1–6, got {_shown(value)}")
+        raise ValueError(f"credibility must be an Admiralty grade 1–6, got {describe_value(value)}")
     return int(number)
 
 
@@ -219,7 +220,8 @@ Credibility = Annotated[
 ]
 
 
-def _shown(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """How a received value is named in an error message ("nothing", "a list", or its short repr)."""
     if value is None:
         return "nothing"
     if isinstance(value, dict | list):
