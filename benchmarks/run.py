@@ -77,6 +77,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip MCMC")
     parser.add_argument("--no-write", action="store_true", help="print only; do not rewrite docs/benchmarks.md")
+    parser.add_argument("--large-timeout", type=float, default=900.0,
+                        help="give up on the K=20/N=2,000/S=100 MCMC case after this many seconds")
     args = parser.parse_args()
     results: dict[str, Any] = {"machine": machine()}
     print(results["machine"])
@@ -89,7 +91,9 @@ def main() -> None:
     results["loading"] = exact.loading()
     print("loading:", results["loading"])
     if not args.quick:
-        results["mcmc"] = mcmc.main()
+        results["mcmc"] = mcmc.main(large_timeout=args.large_timeout)
+    (REPO / "benchmarks" / "results").mkdir(exist_ok=True)
+    (REPO / "benchmarks" / "results" / "latest.json").write_text(json.dumps(results, indent=1, default=str))
     if not args.no_write:
         plot(results["grid"])
         DOC.write_text(render(results), encoding="utf-8")
@@ -158,8 +162,10 @@ def render(r: dict[str, Any]) -> str:
             f"| DPRK, cold | {d['cold_s']:.1f} s | | | | < 20 s: {verdict(d['cold_s'] < 20)} |",
             f"| DPRK, warm | {d['warm_s']:.1f} s | {d['r_hat']:.4f} | {d['ess_bulk']:.0f} | {d['divergences']} | "
             f"< 8 s: {verdict(d['warm_s'] < 8)}; R-hat ≤ 1.01: {verdict(d['r_hat'] <= 1.01)} |",
-            f"| K = 20, N = 2,000, S = 100 | {s['wall_s']:.1f} s | {s['r_hat']:.4f} | {s['ess_bulk']:.0f} | "
-            f"{s['divergences']} | < 60 s: {verdict(s['wall_s'] < 60)}; R-hat ≤ 1.01: {verdict(s['r_hat'] <= 1.01)} |",
+            (f"| K = 20, N = 2,000, S = 100 | {s['wall_s']:.1f} s | {s['r_hat']:.4f} | {s['ess_bulk']:.0f} | "
+             f"{s['divergences']} | < 60 s: {verdict(s['wall_s'] < 60)}; R-hat ≤ 1.01: {verdict(s['r_hat'] <= 1.01)} |")
+            if "r_hat" in s else
+            f"| K = 20, N = 2,000, S = 100 | > {s['timeout_s']:.0f} s (stopped) | | | | < 60 s: **not met** |",
             "",
             "**ESS per second** of the hypothesis probabilities against a naive PyMC formulation of the same model",
             "(hypothesis sampled as a Categorical, every banded likelihood sampled, PyMC defaults), same synthetic",

@@ -38,7 +38,7 @@ __all__ = ["build_model", "mcmc_posterior", "CONVERGENCE"]
 CONVERGENCE = {"r_hat": 1.01, "ess": 400}
 """Thresholds above/below which the result is flagged (Vehtari et al. 2021)."""
 
-_CHUNK = 256
+_CHUNK = 128
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,8 @@ def mcmc_posterior(compiled: CompiledSet, spec: ModelSpec, *, inputs_hash: str =
     if not model.free_RVs:
         return _without_sampling(compiled, settings, inputs_hash)
     with model, _quiet(not settings.progress):
-        kwargs: dict[str, Any] = {}
+        # Explicit, since PyMC picks nutpie by itself when it is installed (and its compile is slow).
+        kwargs: dict[str, Any] = {"nuts_sampler": "pymc"}
         if settings.sampler == "nutpie":
             try:
                 import nutpie  # noqa: F401
@@ -198,29 +199,37 @@ def _draw_arrays(
     rho = np.broadcast_to(rho_base, (total, rho_base.size)).copy()
     if structure.free_rho.size:
         rho[:, structure.free_rho] = np.asarray(post["rho"].values).reshape(total, -1)
-    lam = np.broadcast_to(compiled.lam, (total, *compiled.lam.shape)).copy()
+    rows = structure.free_cells[0]
+    lam_free = np.asarray(post["lam"].values).reshape(total, -1) if rows.size else np.empty((total, 0))
+    return rho, lam_free, (n_chain, n_draw)
+
+
+def _likelihood_chunk(compiled: CompiledSet, structure: SamplingStructure, lam_free: NDArray[np.float64]) -> Any:
+    """Full (D, G, K) likelihoods for a chunk of draws: the fixed values with the sampled cells set."""
+    lam = np.broadcast_to(compiled.lam, (lam_free.shape[0], *compiled.lam.shape)).copy()
     rows, cols = structure.free_cells
     if rows.size:
-        lam[:, rows, cols] = np.asarray(post["lam"].values).reshape(total, -1)
-    return rho, lam, (n_chain, n_draw)
+        lam[:, rows, cols] = lam_free
+    return lam
 
 
 def _summarise(compiled: CompiledSet, structure: SamplingStructure, idata: Any, settings: Settings,
                inputs_hash: str) -> Posterior:
     import xarray as xr
 
-    rho, lam, (n_chain, n_draw) = _draw_arrays(compiled, structure, idata)
+    rho, lam_free, (n_chain, n_draw) = _draw_arrays(compiled, structure, idata)
     rng = np.random.default_rng(settings.seed + 1)
     log_prior = np.log(compiled.prior)
     conditional = np.empty((rho.shape[0], compiled.prior.size))
     spread = np.empty_like(conditional)
     for start in range(0, rho.shape[0], _CHUNK):
         part = slice(start, start + _CHUNK)
-        p = softmax(log_prior + batched_log_likelihood(compiled, structure, rho[part], lam[part]))
+        lam = _likelihood_chunk(compiled, structure, lam_free[part])  # chunked: (D, G, K) can be large
+        p = softmax(log_prior + batched_log_likelihood(compiled, structure, rho[part], lam))
         conditional[part] = p
         hypothesis = (rng.uniform(size=(p.shape[0], 1)) > np.cumsum(p, axis=1)).sum(axis=1)
         hypothesis = np.minimum(hypothesis, p.shape[1] - 1)
-        full_lam = draw_linear_likelihoods(compiled, structure, rho[part], hypothesis, lam[part], rng)
+        full_lam = draw_linear_likelihoods(compiled, structure, rho[part], hypothesis, lam, rng)
         spread[part] = softmax(log_prior + batched_log_likelihood(compiled, structure, rho[part], full_lam))
     hyp = list(compiled.hypothesis_ids)
     shape = (n_chain, n_draw, len(hyp))
