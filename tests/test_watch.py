@@ -18,27 +18,10 @@ import pytest
 from plausible.errors import UsageError
 from plausible.ledger import LEDGER_FILE, read_records
 from plausible.watching import FileEvent, WatchEvent, watch
+from tests.test_ledger import NEW_EVIDENCE, NEW_FILE
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 5.0  # seconds to wait for an event; events normally arrive within a few debounce periods
-NEW_FILE = "evidence/2015-06-25-second-walkout.yaml"
-NEW_EVIDENCE = """\
-items:
-  - id: second-walkout
-    summary: North Korea cancels a further inter-Korean exchange, again citing the UN office in Seoul.
-    source: seed-article-publisher
-    reported: 2015-06-25
-    credibility: 2
-    likelihoods:
-      dprk-driver:
-        new-allies: 0.55
-        food-aid: 0.4
-        un-office: very likely
-        arms-deals: 0.4
-        russia-sanctions: 0.45
-        business-as-usual: 0.4
-        other: 0.45
-"""
 BROKEN_FILE = "evidence/2015-06-26-broken.yaml"
 BROKEN_EVIDENCE = NEW_EVIDENCE.replace("second-walkout", "third-walkout").replace("reported:", "reportd:")
 FIXED_EVIDENCE = NEW_EVIDENCE.replace("second-walkout", "third-walkout")
