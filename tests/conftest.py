@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Tests create thousands of throwaway workspaces: keep them out of the user's parse cache.
+# tests/test_cache.py turns it on in a temporary folder.
+os.environ["PLAUSIBLE_CACHE"] = "0"
 
 REPO = Path(__file__).resolve().parent.parent
 

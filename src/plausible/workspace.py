@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
+from plausible.cache import cached, store
 from plausible.crosscheck import Parsed, build_entities
 from plausible.entities import HypothesisSet, Item, Source
 from plausible.errors import InputError, Problem, UsageError
@@ -215,17 +216,34 @@ class _Loader:
 
     def parse(self, path: Path, model: type[M], what: str, *, entries: str | None = None) -> Parsed[M] | None:
         shown = self.shown(path)
-        try:
-            doc = read_yaml(path, shown, max_bytes=self.max_file_size)
-            self.hashes[shown] = doc.sha256
-        except InputError as exc:
-            self.problems.extend(exc.problems)
-            return None
-        result = validate_document(doc, model, what, entries=entries)
+        key = self._cache_key(path, shown, model, entries)
+        hit = cached(*key) if key is not None else None
+        if hit is not None:
+            doc, result = hit
+        else:
+            try:
+                doc = read_yaml(path, shown, max_bytes=self.max_file_size)
+            except InputError as exc:
+                self.problems.extend(exc.problems)
+                return None
+            result = validate_document(doc, model, what, entries=entries)
+            if key is not None and doc.sha256 == key[0]:  # unchanged while we read it
+                store((doc, result), *key)
+        self.hashes[shown] = doc.sha256
         self.problems.extend(result.problems)
         if result.model is None:
             return None
         return Parsed(doc, result.model, result.kept, result.dropped)
+
+    def _cache_key(self, path: Path, shown: str, model: type[BaseModel], entries: str | None) -> tuple[str, ...] | None:
+        """The cache key of a file: its content hash and how it is read (None if it cannot be read here)."""
+        try:
+            if path.stat().st_size > self.max_file_size:
+                return None
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+        return (sha, shown, model.__qualname__, entries or "")
 
     def models(self) -> dict[str, ModelSpec]:
         models = {"default": ModelSpec()}
