@@ -21,8 +21,11 @@ from typing import Any
 import yaml
 
 from plausible.errors import InputError, Problem
+from plausible.yamlblock import read_block_yaml
+from plausible.yamlresolve import TAG as _TAG
+from plausible.yamlresolve import Loader as _Loader
 
-__all__ = ["DEFAULT_MAX_BYTES", "YamlDocument", "read_yaml", "parse_yaml"]
+__all__ = ["DEFAULT_MAX_BYTES", "YamlDocument", "parse_yaml", "read_yaml"]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 """Files larger than this are refused (configurable per call)."""
@@ -34,47 +37,6 @@ MAX_DEPTH = 64
 """Upper bound on nesting depth."""
 
 Location = tuple[str | int, ...]
-
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_TAG = "tag:yaml.org,2002:"
-
-
-class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """Safe loader whose implicit booleans are YAML 1.2's (``true``/``false`` only).
-
-    The tag of a plain scalar depends only on its text, so resolutions are memoised: workspace files
-    repeat the same values (hypothesis ids, terms, dates) thousands of times, and PyYAML resolves each
-    in Python even under libyaml.
-    """
-
-    _resolved: dict[str, str] = {}  # noqa: RUF012 - a process-wide cache, by design
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and implicit[0]:
-            tag = self._resolved.get(value)
-            if tag is None:
-                if len(self._resolved) > 200_000:
-                    self._resolved.clear()
-                tag = self._resolved[value] = super().resolve(kind, value, implicit)
-            return tag
-        return super().resolve(kind, value, implicit)
-
-    # No path-dependent resolvers are registered: skip PyYAML's bookkeeping for them on every node.
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        return None
-
-    def ascend_resolver(self) -> None:
-        return None
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TAG + "bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    _TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
 
 @dataclass(frozen=True)
 class YamlDocument:
@@ -171,8 +133,11 @@ def read_yaml(path: Path, shown_as: str, *, max_bytes: int = DEFAULT_MAX_BYTES) 
     return YamlDocument(doc.path, doc.data, doc.lines, hashlib.sha256(raw).hexdigest(), doc.problems, doc.broken)
 
 
-def parse_yaml(text: str, shown_as: str) -> YamlDocument:
+def parse_yaml(text: str, shown_as: str, *, fast: bool = True) -> YamlDocument:
     r"""Parse YAML text into a :class:`YamlDocument`; see :func:`read_yaml`.
+
+    Text in the plain block style is read by the fast reader (:mod:`plausible.yamlblock`); anything
+    else, and every text with a problem, by the full one. ``fast=False`` always uses the full reader.
 
     Examples
     --------
@@ -182,6 +147,9 @@ def parse_yaml(text: str, shown_as: str) -> YamlDocument:
     if "\0" in text:
         line = text[: text.index("\0")].count("\n") + 1
         raise InputError([Problem(shown_as, line, "file contains a NUL character; is it a binary file?")])
+    quick = read_block_yaml(text) if fast else None
+    if quick is not None:
+        return YamlDocument(shown_as, quick[0], quick[1])
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
