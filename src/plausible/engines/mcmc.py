@@ -98,37 +98,68 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
     pymc.Model
     """
     s = structure or sampling_structure(compiled)
-    rows, cols = s.free_cells
-    has_na = bool(compiled.lam_na[~s.linear].any())
+    corroborated = np.nonzero(~s.linear)[0]
+    free = np.zeros(compiled.rho.size, dtype=bool)
+    free[s.free_rho] = True
     with pm.Model() as model:
-        prior = pm.Data("prior", compiled.prior)
-        lam_fixed = pm.Data("lam_fixed", compiled.lam)
-        rho_fixed = pm.Data("rho_fixed", compiled.rho)
-        pair_source = pm.Data("pair_source", s.pair_source)
-        pair_event = pm.Data("pair_event", s.pair_event)
-        pair_factor = pm.Data("pair_factor", s.pair_factor)
-        rho: Any = rho_fixed
+        rho: Any = pm.Data("rho_fixed", compiled.rho)
         if s.free_rho.size:
             rho_free = pm.Beta("rho", alpha=compiled.rho_alpha[s.free_rho], beta=compiled.rho_beta[s.free_rho],
                                shape=s.free_rho.size)
-            rho = pt.set_subtensor(rho_fixed[s.free_rho], rho_free)
-        lam: Any = lam_fixed
-        if rows.size:
-            lam_free = pm.Beta("lam", alpha=compiled.lam_alpha[rows, cols], beta=compiled.lam_beta[rows, cols],
-                               shape=rows.size)
-            lam = pt.set_subtensor(lam_fixed[rows, cols], lam_free)
-            if has_na:
-                filled = (pm.Data("fill", s.fill) * lam[:, None, :]).sum(axis=2)
-                lam = pt.switch(pm.Data("na_rows", compiled.lam_na.any(axis=1))[:, None], filled, lam)
-        a = pt.dot(lam, prior)
-        r = pt.minimum(rho[pair_source] * pair_factor, RHO_CEILING)
-        a_p = a[pair_event]
-        n_events = compiled.lam.shape[0]
-        log_truthful = pt.zeros(n_events)[pair_event].inc(pt.log(r + (1.0 - r) * a_p))
-        log_noise = pt.zeros(n_events)[pair_event].inc(pt.log1p(-r) + pt.log(a_p))
-        per_event = logaddexp(pt.log(lam) + log_truthful[:, None], pt.log1p(-lam) + log_noise[:, None])
-        pm.Potential("evidence", logsumexp(pt.log(prior) + per_event.sum(axis=0)))
+            rho = pt.set_subtensor(rho[s.free_rho], rho_free)
+        log_likelihood: Any = pm.Data("log_likelihood_fixed", _fixed_linear_log_likelihood(compiled, s, ~free))
+        # Linear events of sampled sources: ln P(report | H_k) = ln(a + r (lam_k - a)), one log per cell.
+        pairs = np.nonzero(s.linear[s.pair_event] & free[s.pair_source])[0]
+        if pairs.size:
+            events = s.pair_event[pairs]
+            a = compiled.lam[events] @ compiled.prior
+            r = pt.minimum(rho[pm.Data("linear_source", s.pair_source[pairs])]
+                           * pm.Data("linear_factor", s.pair_factor[pairs]), RHO_CEILING)
+            spread = pm.Data("linear_spread", compiled.lam[events] - a[:, None])
+            log_likelihood = log_likelihood + pt.log(pm.Data("linear_a", a)[:, None] + r[:, None] * spread).sum(axis=0)
+        if corroborated.size:
+            log_likelihood = log_likelihood + _corroborated_log_likelihood(compiled, s, corroborated, rho)
+        pm.Potential("evidence", logsumexp(pt.log(pm.Data("prior", compiled.prior)) + log_likelihood))
     return model
+
+
+def _fixed_linear_log_likelihood(
+    compiled: CompiledSet, s: SamplingStructure, fixed: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """The summed ln P(report | H_k) of linear events whose source's reliability is a fixed number."""
+    pairs = np.nonzero(s.linear[s.pair_event] & fixed[s.pair_source])[0]
+    lam = compiled.lam[s.pair_event[pairs]]
+    a = lam @ compiled.prior
+    r = np.minimum(compiled.rho[s.pair_source[pairs]] * s.pair_factor[pairs], RHO_CEILING)
+    out: NDArray[np.float64] = np.log(a[:, None] + r[:, None] * (lam - a[:, None])).sum(axis=0)
+    return out
+
+
+def _corroborated_log_likelihood(
+    compiled: CompiledSet, s: SamplingStructure, events: NDArray[np.intp], rho: Any
+) -> Any:
+    """The summed ln P(reports | H_k) of corroborated events, their banded cells sampled."""
+    position = np.full(compiled.lam.shape[0], -1, dtype=np.int64)
+    position[events] = np.arange(events.size)
+    rows, cols = s.free_cells
+    lam: Any = pm.Data("lam_fixed", compiled.lam[events])
+    if rows.size:
+        lam_free = pm.Beta("lam", alpha=compiled.lam_alpha[rows, cols], beta=compiled.lam_beta[rows, cols],
+                           shape=rows.size)
+        lam = pt.set_subtensor(lam[position[rows], cols], lam_free)
+        na_rows = compiled.lam_na[events].any(axis=1)
+        if na_rows.any():
+            filled = (pm.Data("fill", s.fill[events]) * lam[:, None, :]).sum(axis=2)
+            lam = pt.switch(pm.Data("na_rows", na_rows)[:, None], filled, lam)
+    pairs = np.nonzero(~s.linear[s.pair_event])[0]
+    pair_event = pm.Data("pair_event", position[s.pair_event[pairs]])
+    r = pt.minimum(rho[pm.Data("pair_source", s.pair_source[pairs])] * pm.Data("pair_factor", s.pair_factor[pairs]),
+                   RHO_CEILING)
+    a_p = pt.dot(lam, pm.Data("prior_weights", compiled.prior))[pair_event]
+    log_truthful = pt.zeros(events.size)[pair_event].inc(pt.log(r + (1.0 - r) * a_p))
+    log_noise = pt.zeros(events.size)[pair_event].inc(pt.log1p(-r) + pt.log(a_p))
+    per_event = logaddexp(pt.log(lam) + log_truthful[:, None], pt.log1p(-lam) + log_noise[:, None])
+    return per_event.sum(axis=0)
 
 
 @contextmanager
