@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
@@ -39,3 +40,7 @@ def import_breakdown(command: list[str], top: int = 8) -> list[tuple[str, float]
             rows.append((name, int(cumulative) / 1000.0))
     assert not any(name.split(".")[0] in {"pymc", "pytensor"} for name, _ in rows), "PyMC on the fast path"
     return sorted(rows, key=lambda r: -r[1])[:top]
+
+
+if __name__ == "__main__":
+    print(json.dumps(latency(), indent=1))

@@ -10,26 +10,44 @@ evidence update each hypothesis' plausibility.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-# What a workspace holds
-from plausible.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
+if TYPE_CHECKING:
+    # What a workspace holds
+    from plausible.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
 
-# Errors
-from plausible.errors import InputError, PlausibleError, Problem, UsageError
+    # Errors
+    from plausible.errors import InputError, PlausibleError, Problem, UsageError
 
-# Results
-from plausible.posterior import Posterior, SourceReliability
-from plausible.scales import Judgment, ModelSpec, Reliability
+    # Results
+    from plausible.posterior import Posterior, SourceReliability
+    from plausible.scales import Judgment, ModelSpec, Reliability
 
-# File schemas
-from plausible.schema import json_schemas
+    # File schemas
+    from plausible.schema import json_schemas
 
-# Loading and validating workspaces
-from plausible.workspace import Workspace, load_workspace
+    # Loading and validating workspaces
+    from plausible.workspace import Workspace, load_workspace
+
+# The public names are imported on first use (PEP 562): `python -m plausible` imports this package first, and
+# a command should pay only for the modules it uses (the file schemas cost ~200 ms, NumPy ~100 ms).
+_HOMES = {
+    **dict.fromkeys(("Hypothesis", "HypothesisSet", "Indicator", "Item", "Source"), "plausible.entities"),
+    **dict.fromkeys(("InputError", "PlausibleError", "Problem", "UsageError"), "plausible.errors"),
+    **dict.fromkeys(("Posterior", "SourceReliability"), "plausible.posterior"),
+    **dict.fromkeys(("Judgment", "ModelSpec", "Reliability"), "plausible.scales"),
+    "json_schemas": "plausible.schema",
+    **dict.fromkeys(("Workspace", "load_workspace"), "plausible.workspace"),
+}
 
 
 def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is not None:
+        value = getattr(importlib.import_module(home), name)
+        globals()[name] = value
+        return value
     # The version is looked up on demand: importlib.metadata costs ~80 ms at import on the fast path.
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
@@ -39,6 +57,10 @@ def __getattr__(name: str) -> Any:
         except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
             return "0+unknown"
     raise AttributeError(f"module 'plausible' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 __all__ = [
     # loading

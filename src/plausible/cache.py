@@ -1,11 +1,12 @@
-"""A disposable cache of parsed and validated files, keyed by content hash.
+"""A disposable cache of parsed and validated files, and of whole workspaces, keyed by content hash.
 
 Parsing and validating YAML dominates loading a large workspace; an analyst's files rarely change
-between runs. Entries live in the user's cache folder (``$XDG_CACHE_HOME/plausible`` or
-``~/.cache/plausible``), never in the workspace: a workspace comes from outside, and a cache entry is a
-pickle, which must only ever be one this user's own runs wrote. The key covers the file's bytes, how it
-is named in messages, how it is validated, and this build of plausible (its files), so a
-stale entry cannot be hit.
+between runs. When none has changed, the workspace built from them is served whole (its key: every file's
+path and content hash), without importing the parser or the file schemas. Entries live in the user's cache
+folder (``$XDG_CACHE_HOME/plausible`` or ``~/.cache/plausible``), never in the workspace: a workspace comes
+from outside, and a cache entry is a pickle, which must only ever be one this user's own runs wrote. The key
+covers the file's bytes, how it is named in messages, how it is validated, and this build of plausible (its
+files), so a stale entry cannot be hit.
 Set ``PLAUSIBLE_CACHE=0`` to turn it off; delete the folder at any time.
 """
 
@@ -37,10 +38,15 @@ def _code_fingerprint() -> str:
 
     (Not the version string: looking it up imports importlib.metadata, ~80 ms on every command.)
     """
-    package = Path(__file__).resolve().parent
-    stats = sorted((str(p.relative_to(package)), p.stat().st_size, p.stat().st_mtime_ns)
-                   for p in package.rglob("*") if p.suffix in {".py", ".yaml"})
-    return hashlib.sha256(repr(stats).encode()).hexdigest()
+    package = os.path.dirname(os.path.realpath(__file__))
+    stats = []
+    for folder, _, names in os.walk(package):  # os.walk and one stat per file: ~4x faster than Path.rglob
+        for name in names:
+            if name.endswith((".py", ".yaml")):
+                path = os.path.join(folder, name)
+                stat = os.stat(path)
+                stats.append((os.path.relpath(path, package), stat.st_size, stat.st_mtime_ns))
+    return hashlib.sha256(repr(sorted(stats)).encode()).hexdigest()
 
 
 def _key(*parts: str) -> str:

@@ -10,15 +10,17 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plausible.betafit import fit_beta_to_band
-from plausible.schema.fields import BetaSpec
-from plausible.schema.model import InferenceSettings, ModelFile
-from plausible.schema.validation import did_you_mean
+from plausible.names import did_you_mean
 from plausible.types import AchRating
 
-__all__ = ["Judgment", "ModelSpec", "Reliability", "builtin_model_text", "normalise_term"]
+if TYPE_CHECKING:  # the file schemas (pydantic) are imported only where a model file is read
+    from plausible.schema.fields import BetaSpec
+    from plausible.schema.model import InferenceSettings, ModelFile
+
+__all__ = ["Judgment", "ModelSpec", "Reliability", "ScaleBand", "builtin_model_text", "normalise_term"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,14 @@ class Reliability:
     label: str = ""
 
 
+@dataclass(frozen=True)
+class ScaleBand:
+    """One band of a verbal probability scale: its terms (the first is the main one) and ``[low, high]``."""
+
+    terms: tuple[str, ...]
+    band: tuple[float, float]
+
+
 def normalise_term(term: str) -> str:
     """Lower-case a verbal term and fold spaces, hyphens and underscores.
 
@@ -68,6 +78,7 @@ def builtin_model_text() -> str:
 
 @cache
 def _builtin_model() -> ModelFile:
+    from plausible.schema.model import ModelFile
     from plausible.yamlio import parse_yaml
 
     return ModelFile.model_validate(parse_yaml(builtin_model_text(), "<built-in default model>").data)
@@ -75,6 +86,9 @@ def _builtin_model() -> ModelFile:
 
 class ModelSpec:
     """A model specification with defaults filled in, and the fitted Beta of every term.
+
+    It holds plain data only (no pydantic objects), so that a workspace served from the parse cache
+    unpickles without importing the file schemas.
 
     Parameters
     ----------
@@ -94,18 +108,22 @@ class ModelSpec:
 
     def __init__(self, spec: ModelFile | None = None, name: str = "default") -> None:
         base = _builtin_model()
-        spec = spec or ModelFile()
         self.name = name
 
         def pick(key: str) -> Any:
-            value = getattr(spec, key)
+            value = None if spec is None else getattr(spec, key)
             return getattr(base, key) if value is None else value
 
         self.likelihood_scale: str = pick("likelihood_scale")
         self.band_mass: float = pick("band_mass")
-        self.scales: dict[str, Any] = pick("scales")
-        self.inference: InferenceSettings = pick("inference")
-        self._grades: dict[str, BetaSpec] = {str(k): v for k, v in pick("reliability").items()}
+        self.scales: dict[str, tuple[ScaleBand, ...]] = {
+            scale: tuple(ScaleBand(tuple(entry.terms), entry.band) for entry in entries)
+            for scale, entries in pick("scales").items()
+        }
+        self._inference: dict[str, Any] = pick("inference").model_dump()
+        self._grades: dict[str, tuple[float, float]] = {
+            str(k): (v.alpha, v.beta) for k, v in pick("reliability").items()
+        }
         self._credibility: dict[str, float] = dict(pick("credibility"))
         self._terms: dict[str, dict[str, Judgment]] = {
             scale: {
@@ -124,6 +142,13 @@ class ModelSpec:
                 Judgment(0.5, label=rating.value, not_applicable=True) if band is None
                 else self._band(band, rating.value)
             )
+
+    @property
+    def inference(self) -> InferenceSettings:
+        """The MCMC settings (built on demand: only the sampling path needs them)."""
+        from plausible.schema.model import InferenceSettings
+
+        return InferenceSettings.model_validate(self._inference)
 
     def _band(self, band: tuple[float, float], label: str) -> Judgment:
         alpha, beta = _fit(band[0], band[1], self.band_mass)
@@ -181,13 +206,13 @@ class ModelSpec:
 
     def reliability(self, value: str | float | BetaSpec) -> Reliability:
         """A source's reliability from its Admiralty grade, number or Beta prior."""
-        if isinstance(value, BetaSpec):
-            return Reliability(value.alpha / (value.alpha + value.beta), value.alpha, value.beta,
-                               f"Beta({value.alpha:g}, {value.beta:g})")
         if isinstance(value, str):
-            grade = self._grades[value]
-            return Reliability(grade.alpha / (grade.alpha + grade.beta), grade.alpha, grade.beta, value)
-        return Reliability(float(value), label=f"{value:g}")
+            alpha, beta = self._grades[value]
+            return Reliability(alpha / (alpha + beta), alpha, beta, value)
+        if isinstance(value, float | int):
+            return Reliability(float(value), label=f"{value:g}")
+        return Reliability(value.alpha / (value.alpha + value.beta), value.alpha, value.beta,
+                           f"Beta({value.alpha:g}, {value.beta:g})")
 
     def credibility_factor(self, credibility: int | None) -> float:
         """The factor by which information credibility 1–6 scales reliability (1 when absent)."""

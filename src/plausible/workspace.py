@@ -10,31 +10,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
-
 from plausible.cache import cached, store
-from plausible.crosscheck import Parsed, build_entities
 from plausible.entities import HypothesisSet, Item, Source
 from plausible.errors import InputError, Problem, UsageError
+from plausible.limits import DEFAULT_MAX_BYTES
+from plausible.names import ID_PATTERN, did_you_mean
 from plausible.scales import ModelSpec
-from plausible.schema import (
-    EvidenceFile,
-    HypothesisSetFile,
-    ModelFile,
-    SourcesFile,
-    did_you_mean,
-    validate_document,
-)
-from plausible.schema.fields import ID_PATTERN
 from plausible.types import Method
-from plausible.yamlio import DEFAULT_MAX_BYTES, read_yaml
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # parsing and validating (pydantic) is imported only when the cache cannot serve
+    from pydantic import BaseModel
+
+    from plausible.crosscheck import Built, Parsed
     from plausible.posterior import Posterior
 
 __all__ = ["Workspace", "load_workspace"]
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 _YAML_SUFFIXES = (".yaml", ".yml")
 _NOTE_SUFFIXES = (".md", ".txt", ".rst", ".pdf", ".html")
 
@@ -142,34 +134,62 @@ def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = D
     if not (root / "hypotheses").is_dir():
         loader.problems.append(Problem("hypotheses/", None, "no hypotheses/ folder: is this a workspace? "
                                        "(`plausible init DIR` creates one)"))
-    models = loader.models()
-    set_files: dict[str, Parsed[HypothesisSetFile] | None] = {}
-    for path in loader.files("hypotheses"):
-        set_id = path.name.rsplit(".", 1)[0]
-        if not ID_PATTERN.match(set_id):
-            loader.problems.append(Problem(loader.shown(path), None, f"{set_id!r} is not a valid set id (a set's "
-                                           "id is its file name): use letters, digits and single '-', '_' or '.' "
-                                           "between them (kebab-case such as 'food-aid')"))
-            continue
-        set_files[set_id] = loader.parse(path, HypothesisSetFile, "a hypothesis set")
-    registry = loader.root / "evidence" / "sources.yaml"
-    evidence_paths = loader.files("evidence", recursive=True)
-    sources_file = None
-    if registry in evidence_paths:
-        evidence_paths.remove(registry)
-        sources_file = loader.parse(registry, SourcesFile, "the source registry", entries="sources")
-    elif evidence_paths:
-        loader.problems.append(Problem("evidence/sources.yaml", None, "missing: evidence items cite sources, "
-                                       "which are declared in evidence/sources.yaml"))
-    evidence = [
-        parsed for path in evidence_paths
-        if (parsed := loader.parse(path, EvidenceFile, "an evidence file", entries="items")) is not None
-    ]
-    built = build_entities(set_files, sources_file, evidence, models)
+    layout = loader.layout()
+    whole = loader.whole_key(layout)
+    if whole is not None:
+        key, hashes = whole
+        hit = cached(*key)
+        if isinstance(hit, _Entities):  # built from these very files: nothing to parse or check
+            return Workspace(root, hit.sets, hit.sources, hit.items, loader.warnings + hit.warnings, hashes)
+    built = _build(loader, layout)
     problems = loader.problems + built.problems
     if problems:
         raise InputError(problems)
+    if whole is not None and loader.hashes == whole[1]:  # no file changed while we read it
+        store(_Entities(built.sets, built.sources, built.items, built.warnings), *whole[0])
     return Workspace(root, built.sets, built.sources, built.items, loader.warnings + built.warnings, loader.hashes)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The files of a workspace by kind, in reading order."""
+
+    models: list[Path]
+    sets: dict[str, Path]
+    registry: Path | None
+    evidence: list[Path]
+
+    def paths(self) -> list[Path]:
+        """Every file to read, in reading order."""
+        return [*self.models, *self.sets.values(), *([self.registry] if self.registry else []), *self.evidence]
+
+
+@dataclass(frozen=True)
+class _Entities:
+    """What a workspace's files build (the cache entry of a whole workspace): plain objects, no pydantic."""
+
+    sets: dict[str, HypothesisSet]
+    sources: dict[str, Source]
+    items: list[Item]
+    warnings: list[Problem]
+
+
+def _build(loader: _Loader, layout: _Layout) -> Built:
+    """Parse, validate and cross-check every file of ``layout``."""
+    from plausible.crosscheck import build_entities
+    from plausible.schema import EvidenceFile, HypothesisSetFile, SourcesFile
+
+    models = loader.models(layout.models)
+    set_files = {set_id: loader.parse(path, HypothesisSetFile, "a hypothesis set")
+                 for set_id, path in layout.sets.items()}
+    sources_file = None
+    if layout.registry is not None:
+        sources_file = loader.parse(layout.registry, SourcesFile, "the source registry", entries="sources")
+    evidence = [
+        parsed for path in layout.evidence
+        if (parsed := loader.parse(path, EvidenceFile, "an evidence file", entries="items")) is not None
+    ]
+    return build_entities(set_files, sources_file, evidence, models)
 
 
 class _Loader:
@@ -181,6 +201,7 @@ class _Loader:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.hashes: dict[str, str] = {}
+        self._shas: dict[Path, str | None] = {}
 
     def shown(self, path: Path) -> str:
         try:
@@ -214,7 +235,51 @@ class _Loader:
             found.append(entry)
         return found
 
+    def layout(self) -> _Layout:
+        """Find the workspace's files; misplaced ones become problems or warnings."""
+        models = self.files("models")
+        sets: dict[str, Path] = {}
+        for path in self.files("hypotheses"):
+            set_id = path.name.rsplit(".", 1)[0]
+            if not ID_PATTERN.match(set_id):
+                self.problems.append(Problem(self.shown(path), None, f"{set_id!r} is not a valid set id (a set's "
+                                             "id is its file name): use letters, digits and single '-', '_' or "
+                                             "'.' between them (kebab-case such as 'food-aid')"))
+                continue
+            sets[set_id] = path
+        registry: Path | None = self.root / "evidence" / "sources.yaml"
+        evidence = self.files("evidence", recursive=True)
+        if registry in evidence:
+            evidence.remove(registry)
+        else:
+            registry = None
+            if evidence:
+                self.problems.append(Problem("evidence/sources.yaml", None, "missing: evidence items cite sources, "
+                                             "which are declared in evidence/sources.yaml"))
+        return _Layout(models, sets, registry, evidence)
+
+    def whole_key(self, layout: _Layout) -> tuple[tuple[str, ...], dict[str, str]] | None:
+        """The cache key of the whole workspace (every file's path and content hash) and those hashes.
+
+        None when the files found so far have problems or one cannot be hashed: then each file is read.
+        """
+        if self.problems:
+            return None
+        parts = ["workspace"]
+        hashes: dict[str, str] = {}
+        for path in layout.paths():
+            sha = self._sha(path)
+            if sha is None:
+                return None
+            hashes[self.shown(path)] = sha
+            parts.extend((self.shown(path), sha))
+        return tuple(parts), hashes
+
     def parse(self, path: Path, model: type[M], what: str, *, entries: str | None = None) -> Parsed[M] | None:
+        from plausible.crosscheck import Parsed
+        from plausible.schema import validate_document
+        from plausible.yamlio import read_yaml
+
         shown = self.shown(path)
         key = self._cache_key(path, shown, model, entries)
         hit = cached(*key) if key is not None else None
@@ -237,17 +302,24 @@ class _Loader:
 
     def _cache_key(self, path: Path, shown: str, model: type[BaseModel], entries: str | None) -> tuple[str, ...] | None:
         """The cache key of a file: its content hash and how it is read (None if it cannot be read here)."""
-        try:
-            if path.stat().st_size > self.max_file_size:
-                return None
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            return None
-        return (sha, shown, model.__qualname__, entries or "")
+        sha = self._sha(path)
+        return None if sha is None else (sha, shown, model.__qualname__, entries or "")
 
-    def models(self) -> dict[str, ModelSpec]:
+    def _sha(self, path: Path) -> str | None:
+        """SHA-256 of a file's bytes, once per load (None if it is too large or cannot be read)."""
+        if path not in self._shas:
+            try:
+                too_large = path.stat().st_size > self.max_file_size
+                self._shas[path] = None if too_large else hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                self._shas[path] = None
+        return self._shas[path]
+
+    def models(self, paths: list[Path]) -> dict[str, ModelSpec]:
+        from plausible.schema import ModelFile
+
         models = {"default": ModelSpec()}
-        for path in self.files("models"):
+        for path in paths:
             parsed = self.parse(path, ModelFile, "a model specification")
             if parsed is None:
                 models[path.name.rsplit(".", 1)[0]] = ModelSpec()  # known: its own problems are reported

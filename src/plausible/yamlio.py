@@ -21,14 +21,13 @@ from typing import Any
 import yaml
 
 from plausible.errors import InputError, Problem
+from plausible.limits import DEFAULT_MAX_BYTES
 from plausible.yamlblock import read_block_yaml
 from plausible.yamlresolve import TAG as _TAG
 from plausible.yamlresolve import Loader as _Loader
 
 __all__ = ["DEFAULT_MAX_BYTES", "YamlDocument", "parse_yaml", "read_yaml"]
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-"""Files larger than this are refused (configurable per call)."""
 
 MAX_NODES = 2_000_000
 """Upper bound on converted nodes, counting alias expansions (stops alias bombs)."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from plausible.names import ID_PATTERN
 
 __all__ = [
     "BetaSpec",
@@ -22,8 +23,6 @@ __all__ = [
     "StrictModel",
     "Text",
 ]
-
-ID_PATTERN = re.compile(r"^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*$")
 
 
 class StrictModel(BaseModel):

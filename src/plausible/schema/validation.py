@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from dataclasses import dataclass
@@ -11,27 +10,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from plausible.errors import Problem
+from plausible.names import did_you_mean
 from plausible.yamlio import Location, YamlDocument
 
 __all__ = ["Validated", "did_you_mean", "validate_document"]
-
-
-
-def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest choice, or ``""`` when none is close.
-
-    Examples
-    --------
-    >>> did_you_mean("kcan", ["kcna", "nk-news"])
-    "; did you mean 'kcna'?"
-    >>> did_you_mean("zzz", ["kcna"])
-    ''
-    """
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        close = [lowered[word.lower()]] if word.lower() in lowered else []
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 @dataclass(frozen=True)
