@@ -21,30 +21,58 @@ def compiled_case(tmp_path, seed: int, **sizes):  # type: ignore[no-untyped-def]
     return compile_workspace_set(ws, "question")
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_model_logp_equals_exact_log_marginal_likelihood(tmp_path, seed: int) -> None:  # type: ignore[no-untyped-def]
+def _potential(compiled, structure):  # type: ignore[no-untyped-def]
     import pymc as pm
 
     from plausible.engines.mcmc import build_model
 
-    compiled = compiled_case(tmp_path, seed, n_items=40, n_hypotheses=4, n_sources=5, origin_fraction=0.5,
-                             judgment_kinds=("rating",))
-    structure = sampling_structure(compiled)
-    assert structure.free_rho.size and structure.free_cells[0].size, "the case must exercise both kinds"
-    assert compiled.lam_na[~structure.linear].any(), "and NA cells in corroborated events"
     model = build_model(compiled, structure)
+    assert [v.name for v in model.free_RVs] == ["rho"], "only the reliabilities are sampled"
     [potential] = model.replace_rvs_by_values([model["evidence"]])
     fn = pm.compile([model.rvs_to_values[v] for v in model.free_RVs], potential)
+    return lambda rho: float(fn(logit(rho[structure.free_rho])))  # values in log-odds space
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_model_logp_with_point_likelihoods_equals_exact_log_marginal_likelihood(tmp_path, seed: int) -> None:  # type: ignore[no-untyped-def]
+    """Bands collapsed to points: the model's polynomial expansion must give the exact engine's number."""
+    import dataclasses
+
+    compiled = compiled_case(tmp_path, seed, n_items=40, n_hypotheses=4, n_sources=5, origin_fraction=0.5,
+                             judgment_kinds=("rating",))
+    compiled = dataclasses.replace(compiled, lam_alpha=np.full_like(compiled.lam_alpha, np.nan),
+                                   lam_beta=np.full_like(compiled.lam_beta, np.nan))
+    structure = sampling_structure(compiled)
+    assert structure.free_rho.size and (~structure.linear).any(), "the case must exercise both kinds of event"
+    assert compiled.lam_na[~structure.linear].any(), "and NA cells in corroborated events"
+    potential = _potential(compiled, structure)
     rng = np.random.default_rng(seed)
     for _ in range(5):
         rho = compiled.rho.copy()
         rho[structure.free_rho] = rng.uniform(0.01, 0.99, structure.free_rho.size)
-        lam = compiled.lam.copy()
-        lam[structure.free_cells] = rng.uniform(0.01, 0.99, structure.free_cells[0].size)
-        values = {"rho": logit(rho[structure.free_rho]), "lam": logit(lam[structure.free_cells])}  # log-odds space
-        got = fn(*[values[v.name] for v in model.free_RVs])
-        expected = logsumexp(np.log(compiled.prior) + log_likelihood(compiled, rho=rho, lam=lam))
-        assert got == pytest.approx(expected, abs=1e-8)
+        expected = logsumexp(np.log(compiled.prior) + log_likelihood(compiled, rho=rho, lam=compiled.lam))
+        assert potential(rho) == pytest.approx(expected, abs=1e-8)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_model_logp_equals_the_numpy_integrated_likelihood(tmp_path, seed: int) -> None:  # type: ignore[no-untyped-def]
+    """With bands: the PyTensor graph against the NumPy implementation (itself checked by Monte Carlo)."""
+    from plausible.engines.corroboration import corroborated_log_likelihood, corroborated_terms
+    from plausible.engines.structure import linear_log_likelihood
+
+    compiled = compiled_case(tmp_path, seed, n_items=40, n_hypotheses=4, n_sources=5, origin_fraction=0.5,
+                             judgment_kinds=("rating", "term"))
+    structure = sampling_structure(compiled)
+    assert structure.free_cells[0].size, "banded cells in corroborated events"
+    potential = _potential(compiled, structure)
+    terms = corroborated_terms(compiled, structure)
+    rng = np.random.default_rng(seed)
+    for _ in range(5):
+        rho = compiled.rho.copy()
+        rho[structure.free_rho] = rng.uniform(0.01, 0.99, structure.free_rho.size)
+        per_h = (linear_log_likelihood(compiled, structure, rho[None]) + corroborated_log_likelihood(
+            terms, structure, rho[None]))[0]
+        assert potential(rho) == pytest.approx(logsumexp(np.log(compiled.prior) + per_h), abs=1e-9)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -103,6 +131,22 @@ def test_tiny_seeded_fit_is_deterministic_and_complete(tmp_path) -> None:  # typ
         lo, hi = h["interval"]
         assert 0.0 <= lo <= hi <= 1.0
     assert first.draws is not None and "probability" in first.draws.posterior
+    assert first.draws.posterior["probability_draw"].sizes["interval_draw"] == 50  # every draw: no thinning
+
+
+def test_large_sets_thin_the_interval_draws(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from plausible.engines import mcmc
+
+    root = synthetic_workspace(tmp_path, 11, n_items=12, origin_fraction=0.4)
+    full = _fit(root, "question", draws=60, tune=50, chains=2, seed=5)
+    compiled = compile_workspace_set(load_workspace(root), "question")
+    monkeypatch.setattr(mcmc, "_INTERVAL_CELLS", 2 * 60 * compiled.lam.size // 4)  # room for a quarter of the draws
+    thinned = _fit(root, "question", draws=60, tune=50, chains=2, seed=5)
+    assert thinned.draws.posterior["probability_draw"].sizes["interval_draw"] == 15
+    assert thinned.draws.posterior["probability_draw"]["interval_draw"].values.tolist() == list(range(0, 60, 4))
+    np.testing.assert_allclose(thinned.probability, full.probability)  # the mean uses every draw
+    for lo, hi in thinned.interval:
+        assert 0.0 <= lo <= hi <= 1.0
 
 
 NEAR_POINT = """sources:

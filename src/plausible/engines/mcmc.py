@@ -18,15 +18,22 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 from numpy.typing import NDArray
-from pytensor.tensor.special import logaddexp, logsumexp
+from pytensor.tensor.special import logsumexp
 
 from plausible.compiled import CompiledSet
+from plausible.engines.corroboration import (
+    Corroborated,
+    corroborated_log_likelihood,
+    corroborated_terms,
+    draw_corroborated_likelihoods,
+)
 from plausible.engines.exact import softmax
 from plausible.engines.structure import (
     RHO_CEILING,
     SamplingStructure,
     batched_log_likelihood,
     draw_linear_likelihoods,
+    linear_log_likelihood,
     sampling_structure,
 )
 from plausible.errors import UsageError
@@ -39,6 +46,8 @@ CONVERGENCE = {"r_hat": 1.01, "ess": 400}
 """Thresholds above/below which the result is flagged (Vehtari et al. 2021)."""
 
 _CHUNK = 128
+_INTERVAL_CELLS = 40_000_000
+"""Budget of drawn cells (draws x events x hypotheses) for the interval's complete draws."""
 
 
 @dataclass(frozen=True)
@@ -84,9 +93,10 @@ def _settings(spec: ModelSpec, options: dict[str, Any]) -> Settings:
 def build_model(compiled: CompiledSet, structure: SamplingStructure | None = None) -> pm.Model:
     """The PyMC model of a compiled set, with the hypothesis index marginalised.
 
-    Free variables: ``rho`` (sources with a Beta prior) and ``lam`` (banded cells of corroborated
-    events). The potential ``evidence`` is ln P(reports | rho, lam) = logsumexp_k(ln pi_k + sum_g ln
-    P(reports_g | H_k)); linear events enter at their Beta means (they integrate out exactly).
+    The only free variable is ``rho`` (sources with a Beta prior). The potential ``evidence`` is
+    ln P(reports | rho) = logsumexp_k(ln pi_k + sum_g ln E_lambda[P(reports_g | H_k, rho)]): every band
+    integrates out exactly, linear events at their Beta means and corroborated events through the
+    moments of :mod:`plausible.engines.corroboration`.
 
     Parameters
     ----------
@@ -98,7 +108,7 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
     pymc.Model
     """
     s = structure or sampling_structure(compiled)
-    corroborated = np.nonzero(~s.linear)[0]
+    terms = corroborated_terms(compiled, s)
     free = np.zeros(compiled.rho.size, dtype=bool)
     free[s.free_rho] = True
     with pm.Model() as model:
@@ -117,8 +127,8 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
                            * pm.Data("linear_factor", s.pair_factor[pairs]), RHO_CEILING)
             spread = pm.Data("linear_spread", compiled.lam[events] - a[:, None])
             log_likelihood = log_likelihood + pt.log(pm.Data("linear_a", a)[:, None] + r[:, None] * spread).sum(axis=0)
-        if corroborated.size:
-            log_likelihood = log_likelihood + _corroborated_log_likelihood(compiled, s, corroborated, rho)
+        if terms.events.size:
+            log_likelihood = log_likelihood + _corroborated_log_likelihood(terms, s, rho)
         pm.Potential("evidence", logsumexp(pt.log(pm.Data("prior", compiled.prior)) + log_likelihood))
     return model
 
@@ -135,31 +145,30 @@ def _fixed_linear_log_likelihood(
     return out
 
 
-def _corroborated_log_likelihood(
-    compiled: CompiledSet, s: SamplingStructure, events: NDArray[np.intp], rho: Any
-) -> Any:
-    """The summed ln P(reports | H_k) of corroborated events, their banded cells sampled."""
-    position = np.full(compiled.lam.shape[0], -1, dtype=np.int64)
-    position[events] = np.arange(events.size)
-    rows, cols = s.free_cells
-    lam: Any = pm.Data("lam_fixed", compiled.lam[events])
-    if rows.size:
-        lam_free = pm.Beta("lam", alpha=compiled.lam_alpha[rows, cols], beta=compiled.lam_beta[rows, cols],
-                           shape=rows.size)
-        lam = pt.set_subtensor(lam[position[rows], cols], lam_free)
-        na_rows = compiled.lam_na[events].any(axis=1)
-        if na_rows.any():
-            filled = (pm.Data("fill", s.fill[events]) * lam[:, None, :]).sum(axis=2)
-            lam = pt.switch(pm.Data("na_rows", na_rows)[:, None], filled, lam)
-    pairs = np.nonzero(~s.linear[s.pair_event])[0]
-    pair_event = pm.Data("pair_event", position[s.pair_event[pairs]])
-    r = pt.minimum(rho[pm.Data("pair_source", s.pair_source[pairs])] * pm.Data("pair_factor", s.pair_factor[pairs]),
-                   RHO_CEILING)
-    a_p = pt.dot(lam, pm.Data("prior_weights", compiled.prior))[pair_event]
-    log_truthful = pt.zeros(events.size)[pair_event].inc(pt.log(r + (1.0 - r) * a_p))
-    log_noise = pt.zeros(events.size)[pair_event].inc(pt.log1p(-r) + pt.log(a_p))
-    per_event = logaddexp(pt.log(lam) + log_truthful[:, None], pt.log1p(-lam) + log_noise[:, None])
-    return per_event.sum(axis=0)
+def _corroborated_log_likelihood(terms: Corroborated, s: SamplingStructure, rho: Any) -> Any:
+    """The summed ln E_lambda[P(reports | H_k)] of corroborated events, their bands integrated out exactly.
+
+    See :mod:`plausible.engines.corroboration`: T(a) = prod_j (r_j + (1 - r_j) a) is expanded into its
+    coefficients t_p (one product per slot), then combined with the fixed moments E[lam_k a^p].
+    """
+    real = terms.slots >= 0
+    rows, cols = np.nonzero(real)
+    pairs = terms.slots[rows, cols]
+    source = pm.Data("pair_source", s.pair_source[pairs])
+    r_pairs = pt.minimum(rho[source] * pm.Data("pair_factor", s.pair_factor[pairs]), RHO_CEILING)
+    events, order = terms.slots.shape
+    r = pt.zeros((events, order))[rows, cols].set(r_pairs)
+    pad = pm.Data("pad", (~real).astype(np.float64))
+    keep = r + pad  # a pad's factor is 1
+    lift = (1.0 - r) * (1.0 - pad)
+    t: Any = pt.as_tensor(np.eye(1, order + 1).repeat(events, axis=0))
+    for j in range(order):
+        shifted = pt.concatenate([pt.zeros((events, 1)), t[:, :-1]], axis=1)
+        t = t * keep[:, j : j + 1] + shifted * lift[:, j : j + 1]
+    noise = pt.exp(pt.log1p(-r).sum(axis=1))
+    likelihood = (t[:, None, :] * pm.Data("lam_moment", terms.lam_moment)).sum(axis=2) + noise[:, None] * pm.Data(
+        "rest_moment", terms.rest_moment)
+    return pt.log(likelihood).sum(axis=0)
 
 
 @contextmanager
@@ -219,55 +228,52 @@ def mcmc_posterior(compiled: CompiledSet, spec: ModelSpec, *, inputs_hash: str =
     return _summarise(compiled, structure, idata, settings, inputs_hash)
 
 
-def _draw_arrays(
-    compiled: CompiledSet, structure: SamplingStructure, idata: Any
-) -> tuple[NDArray[np.float64], NDArray[np.float64], tuple[int, int]]:
+def _draw_arrays(idata: Any, compiled: CompiledSet, structure: SamplingStructure) -> tuple[
+        NDArray[np.float64], tuple[int, int]]:
+    """The reliabilities of every draw, shape (chains x draws, S), fixed ones included."""
     post = idata.posterior
-    rho_base = compiled.rho.copy()
     first = next(iter(post.data_vars.values()))
     n_chain, n_draw = int(first.sizes["chain"]), int(first.sizes["draw"])
     total = n_chain * n_draw
-    rho = np.broadcast_to(rho_base, (total, rho_base.size)).copy()
+    rho = np.broadcast_to(compiled.rho, (total, compiled.rho.size)).copy()
     if structure.free_rho.size:
         rho[:, structure.free_rho] = np.asarray(post["rho"].values).reshape(total, -1)
-    rows = structure.free_cells[0]
-    lam_free = np.asarray(post["lam"].values).reshape(total, -1) if rows.size else np.empty((total, 0))
-    return rho, lam_free, (n_chain, n_draw)
-
-
-def _likelihood_chunk(compiled: CompiledSet, structure: SamplingStructure, lam_free: NDArray[np.float64]) -> Any:
-    """Full (D, G, K) likelihoods for a chunk of draws: the fixed values with the sampled cells set."""
-    lam = np.broadcast_to(compiled.lam, (lam_free.shape[0], *compiled.lam.shape)).copy()
-    rows, cols = structure.free_cells
-    if rows.size:
-        lam[:, rows, cols] = lam_free
-    return lam
+    return rho, (n_chain, n_draw)
 
 
 def _summarise(compiled: CompiledSet, structure: SamplingStructure, idata: Any, settings: Settings,
                inputs_hash: str) -> Posterior:
     import xarray as xr
 
-    rho, lam_free, (n_chain, n_draw) = _draw_arrays(compiled, structure, idata)
+    rho, (n_chain, n_draw) = _draw_arrays(idata, compiled, structure)
+    terms = corroborated_terms(compiled, structure)
     rng = np.random.default_rng(settings.seed + 1)
     log_prior = np.log(compiled.prior)
-    conditional = np.empty((rho.shape[0], compiled.prior.size))
-    spread = np.empty_like(conditional)
-    for start in range(0, rho.shape[0], _CHUNK):
+    # P(H | reports, rho) per draw: every band integrated out (Rao-Blackwellised); this gives the mean.
+    conditional = np.concatenate([
+        softmax(log_prior + linear_log_likelihood(compiled, structure, rho[start : start + _CHUNK])
+                + corroborated_log_likelihood(terms, structure, rho[start : start + _CHUNK]))
+        for start in range(0, rho.shape[0], _CHUNK)
+    ])
+    # The interval: P(H | reports, lambda, rho) at complete draws, every band drawn from its exact conditional
+    # given (H, rho). That costs one Beta draw per cell and draw, so very large sets use every t-th draw.
+    thin = max(1, -(-rho.shape[0] * compiled.lam.size // _INTERVAL_CELLS))
+    used = np.arange(n_chain * n_draw).reshape(n_chain, n_draw)[:, ::thin].ravel()
+    hypothesis = _categorical_rows(conditional[used], rng)
+    corroborated = draw_corroborated_likelihoods(compiled, structure, terms, rho[used], hypothesis, rng)
+    spread = np.empty((used.size, compiled.prior.size))
+    for start in range(0, used.size, _CHUNK):
         part = slice(start, start + _CHUNK)
-        lam = _likelihood_chunk(compiled, structure, lam_free[part])  # chunked: (D, G, K) can be large
-        p = softmax(log_prior + batched_log_likelihood(compiled, structure, rho[part], lam))
-        conditional[part] = p
-        hypothesis = (rng.uniform(size=(p.shape[0], 1)) > np.cumsum(p, axis=1)).sum(axis=1)
-        hypothesis = np.minimum(hypothesis, p.shape[1] - 1)
-        full_lam = draw_linear_likelihoods(compiled, structure, rho[part], hypothesis, lam, rng)
-        spread[part] = softmax(log_prior + batched_log_likelihood(compiled, structure, rho[part], full_lam))
+        lam = np.broadcast_to(compiled.lam, (corroborated[part].shape[0], *compiled.lam.shape)).copy()
+        lam[:, terms.events, :] = corroborated[part]
+        full_lam = draw_linear_likelihoods(compiled, structure, rho[used[part]], hypothesis[part], lam, rng)
+        spread[part] = softmax(log_prior + batched_log_likelihood(compiled, structure, rho[used[part]], full_lam))
     hyp = list(compiled.hypothesis_ids)
-    shape = (n_chain, n_draw, len(hyp))
-    idata.posterior["probability"] = xr.DataArray(conditional.reshape(shape), dims=("chain", "draw", "hypothesis"),
-                                                  coords={"hypothesis": hyp})
-    idata.posterior["probability_draw"] = xr.DataArray(spread.reshape(shape), dims=("chain", "draw", "hypothesis"),
-                                                       coords={"hypothesis": hyp})
+    idata.posterior["probability"] = xr.DataArray(conditional.reshape(n_chain, n_draw, len(hyp)),
+                                                  dims=("chain", "draw", "hypothesis"), coords={"hypothesis": hyp})
+    idata.posterior["probability_draw"] = xr.DataArray(
+        spread.reshape(n_chain, -1, len(hyp)), dims=("chain", "interval_draw", "hypothesis"),
+        coords={"hypothesis": hyp, "interval_draw": np.arange(0, n_draw, thin)})
     tail = (1.0 - settings.interval) / 2.0
     interval = np.quantile(spread, [tail, 1.0 - tail], axis=0).T
     diagnostics = _diagnostics(idata)
@@ -288,12 +294,19 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, idata: Any, 
     )
 
 
+def _categorical_rows(p: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.int64]:
+    """One index per row of probabilities ``p``."""
+    chosen: NDArray[np.int64] = np.minimum((rng.uniform(size=(p.shape[0], 1)) > np.cumsum(p, axis=1)).sum(axis=1),
+                                           p.shape[1] - 1).astype(np.int64)
+    return chosen
+
+
 def _diagnostics(idata: Any) -> dict[str, Any]:
     """Worst R-hat and smallest ESS over the sampled quantities and the probabilities."""
     from plausible.diagnostics import ess_bulk, ess_tail, rhat
 
     arrays = []
-    for name in ("rho", "lam", "probability"):
+    for name in ("rho", "probability"):
         if name in idata.posterior:
             values = np.asarray(idata.posterior[name].values, dtype=np.float64)
             arrays.append(values.reshape(values.shape[0], values.shape[1], -1))

@@ -10,8 +10,9 @@ marginal likelihood is the same expression at the Beta means. The sampler theref
 conditional posterior is a finite mixture of Betas (each component tilts one cell's Beta by one success),
 which :func:`draw_linear_likelihoods` samples exactly, so credible intervals still carry their spread.
 
-*Corroborated events* (two or more distinct sources) are not linear in :math:`\lambda_g`; their banded
-cells are sampled by NUTS together with the reliabilities.
+*Corroborated events* (two or more distinct sources) are not linear in :math:`\lambda_g`, but polynomial;
+their bands integrate out exactly too, through Beta moments (:mod:`plausible.engines.corroboration`).
+NUTS samples only the reliabilities.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from numpy.typing import NDArray
 
 from plausible.compiled import CompiledSet
 
-__all__ = ["SamplingStructure", "batched_log_likelihood", "draw_linear_likelihoods", "sampling_structure"]
+__all__ = [
+    "SamplingStructure",
+    "batched_log_likelihood",
+    "draw_linear_likelihoods",
+    "linear_log_likelihood",
+    "sampling_structure",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -49,7 +56,8 @@ class SamplingStructure:
     free_rho : ndarray of int, shape (S_free,)
         Sources whose reliability has a Beta prior (sampled); the others are fixed numbers.
     free_cells : tuple of ndarray of int
-        (rows, cols) of banded, applicable cells of corroborated events (sampled).
+        (rows, cols) of banded, applicable cells of corroborated events (integrated out given rho, see
+        :mod:`plausible.engines.corroboration`).
     fill : ndarray, shape (G, K, K)
         ``fill[g] @ lam[g]`` replaces NA cells by the prior-weighted mean of the applicable ones.
     """
@@ -143,6 +151,19 @@ def batched_log_likelihood(
     log_noise = np.add.reduceat(np.log1p(-r) + np.log(a_p), structure.event_start, axis=1)
     per_event = np.logaddexp(np.log(lam) + log_truthful[:, :, None], np.log1p(-lam) + log_noise[:, :, None])
     out: FloatArray = per_event.sum(axis=1)
+    return out
+
+
+def linear_log_likelihood(compiled: CompiledSet, structure: SamplingStructure, rho: FloatArray) -> FloatArray:
+    """The log-likelihood ln P(reports | H_k, rho) of the linear events, bands at their means, per draw; shape (D, K).
+
+    A linear event's likelihood is (1 - r) a + r lam_k = a + r (lam_k - a), linear in the band.
+    """
+    pairs = np.nonzero(structure.linear[structure.pair_event])[0]
+    lam = compiled.lam[structure.pair_event[pairs]]
+    a = lam @ compiled.prior
+    r = np.minimum(rho[:, structure.pair_source[pairs]] * structure.pair_factor[pairs], RHO_CEILING)
+    out: FloatArray = np.log(a[None, :, None] + r[:, :, None] * (lam - a[:, None])[None]).sum(axis=1)
     return out
 
 
