@@ -42,6 +42,20 @@ def dprk_cold_warm() -> dict[str, Any]:
             "same_answer": result["hypotheses"] == warm_result["hypotheses"]}
 
 
+def dprk_nutpie() -> dict[str, Any]:
+    """DPRK with nutpie instead of PyMC's NUTS (cold and warm), if nutpie is installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("nutpie") is None:
+        return {"skipped": "nutpie is not installed"}
+    with tempfile.TemporaryDirectory() as cache:
+        cold, _ = cli_mcmc(REPO, "dprk-driver", Path(cache), ["--sampler", "nutpie"])
+        warm, result = cli_mcmc(REPO, "dprk-driver", Path(cache), ["--sampler", "nutpie"])
+    d = result["diagnostics"]
+    return {"cold_s": cold, "warm_s": warm, "r_hat": d["r_hat"], "ess_bulk": d["ess_bulk"],
+            "divergences": d["divergences"]}
+
+
 def synthetic_large(n_items: int = 2000, timeout: float = 900.0) -> dict[str, Any]:
     """K = 20 hypotheses, N = 2,000 items, S = 100 sources (15% corroborated); gives up after ``timeout``."""
     from plausible.testing import synthetic_workspace
@@ -115,7 +129,7 @@ def ess_per_second() -> dict[str, Any]:
 
 def main(large_timeout: float = 900.0) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    for name, run in (("dprk", dprk_cold_warm), ("ess_per_second", ess_per_second),
+    for name, run in (("dprk", dprk_cold_warm), ("nutpie", dprk_nutpie), ("ess_per_second", ess_per_second),
                       ("synthetic", lambda: synthetic_large(timeout=large_timeout))):
         results[name] = run()
         print(name, json.dumps(results[name]), flush=True)

@@ -422,3 +422,27 @@ def test_a_failed_load_modifies_nothing(write_workspace) -> None:  # type: ignor
     with pytest.raises(InputError):
         plausible.load_workspace(root)
     assert _snapshot(root) == before
+
+
+def test_a_set_is_compiled_once_per_workspace_into_read_only_arrays(tmp_path: Path) -> None:
+    from plausible.inference import compile_workspace_set
+    from plausible.testing import synthetic_workspace
+
+    ws = plausible.load_workspace(synthetic_workspace(tmp_path, 4, n_items=30, origin_fraction=0.3,
+                                                      judgment_kinds=("number", "term", "rating")))
+    compiled = compile_workspace_set(ws, "question")
+    assert ws.compiled("question") is compiled
+    assert compile_workspace_set(ws, "question", before=dt.date(2100, 1, 1)) is not compiled  # dated: fresh
+    with pytest.raises(ValueError, match="read-only"):
+        compiled.lam[0, 0] = 0.5
+    # The distinct-judgment coding gives each cell its own judgment's values.
+    items = {item.id: item for item in ws.items_for("question")}
+    for row, event in enumerate(dict.fromkeys(item.event for item in items.values())):
+        first = next(item for item in items.values() if item.event == event)
+        for k, h in enumerate(compiled.hypothesis_ids):
+            judgment = first.likelihoods["question"][h]
+            assert compiled.lam_na[row, k] == judgment.not_applicable
+            if not judgment.not_applicable:
+                assert compiled.lam[row, k] == judgment.mean
+                assert (np.isnan(compiled.lam_alpha[row, k]) if judgment.alpha is None
+                        else compiled.lam_alpha[row, k] == judgment.alpha)

@@ -6,7 +6,9 @@ describe events g = 1..G (an origin, or the item itself), from sources s = 1..S.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -107,22 +109,40 @@ def compile_set(hs: HypothesisSet, items: list[Item], sources: dict[str, Source]
         source_of.append(source_index.setdefault(item.source, len(source_index)))
         factor.append(hs.model.credibility_factor(item.credibility))
     shape = (len(event_rows), len(hids))
-    cells = [[item.likelihoods[hs.id][h] for h in hids] for item in event_rows]
-    lam = np.array([[j.mean for j in row] for row in cells], dtype=np.float64).reshape(shape)
-    na = np.array([[j.not_applicable for j in row] for row in cells], dtype=bool).reshape(shape)
+    # Judgments repeat (one object per term or number), so each distinct one is read once.
+    pick = operator.itemgetter(*hids)
+    distinct: dict[int, int] = {}
+    judgments: list[Any] = []
+    codes = []
+    for item in event_rows:
+        row = pick(item.likelihoods[hs.id])
+        for j in (row if len(hids) > 1 else (row,)):
+            code = distinct.get(id(j))
+            if code is None:
+                code = distinct[id(j)] = len(judgments)
+                judgments.append(j)
+            codes.append(code)
+    index = np.array(codes, dtype=np.int64).reshape(shape)
+    lam = np.array([j.mean for j in judgments], dtype=np.float64)[index] if judgments else np.zeros(shape)
+    na = np.array([j.not_applicable for j in judgments], dtype=bool)[index] if judgments else np.zeros(shape, bool)
     # Beta parameters of banded cells; NaN for points (alpha is None) and NA cells.
-    alpha = np.array([[j.alpha for j in row] for row in cells], dtype=np.float64).reshape(shape)
-    beta = np.array([[j.beta for j in row] for row in cells], dtype=np.float64).reshape(shape)
+    alpha = np.array([j.alpha for j in judgments], dtype=np.float64)[index] if judgments else np.zeros(shape)
+    beta = np.array([j.beta for j in judgments], dtype=np.float64)[index] if judgments else np.zeros(shape)
     alpha[na], beta[na] = np.nan, np.nan
     lam = fill_not_applicable(lam, na, prior)
     ordered_sources = [sources[s] for s in source_index]
     rho = np.array([s.reliability.mean for s in ordered_sources], dtype=np.float64)
     rho_alpha = np.array([np.nan if s.reliability.alpha is None else s.reliability.alpha for s in ordered_sources])
     rho_beta = np.array([np.nan if s.reliability.beta is None else s.reliability.beta for s in ordered_sources])
+    arrays = [prior, np.array(event_of, dtype=np.int64), np.array(source_of, dtype=np.int64),
+              np.array(factor, dtype=np.float64), lam, alpha, beta, na, rho, rho_alpha.astype(np.float64),
+              rho_beta.astype(np.float64)]
+    for array in arrays:  # compiled sets are shared (memoised per workspace): nobody may change them
+        array.flags.writeable = False
+    prior, event_of_a, source_of_a, factor_a, lam, alpha, beta, na, rho, rho_alpha, rho_beta = arrays
     return CompiledSet(
-        hs.id, hids, prior, tuple(i.id for i in items),
-        np.array(event_of, dtype=np.int64), np.array(source_of, dtype=np.int64), np.array(factor, dtype=np.float64),
-        lam, alpha, beta, na, tuple(source_index), rho, rho_alpha.astype(np.float64), rho_beta.astype(np.float64),
+        hs.id, hids, prior, tuple(i.id for i in items), event_of_a, source_of_a, factor_a,
+        lam, alpha, beta, na, tuple(source_index), rho, rho_alpha, rho_beta,
     )
 
 

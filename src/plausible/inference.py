@@ -22,8 +22,9 @@ METHODS = ("exact", "mcmc")
 
 def compile_workspace_set(ws: Workspace, set_id: str, before: dt.date | None = None) -> CompiledSet:
     """Compile one set of a workspace into arrays (only items reported before ``before`` if given)."""
-    hs = ws.hypothesis_set(set_id)
-    return compile_set(hs, ws.items_for(set_id, before), ws.sources)
+    if before is None:
+        return ws.compiled(set_id)
+    return compile_set(ws.hypothesis_set(set_id), ws.items_for(set_id, before), ws.sources)
 
 
 def exact_posterior(compiled: CompiledSet, inputs_hash: str = "") -> Posterior:

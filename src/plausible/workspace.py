@@ -21,6 +21,7 @@ from plausible.types import Method
 if TYPE_CHECKING:  # parsing and validating (pydantic) is imported only when the cache cannot serve
     from pydantic import BaseModel
 
+    from plausible.compiled import CompiledSet
     from plausible.crosscheck import Built, Parsed
     from plausible.posterior import Posterior
 
@@ -58,6 +59,17 @@ class Workspace:
     items: list[Item]
     warnings: list[Problem] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
+    _compiled: dict[str, CompiledSet] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def compiled(self, set_id: str) -> CompiledSet:
+        """The set and all its items compiled into (read-only) arrays, once per loaded workspace."""
+        hit = self._compiled.get(set_id)
+        if hit is None:
+            from plausible.compiled import compile_set
+
+            hit = compile_set(self.hypothesis_set(set_id), self.items_for(set_id), self.sources)
+            self._compiled[set_id] = hit
+        return hit
 
     def hypothesis_set(self, set_id: str) -> HypothesisSet:
         """Return a set by id, or raise :class:`UsageError` naming the sets there are."""

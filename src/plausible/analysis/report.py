@@ -11,7 +11,6 @@ from numpy.typing import NDArray
 from plausible.analysis.ach import AchMatrix, ach_matrix
 from plausible.analysis.indicators import IndicatorValue, indicator_values
 from plausible.analysis.sensitivity import Sensitivity, sensitivity
-from plausible.compiled import compile_set
 from plausible.inference import exact_posterior
 from plausible.posterior import DECIBANS_PER_NAT, Posterior
 
@@ -121,7 +120,7 @@ def analyze(ws: Workspace, set_id: str) -> Analysis:
     """
     hs = ws.hypothesis_set(set_id)
     items = ws.items_for(set_id)
-    compiled = compile_set(hs, items, ws.sources)
+    compiled = ws.compiled(set_id)
     post = exact_posterior(compiled, ws.inputs_hash)
     spread, info = diagnosticity(post.increments, compiled.prior)
     return Analysis(post, spread, info, sensitivity(compiled, post.probability),

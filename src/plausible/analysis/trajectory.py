@@ -89,7 +89,7 @@ def trajectory(ws: Workspace, set_id: str, by: Grouping = "item") -> Trajectory:
         raise UsageError(f"unknown grouping {by!r}; expected item, file or date")
     hs = ws.hypothesis_set(set_id)
     items = ws.items_for(set_id)
-    compiled = compile_set(hs, items, ws.sources)
+    compiled = ws.compiled(set_id)
     prior = compiled.prior
     steps: list[Step] = []
     if by == "file":
