@@ -192,21 +192,28 @@ def _dump(data: Any, style: int) -> str:
     return str(yaml.safe_dump(data, sort_keys=False, **options[style]))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=_DOCS, style=st.integers(0, 3))
-def test_agrees_on_dumped_documents(data: Any, style: int) -> None:
+QUICK = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+THOROUGH = settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_MUTATIONS = [*" -:#'\"[]{},&*!|>%@`?\n\t", "  ", "- ", ": ", " #", "\n  ", "\n- ", ">-\n  "]
+_EDITS = st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 2), st.sampled_from(_MUTATIONS)),
+                  min_size=1, max_size=3)
+
+
+def _dumped(data: Any, style: int) -> None:
     check_agreement(_dump({"root": data}, style))
 
 
-_MUTATIONS = [*" -:#'\"[]{},&*!|>%@`?\n\t", "  ", "- ", ": ", " #", "\n  ", "\n- ", ">-\n  "]
-
-
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=_DOCS, style=st.integers(0, 3), edits=st.lists(
-    st.tuples(st.integers(0, 10_000), st.integers(0, 2), st.sampled_from(_MUTATIONS)), min_size=1, max_size=3))
-def test_agrees_on_mutated_documents(data: Any, style: int, edits: list[tuple[int, int, str]]) -> None:
+def _mutated(data: Any, style: int, edits: list[tuple[int, int, str]]) -> None:
     text = _dump({"root": data, "items": [{"id": "a", "summary": "x y"}]}, style)
     for position, cut, insert in edits:
         at = position % (len(text) + 1)
         text = text[:at] + insert + text[at + cut:]
     check_agreement(text)
+
+
+test_agrees_on_dumped_documents = QUICK(given(data=_DOCS, style=st.integers(0, 3))(_dumped))
+test_agrees_on_mutated_documents = QUICK(given(data=_DOCS, style=st.integers(0, 3), edits=_EDITS)(_mutated))
+test_agrees_on_many_dumped_documents = pytest.mark.slow(
+    THOROUGH(given(data=_DOCS, style=st.integers(0, 3))(_dumped)))
+test_agrees_on_many_mutated_documents = pytest.mark.slow(
+    THOROUGH(given(data=_DOCS, style=st.integers(0, 3), edits=_EDITS)(_mutated)))
