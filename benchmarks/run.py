@@ -170,11 +170,11 @@ def render(r: dict[str, Any]) -> str:
             "| case | wall time | R-hat | ESS bulk | divergences | goal |",
             "|---|---:|---:|---:|---:|---|",
             f"| DPRK, cold | {d['cold_s']:.1f} s | | | | < 20 s: {verdict(d['cold_s'] < 20)} |",
+            f"| DPRK, warm | {d['warm_s']:.1f} s | {d['r_hat']:.4f} | {d['ess_bulk']:.0f} | {d['divergences']} | "
+            f"< 8 s: {verdict(d['warm_s'] < 8)}; R-hat ≤ 1.01: {verdict(d['r_hat'] <= 1.01)} |",
             *([f"| DPRK with nutpie, cold / warm | {m['nutpie']['cold_s']:.1f} / {m['nutpie']['warm_s']:.1f} s | "
                f"{m['nutpie']['r_hat']:.4f} | {m['nutpie']['ess_bulk']:.0f} | {m['nutpie']['divergences']} | "
                "for comparison (its numba compile dominates) |"] if "cold_s" in m.get("nutpie", {}) else []),
-            f"| DPRK, warm | {d['warm_s']:.1f} s | {d['r_hat']:.4f} | {d['ess_bulk']:.0f} | {d['divergences']} | "
-            f"< 8 s: {verdict(d['warm_s'] < 8)}; R-hat ≤ 1.01: {verdict(d['r_hat'] <= 1.01)} |",
             (f"| K = 20, N = 2,000, S = 100 | {s['wall_s']:.1f} s | {s['r_hat']:.4f} | {s['ess_bulk']:.0f} | "
              f"{s['divergences']} | < 60 s: {verdict(s['wall_s'] < 60)}; R-hat ≤ 1.01: {verdict(s['r_hat'] <= 1.01)} |")
             if "r_hat" in s else
