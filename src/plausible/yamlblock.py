@@ -3,10 +3,12 @@
 PyYAML builds a Python node, two marks and a resolution for every value even under libyaml, which made
 reading dominate loading (about 20 µs a value). Workspace files are almost always written in one narrow
 style: block mappings and sequences, one ``key: value`` per line, plain or simply quoted one-line values,
-comments. This module reads exactly that style line by line and gives **up** (returns None) at the first
-thing outside it: flow collections, anchors, aliases, tags, block scalars, multi-line or escaped quoted
-values, tabs, unusual indentation, duplicate keys, anything a mistake could produce. The caller then reads
-the file with the full reader (:mod:`plausible.yamlio`), which also reports every problem with its line.
+one-line flow collections (``{a: 1, b: [x, y]}``), folded or literal block scalars whose lines share one
+indentation, comments. This module reads exactly that style line by line and gives up (returns None) at
+the first thing outside it: anchors, aliases, tags, multi-line plain, quoted or flow values, escapes,
+indentation indicators, blank lines inside block scalars, tabs, unusual indentation, duplicate keys,
+anything a mistake could produce. The caller then reads the file with the full reader
+(:mod:`plausible.yamlio`), which also reports every problem with its line.
 
 So this reader never has to report an error, and where it returns data it must agree exactly with the
 full reader: the same values of the same types, and the same line for every location. The tests check
@@ -33,7 +35,6 @@ _MAX_KEY = 1000
 # Characters libyaml accepts in a document, minus tab and carriage return (left to the full reader), the
 # C1 controls, the Unicode line and paragraph separators (line breaks to YAML 1.1) and the byte-order mark.
 _OUTSIDE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
-_KEY_VALUE = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.\-/]*):(?: +(.*))?")
 _SINGLE = re.compile(r"'((?:[^']|'')*)' *(?:#.*)?")
 _DOUBLE = re.compile(r'"([^"\\]*)" *(?:#.*)?')
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
