@@ -90,7 +90,8 @@ def _settings(spec: ModelSpec, options: dict[str, Any]) -> Settings:
     return settings
 
 
-def build_model(compiled: CompiledSet, structure: SamplingStructure | None = None) -> pm.Model:
+def build_model(compiled: CompiledSet, structure: SamplingStructure | None = None,
+                terms: Corroborated | None = None) -> pm.Model:
     """The PyMC model of a compiled set, with the hypothesis index marginalised.
 
     The only free variable is ``rho`` (sources with a Beta prior). The potential ``evidence`` is
@@ -102,13 +103,15 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
     ----------
     compiled : CompiledSet
     structure : SamplingStructure, optional
+    terms : Corroborated, optional
+        The corroborated events' moments (worked out here when not given).
 
     Returns
     -------
     pymc.Model
     """
     s = structure or sampling_structure(compiled)
-    terms = corroborated_terms(compiled, s)
+    terms = corroborated_terms(compiled, s) if terms is None else terms
     free = np.zeros(compiled.rho.size, dtype=bool)
     free[s.free_rho] = True
     with pm.Model() as model:
@@ -117,7 +120,8 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
             rho_free = pm.Beta("rho", alpha=compiled.rho_alpha[s.free_rho], beta=compiled.rho_beta[s.free_rho],
                                shape=s.free_rho.size)
             rho = pt.set_subtensor(rho[s.free_rho], rho_free)
-        log_likelihood: Any = pm.Data("log_likelihood_fixed", _fixed_linear_log_likelihood(compiled, s, ~free))
+        log_likelihood: Any = pm.Data("log_likelihood_fixed",
+                                              linear_log_likelihood(compiled, s, compiled.rho[None], ~free)[0])
         # Linear events of sampled sources: ln P(report | H_k) = ln(a + r (lam_k - a)), one log per cell.
         pairs = np.nonzero(s.linear[s.pair_event] & free[s.pair_source])[0]
         if pairs.size:
@@ -131,18 +135,6 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
             log_likelihood = log_likelihood + _corroborated_log_likelihood(terms, s, rho)
         pm.Potential("evidence", logsumexp(pt.log(pm.Data("prior", compiled.prior)) + log_likelihood))
     return model
-
-
-def _fixed_linear_log_likelihood(
-    compiled: CompiledSet, s: SamplingStructure, fixed: NDArray[np.bool_]
-) -> NDArray[np.float64]:
-    """The summed ln P(report | H_k) of linear events whose source's reliability is a fixed number."""
-    pairs = np.nonzero(s.linear[s.pair_event] & fixed[s.pair_source])[0]
-    lam = compiled.lam[s.pair_event[pairs]]
-    a = lam @ compiled.prior
-    r = np.minimum(compiled.rho[s.pair_source[pairs]] * s.pair_factor[pairs], RHO_CEILING)
-    out: NDArray[np.float64] = np.log(a[:, None] + r[:, None] * (lam - a[:, None])).sum(axis=0)
-    return out
 
 
 def _corroborated_log_likelihood(terms: Corroborated, s: SamplingStructure, rho: Any) -> Any:
@@ -208,7 +200,8 @@ def mcmc_posterior(compiled: CompiledSet, spec: ModelSpec, *, inputs_hash: str =
     """
     settings = _settings(spec, options)
     structure = sampling_structure(compiled)
-    model = build_model(compiled, structure)
+    terms = corroborated_terms(compiled, structure)
+    model = build_model(compiled, structure, terms)
     if not model.free_RVs:
         return _without_sampling(compiled, settings, inputs_hash)
     with model, _quiet(not settings.progress):
@@ -225,7 +218,7 @@ def mcmc_posterior(compiled: CompiledSet, spec: ModelSpec, *, inputs_hash: str =
             target_accept=settings.target_accept, random_seed=settings.seed, progressbar=settings.progress,
             compute_convergence_checks=False, quiet=not settings.progress, **kwargs,
         )
-    return _summarise(compiled, structure, idata, settings, inputs_hash)
+    return _summarise(compiled, structure, terms, idata, settings, inputs_hash)
 
 
 def _draw_arrays(idata: Any, compiled: CompiledSet, structure: SamplingStructure) -> tuple[
@@ -241,12 +234,12 @@ def _draw_arrays(idata: Any, compiled: CompiledSet, structure: SamplingStructure
     return rho, (n_chain, n_draw)
 
 
-def _summarise(compiled: CompiledSet, structure: SamplingStructure, idata: Any, settings: Settings,
+def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated, idata: Any,
+               settings: Settings,
                inputs_hash: str) -> Posterior:
     import xarray as xr
 
     rho, (n_chain, n_draw) = _draw_arrays(idata, compiled, structure)
-    terms = corroborated_terms(compiled, structure)
     rng = np.random.default_rng(settings.seed + 1)
     log_prior = np.log(compiled.prior)
     # P(H | reports, rho) per draw: every band integrated out (Rao-Blackwellised); this gives the mean.

@@ -154,12 +154,16 @@ def batched_log_likelihood(
     return out
 
 
-def linear_log_likelihood(compiled: CompiledSet, structure: SamplingStructure, rho: FloatArray) -> FloatArray:
+def linear_log_likelihood(
+    compiled: CompiledSet, structure: SamplingStructure, rho: FloatArray, sources: NDArray[np.bool_] | None = None
+) -> FloatArray:
     """The log-likelihood ln P(reports | H_k, rho) of the linear events, bands at their means, per draw; shape (D, K).
 
-    A linear event's likelihood is (1 - r) a + r lam_k = a + r (lam_k - a), linear in the band.
+    A linear event's likelihood is (1 - r) a + r lam_k = a + r (lam_k - a), linear in the band. With
+    ``sources`` (a mask over sources), only the events of those sources count.
     """
-    pairs = np.nonzero(structure.linear[structure.pair_event])[0]
+    linear = structure.linear[structure.pair_event]
+    pairs = np.nonzero(linear if sources is None else linear & sources[structure.pair_source])[0]
     lam = compiled.lam[structure.pair_event[pairs]]
     a = lam @ compiled.prior
     r = np.minimum(rho[:, structure.pair_source[pairs]] * structure.pair_factor[pairs], RHO_CEILING)
