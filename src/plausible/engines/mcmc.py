@@ -140,27 +140,19 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
 def _corroborated_log_likelihood(terms: Corroborated, s: SamplingStructure, rho: Any) -> Any:
     """The summed ln E_lambda[P(reports | H_k)] of corroborated events, their bands integrated out exactly.
 
-    See :mod:`plausible.engines.corroboration`: T(a) = prod_j (r_j + (1 - r_j) a) is expanded into its
-    coefficients t_p (one product per slot), then combined with the fixed moments E[lam_k a^p].
+    The slots' reliabilities are gathered here; the polynomial of :mod:`plausible.engines.corroboration` and
+    its gradient are one operation (:mod:`plausible.engines.corroborated_op`).
     """
+    from plausible.engines.corroborated_op import corroborated_log_likelihood_op
+
     real = terms.slots >= 0
-    rows, cols = np.nonzero(real)
-    pairs = terms.slots[rows, cols]
-    source = pm.Data("pair_source", s.pair_source[pairs])
-    r_pairs = pt.minimum(rho[source] * pm.Data("pair_factor", s.pair_factor[pairs]), RHO_CEILING)
-    events, order = terms.slots.shape
-    r = pt.zeros((events, order))[rows, cols].set(r_pairs)
-    pad = pm.Data("pad", (~real).astype(np.float64))
-    keep = r + pad  # a pad's factor is 1
-    lift = (1.0 - r) * (1.0 - pad)
-    t: Any = pt.as_tensor(np.eye(1, order + 1).repeat(events, axis=0))
-    for j in range(order):
-        shifted = pt.concatenate([pt.zeros((events, 1)), t[:, :-1]], axis=1)
-        t = t * keep[:, j : j + 1] + shifted * lift[:, j : j + 1]
-    noise = pt.exp(pt.log1p(-r).sum(axis=1))
-    likelihood = (t[:, None, :] * pm.Data("lam_moment", terms.lam_moment)).sum(axis=2) + noise[:, None] * pm.Data(
-        "rest_moment", terms.rest_moment)
-    return pt.log(likelihood).sum(axis=0)
+    pairs = np.where(real, terms.slots, 0)
+    r = pt.minimum(rho[pm.Data("slot_source", s.pair_source[pairs])]
+                   * pm.Data("slot_factor", np.where(real, s.pair_factor[pairs], 0.0)), RHO_CEILING)
+    total, _ = corroborated_log_likelihood_op(r, pm.Data("pad", (~real).astype(np.float64)),  # type: ignore[misc]
+                                              pm.Data("lam_moment", terms.lam_moment),
+                                              pm.Data("rest_moment", terms.rest_moment))
+    return total
 
 
 @contextmanager
@@ -204,21 +196,64 @@ def mcmc_posterior(compiled: CompiledSet, spec: ModelSpec, *, inputs_hash: str =
     model = build_model(compiled, structure, terms)
     if not model.free_RVs:
         return _without_sampling(compiled, settings, inputs_hash)
+    if settings.sampler == "nutpie":
+        idata = _sample_nutpie(model, settings)
+    else:
+        idata = _sample_pymc(model, compiled, structure, settings)
+    return _summarise(compiled, structure, terms, idata, settings, inputs_hash)
+
+
+def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStructure, settings: Settings) -> Any:
+    """PyMC's NUTS, each chain whole in one process (:mod:`plausible.engines.chains`); the draws as a DataTree.
+
+    Chains start around the prior mean of each reliability (in log-odds, where NUTS moves), jittered.
+    """
+    from plausible.engines.chains import run_nuts
+    from plausible.progress import ProgressLine
+
+    free = structure.free_rho
+    [value] = model.value_vars
+    centre = {value.name: np.log(compiled.rho_alpha[free]) - np.log(compiled.rho_beta[free])}
+    line = ProgressLine(f"sampling {settings.chains} chain{'s' if settings.chains > 1 else ''}", "iterations") \
+        if settings.progress else None
+    with _quiet(True):
+        run = run_nuts(model, centre, draws=settings.draws, tune=settings.tune, chains=settings.chains,
+                       cores=settings.cores, target_accept=settings.target_accept, seed=settings.seed, progress=line)
+    if line is not None:
+        line.close()
+    return _datatree(run, [compiled.source_ids[s] for s in free], settings)
+
+
+def _datatree(run: Any, sources: list[str], settings: Settings) -> Any:
+    """The draws in ArviZ's layout: ``posterior`` (rho) and ``sample_stats``, with the sampler in the attributes."""
+    import xarray as xr
+    from scipy.special import expit
+
+    [values] = run.values.values()
+    chains, draws = values.shape[:2]
+    coords = {"chain": np.arange(chains), "draw": np.arange(draws)}
+    attrs = {"inference_library": "pymc", "inference_library_version": pm.__version__, "sampler": "NUTS",
+             "sampling_time": run.seconds, "tuning_steps": settings.tune, "seed": settings.seed,
+             "target_accept": settings.target_accept}
+    posterior = xr.Dataset({"rho": (("chain", "draw", "source"), expit(values))},
+                           coords={**coords, "source": sources}, attrs=attrs)
+    stats = xr.Dataset({key: (("chain", "draw"), value) for key, value in run.stats.items()}, coords=coords,
+                       attrs=attrs)
+    return xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})
+
+
+def _sample_nutpie(model: pm.Model, settings: Settings) -> Any:
+    """Sample with nutpie through ``pm.sample`` (it compiles its own numba functions, which takes a while)."""
+    try:
+        import nutpie  # noqa: F401
+    except ImportError:
+        raise UsageError("sampler 'nutpie' is not installed; pip install nutpie, or use sampler pymc") from None
     with model, _quiet(not settings.progress):
-        # Explicit, since PyMC picks nutpie by itself when it is installed (and its compile is slow).
-        kwargs: dict[str, Any] = {"nuts_sampler": "pymc"}
-        if settings.sampler == "nutpie":
-            try:
-                import nutpie  # noqa: F401
-            except ImportError:
-                raise UsageError("sampler 'nutpie' is not installed; pip install nutpie, or use sampler pymc") from None
-            kwargs["nuts_sampler"] = "nutpie"
-        idata = pm.sample(
+        return pm.sample(
             draws=settings.draws, tune=settings.tune, chains=settings.chains, cores=settings.cores,
             target_accept=settings.target_accept, random_seed=settings.seed, progressbar=settings.progress,
-            compute_convergence_checks=False, quiet=not settings.progress, **kwargs,
+            compute_convergence_checks=False, quiet=not settings.progress, nuts_sampler="nutpie",
         )
-    return _summarise(compiled, structure, terms, idata, settings, inputs_hash)
 
 
 def _draw_arrays(idata: Any, compiled: CompiledSet, structure: SamplingStructure) -> tuple[

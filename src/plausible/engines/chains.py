@@ -1,0 +1,248 @@
+"""Running PyMC's NUTS chains: each chain whole inside one process, chains spread over cores by fork.
+
+``pm.sample`` runs parallel chains in worker processes that hand every draw back to the parent, in lock
+step: two pipe round trips per draw, with the parent recording each draw through a compiled function. On
+a small model that costs more than the sampling itself. Here every chain runs PyMC's own NUTS step
+(:class:`pymc.NUTS`, its adaptation and its statistics unchanged) in a plain loop, the same loop
+``pm.sample`` runs for one chain, and returns its draws in one message when it is done. The step is
+built and its log-density compiled once, in the parent, before the workers are forked.
+
+Chain ``i`` takes its starting jitter and its random generator from ``SeedSequence(seed).spawn(chains)[i]``
+alone, so the draws are the same whether the chains run side by side or one after another (cores = 1, or
+a platform without ``fork``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+import numpy as np
+import pymc as pm
+from numpy.typing import NDArray
+from pymc.step_methods.hmc.quadpotential import QuadPotentialDiagAdapt
+
+__all__ = ["ChainRun", "run_nuts"]
+
+_STATS = {
+    "diverging": "diverging",
+    "depth": "tree_depth",
+    "tree_size": "n_steps",
+    "mean_tree_accept": "acceptance_rate",
+    "step_size": "step_size",
+    "step_size_bar": "step_size_bar",
+    "energy": "energy",
+    "energy_error": "energy_error",
+    "max_energy_error": "max_energy_error",
+    "model_logp": "lp",
+    "reached_max_treedepth": "reached_max_treedepth",
+}
+"""PyMC's NUTS statistics kept for each draw, by the names ArviZ uses (as ``pm.sample`` renames them)."""
+
+_REPORT_EVERY = 25
+"""Iterations between two progress reports of a chain."""
+
+
+@dataclass(frozen=True)
+class ChainRun:
+    """The draws of every chain, tuning discarded.
+
+    Attributes
+    ----------
+    values : dict of str to ndarray
+        Each value variable (unconstrained space) by name, shape (chains, draws, *shape).
+    stats : dict of str to ndarray
+        Sampler statistics by ArviZ name, shape (chains, draws).
+    seconds : float
+        Wall time of the sampling, compilation excluded.
+    """
+
+    values: dict[str, NDArray[np.float64]]
+    stats: dict[str, NDArray[Any]]
+    seconds: float
+
+
+def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: int, tune: int, chains: int,
+             cores: int, target_accept: float, seed: int,
+             progress: Callable[[int, int], None] | None = None) -> ChainRun:
+    """Sample ``chains`` chains of PyMC's NUTS on ``model``.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        Every free variable continuous.
+    centre : dict of str to ndarray
+        A point in the unconstrained space of every value variable; each chain starts at it plus
+        uniform(-1, 1) jitter, as ``pm.sample``'s default ``jitter+adapt_diag`` does.
+    draws, tune, chains : int
+        Kept draws and tuning iterations per chain, and the number of chains.
+    cores : int
+        Chains run side by side in up to this many forked processes (one after another when 1, or where
+        ``fork`` is unavailable).
+    target_accept : float
+    seed : int
+    progress : callable, optional
+        Called now and then with (iterations done, iterations in all), tuning included.
+
+    Returns
+    -------
+    ChainRun
+
+    Raises
+    ------
+    RuntimeError
+        When a chain fails or its process ends without a result (the worker's traceback is attached as a
+        note).
+    """
+    names = [v.name for v in model.value_vars]
+    children = [child.spawn(2) for child in np.random.SeedSequence(seed).spawn(chains)]
+    starts = [{name: centre[name] + np.random.default_rng(jitter).uniform(-1.0, 1.0, np.shape(centre[name]))
+               for name in names} for jitter, _ in children]
+    mean = np.mean([np.concatenate([np.ravel(s[name]) for name in names]) for s in starts], axis=0)
+    potential = QuadPotentialDiagAdapt(mean.size, mean, np.ones_like(mean), 10, rng=np.random.default_rng(seed))
+    step = pm.NUTS(vars=model.value_vars, model=model, potential=potential, rng=np.random.default_rng(seed),
+                   initial_point=starts[0], target_accept=target_accept)
+    _check_starts(step, starts, names)
+    job = _Job(step, step.sampling_state, names, starts, [rng for _, rng in children], tune, draws)
+    started = time.perf_counter()
+    workers = min(cores, chains) if "fork" in multiprocessing.get_all_start_methods() else 1
+    results = _forked(job, workers, progress) if workers > 1 else _serial(job, progress)
+    values = {name: np.stack([r[0][name] for r in results]) for name in names}
+    stats = {key: np.stack([r[1][key] for r in results]) for key in results[0][1]}
+    return ChainRun(values, stats, time.perf_counter() - started)
+
+
+def _check_starts(step: Any, starts: list[dict[str, NDArray[np.float64]]], names: list[str]) -> None:
+    """Every start must have a finite log-density and gradient.
+
+    This also runs the compiled function once here, so that numba loads (or compiles) it once, in this
+    process, rather than in every worker.
+    """
+    function = step._logp_dlogp_func
+    for chain, start in enumerate(starts):
+        logp, grad = function(np.concatenate([np.ravel(start[name]) for name in names]))
+        if not (np.isfinite(logp) and np.isfinite(grad).all()):
+            raise RuntimeError(f"chain {chain} starts where the log-density is not finite ({logp}); "
+                               "the model is broken")
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every chain needs: the step (with its state before any chain), starts and generators."""
+
+    step: Any
+    state: Any
+    names: list[str]
+    starts: list[dict[str, NDArray[np.float64]]]
+    seeds: list[np.random.SeedSequence]
+    tune: int
+    draws: int
+
+    @property
+    def iterations(self) -> int:
+        return self.tune + self.draws
+
+
+_Result = tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[Any]]]
+
+
+def _chain(job: _Job, chain: int, report: Callable[[int], None]) -> _Result:
+    """One chain, as ``pm.sample`` drives a step for one chain (its ``_iter_sample``), tuning discarded."""
+    step = job.step
+    step.sampling_state = job.state
+    step.setup_chain(np.random.default_rng(job.seeds[chain]), job.tune, job.draws)
+    step.tune = job.tune > 0
+    step.reset_tuning()
+    step.iter_count = 0
+    point = job.starts[chain]
+    values = {name: np.empty((job.draws, *np.shape(point[name]))) for name in job.names}
+    kept: dict[str, list[Any]] = {key: [] for key in _STATS}
+    for i in range(job.iterations):
+        if i == job.tune:
+            step.stop_tuning()
+        point, stats = step.step(point)
+        if i >= job.tune:
+            for name in job.names:
+                values[name][i - job.tune] = point[name]
+            for key, store in kept.items():
+                store.append(stats[0][key])
+        if (i + 1) % _REPORT_EVERY == 0 or i + 1 == job.iterations:
+            report(i + 1)
+    return values, {_STATS[key]: np.asarray(store) for key, store in kept.items()}
+
+
+def _serial(job: _Job, progress: Callable[[int, int], None] | None) -> list[_Result]:
+    total = job.iterations * len(job.starts)
+    results: list[_Result] = []
+    for chain in range(len(job.starts)):
+        def report(i: int, done: int = chain * job.iterations) -> None:
+            if progress is not None:
+                progress(done + i, total)
+        results.append(_chain(job, chain, report))
+    return results
+
+
+def _forked(job: _Job, workers: int, progress: Callable[[int, int], None] | None) -> list[_Result]:
+    """Chains split into ``workers`` contiguous blocks, each block in one forked process."""
+    context = multiprocessing.get_context("fork")
+    chains = len(job.starts)
+    counts = context.RawArray("q", chains)  # iterations done per chain, written by the workers
+    blocks = [[int(c) for c in block] for block in np.array_split(np.arange(chains), workers)]
+    pending: dict[Connection, tuple[Any, list[int]]] = {}
+    results: dict[int, _Result] = {}
+    try:
+        for block in blocks:
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_worker, args=(job, block, counts, send), daemon=True)
+            process.start()
+            send.close()
+            pending[receive] = (process, block)
+        while pending:
+            for ready in wait(list(pending), timeout=0.2):
+                conn = next(c for c in pending if c is ready)
+                process, block = pending.pop(conn)
+                _collect(conn, process, block, results)
+            if progress is not None:
+                progress(int(sum(counts)), job.iterations * chains)
+    finally:
+        for process, _ in pending.values():
+            process.kill()
+            process.join()
+    return [results[chain] for chain in range(chains)]
+
+
+def _collect(conn: Connection, process: Any, block: list[int], results: dict[int, _Result]) -> None:
+    try:
+        kind, payload = conn.recv()
+    except EOFError:
+        process.join()
+        raise RuntimeError(f"the process sampling chains {block} ended without a result "
+                           f"(exit code {process.exitcode})") from None
+    process.join()
+    if kind == "error":
+        message, trace = payload
+        error = RuntimeError(f"sampling chains {block} failed: {message}")
+        error.add_note(trace)
+        raise error
+    results.update(zip(block, payload, strict=True))
+
+
+def _worker(job: _Job, block: Sequence[int], counts: Any, send: Connection) -> None:
+    try:
+        out = []
+        for chain in block:
+            def report(i: int, chain: int = chain) -> None:
+                counts[chain] = i
+            out.append(_chain(job, chain, report))
+        send.send(("ok", out))
+    except BaseException as exc:  # everything goes back to the parent, which raises it
+        send.send(("error", (f"{type(exc).__name__}: {exc}", traceback.format_exc())))
+    finally:
+        send.close()
+        sys.stdout.flush()
