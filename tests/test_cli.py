@@ -296,6 +296,21 @@ def test_the_exact_path_does_not_import_pymc_or_pytensor() -> None:
     assert heavy == []
 
 
+def test_after_sampling_the_program_exits_with_everything_written(tmp_path: Path) -> None:
+    """Once PyMC is loaded, main() skips the interpreter's teardown: the output and the exit code must survive."""
+    root = synthetic_workspace(tmp_path / "ws", 5, n_items=6)
+    out = tmp_path / "draws.nc"
+    done = _run("-m", "plausible", "posterior", "question", "--method", "mcmc", "--draws", "20", "--tune", "20",
+                "--chains", "2", "--seed", "1", "--json", "--save", str(out), "-w", str(root))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["method"] == "mcmc"
+    assert "saved draws to" in done.stderr and out.stat().st_size > 0
+    refused = _run("-m", "plausible", "posterior", "question", "--method", "mcmc", "--sampler", "bogus",
+                   "-w", str(root))
+    assert refused.returncode == 2, refused.stderr
+    assert "unknown sampler 'bogus'" in refused.stderr
+
+
 # --- MCMC from the CLI (the one sampling test in this file) -------------------------------------------------
 
 
