@@ -18,7 +18,6 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 from numpy.typing import NDArray
-from pytensor.tensor.special import logsumexp
 
 from plausible.compiled import CompiledSet
 from plausible.engines.corroboration import (
@@ -29,7 +28,6 @@ from plausible.engines.corroboration import (
 )
 from plausible.engines.exact import softmax
 from plausible.engines.structure import (
-    RHO_CEILING,
     SamplingStructure,
     batched_log_likelihood,
     draw_linear_likelihoods,
@@ -97,7 +95,8 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
     The only free variable is ``rho`` (sources with a Beta prior). The potential ``evidence`` is
     ln P(reports | rho) = logsumexp_k(ln pi_k + sum_g ln E_lambda[P(reports_g | H_k, rho)]): every band
     integrates out exactly, linear events at their Beta means and corroborated events through the
-    moments of :mod:`plausible.engines.corroboration`.
+    moments of :mod:`plausible.engines.corroboration`. It is one PyTensor operation with its gradient
+    (:mod:`plausible.engines.evidence_op`).
 
     Parameters
     ----------
@@ -110,49 +109,33 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
     -------
     pymc.Model
     """
+    from plausible.engines.evidence_op import evidence_log_likelihood_op
+
     s = structure or sampling_structure(compiled)
     terms = corroborated_terms(compiled, s) if terms is None else terms
     free = np.zeros(compiled.rho.size, dtype=bool)
     free[s.free_rho] = True
-    with pm.Model() as model:
-        rho: Any = pm.Data("rho_fixed", compiled.rho)
-        if s.free_rho.size:
-            rho_free = pm.Beta("rho", alpha=compiled.rho_alpha[s.free_rho], beta=compiled.rho_beta[s.free_rho],
-                               shape=s.free_rho.size)
-            rho = pt.set_subtensor(rho[s.free_rho], rho_free)
-        log_likelihood: Any = pm.Data("log_likelihood_fixed",
-                                              linear_log_likelihood(compiled, s, compiled.rho[None], ~free)[0])
-        # Linear events of sampled sources: ln P(report | H_k) = ln(a + r (lam_k - a)), one log per cell.
-        pairs = np.nonzero(s.linear[s.pair_event] & free[s.pair_source])[0]
-        if pairs.size:
-            events = s.pair_event[pairs]
-            a = compiled.lam[events] @ compiled.prior
-            r = pt.minimum(rho[pm.Data("linear_source", s.pair_source[pairs])]
-                           * pm.Data("linear_factor", s.pair_factor[pairs]), RHO_CEILING)
-            spread = pm.Data("linear_spread", compiled.lam[events] - a[:, None])
-            log_likelihood = log_likelihood + pt.log(pm.Data("linear_a", a)[:, None] + r[:, None] * spread).sum(axis=0)
-        if terms.events.size:
-            log_likelihood = log_likelihood + _corroborated_log_likelihood(terms, s, rho)
-        pm.Potential("evidence", logsumexp(pt.log(pm.Data("prior", compiled.prior)) + log_likelihood))
-    return model
-
-
-def _corroborated_log_likelihood(terms: Corroborated, s: SamplingStructure, rho: Any) -> Any:
-    """The summed ln E_lambda[P(reports | H_k)] of corroborated events, their bands integrated out exactly.
-
-    The slots' reliabilities are gathered here; the polynomial of :mod:`plausible.engines.corroboration` and
-    its gradient are one operation (:mod:`plausible.engines.corroborated_op`).
-    """
-    from plausible.engines.corroborated_op import corroborated_log_likelihood_op
-
+    # Linear events of sampled sources: ln P(report | H_k) = ln(a + r (lam_k - a)); the others are fixed.
+    pairs = np.nonzero(s.linear[s.pair_event] & free[s.pair_source])[0]
+    lam = compiled.lam[s.pair_event[pairs]]
+    a = lam @ compiled.prior
+    base = np.log(compiled.prior) + linear_log_likelihood(compiled, s, compiled.rho[None], ~free)[0]
     real = terms.slots >= 0
-    pairs = np.where(real, terms.slots, 0)
-    r = pt.minimum(rho[pm.Data("slot_source", s.pair_source[pairs])]
-                   * pm.Data("slot_factor", np.where(real, s.pair_factor[pairs], 0.0)), RHO_CEILING)
-    total, _ = corroborated_log_likelihood_op(r, pm.Data("pad", (~real).astype(np.float64)),  # type: ignore[misc]
-                                              pm.Data("lam_moment", terms.lam_moment),
-                                              pm.Data("rest_moment", terms.rest_moment))
-    return total
+    slots = np.where(real, terms.slots, 0)
+    with pm.Model() as model:
+        rho_free: Any = pm.Beta("rho", alpha=compiled.rho_alpha[s.free_rho], beta=compiled.rho_beta[s.free_rho],
+                                shape=s.free_rho.size) if s.free_rho.size else pt.zeros(0)
+        logp, _ = evidence_log_likelihood_op(  # type: ignore[misc]
+            rho_free, pm.Data("rho_fixed", compiled.rho), pm.Data("free_source", s.free_rho),
+            pm.Data("log_base", base),
+            pm.Data("linear_source", s.pair_source[pairs]), pm.Data("linear_factor", s.pair_factor[pairs]),
+            pm.Data("linear_a", a), pm.Data("linear_spread", lam - a[:, None]),
+            pm.Data("slot_source", s.pair_source[slots]),
+            pm.Data("slot_factor", np.where(real, s.pair_factor[slots], 0.0)),
+            pm.Data("pad", (~real).astype(np.float64)), pm.Data("lam_moment", terms.lam_moment),
+            pm.Data("rest_moment", terms.rest_moment))
+        pm.Potential("evidence", logp[0])  # type: ignore[index]
+    return model
 
 
 @contextmanager
