@@ -249,7 +249,8 @@ def _block_scalar(header: str, column: int, all_lines: list[str], index: int) ->
 
 
 _FLOW_DEPTH = 20
-_FLOW_PLAIN = re.compile(r"[^,\[\]{}#:'\"\s][^,\[\]{}#:'\"]*")
+# In a flow collection "?" always starts an explicit key (libyaml), so no plain scalar there starts with it.
+_FLOW_PLAIN = re.compile(r"[^,\[\]{}#:?'\"\s][^,\[\]{}#:'\"]*")
 _FLOW_KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.\-/]*): +")
 _FLOW_SINGLE = re.compile(r"'((?:[^']|'')*)'")
 _FLOW_DOUBLE = re.compile(r'"([^"\\]*)"')
