@@ -164,7 +164,10 @@ def render(r: dict[str, Any]) -> str:
             "## MCMC",
             "",
             "Whole process `plausible posterior SET --method mcmc --json` (4 chains × 1,000 draws after 1,000 tuning",
-            "steps, chains in parallel on the 2 cores). Cold: empty PyTensor compile cache; warm: a second process.",
+            "steps, chains in parallel on the 2 cores). Cold: empty compile caches (PyTensor's `base_compiledir`, "
+            "which holds its numba cache, and `NUMBA_CACHE_DIR`); warm: a second process with those caches filled.",
+            "Before 2026-11-29 the cold run emptied only PyTensor's `compiledir`, so it reused numba's compiled "
+            "code: the cold figures of earlier versions of this page (11.7–12.4 s) were not cold.",
             *([f"({r['mcmc_note']}.)"] if "mcmc_note" in r else []),
             "",
             "| case | wall time | R-hat | ESS bulk | divergences | goal |",

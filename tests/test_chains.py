@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 
 import numpy as np
@@ -14,7 +13,7 @@ pm = pytest.importorskip("pymc")
 from plausible.engines import chains  # noqa: E402
 from plausible.progress import ProgressLine  # noqa: E402
 
-needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
+needs_fork = pytest.mark.skipif(not chains._can_fork(), reason="chains do not fork here")
 
 
 def _beta_model():  # type: ignore[no-untyped-def]

@@ -169,3 +169,14 @@ def test_near_degenerate_priors_give_the_exact_answer(write_workspace) -> None: 
     exact = load_workspace(root).posterior("q").probability
     mcmc = _fit(root, draws=300, tune=300, chains=2, seed=1)
     assert mcmc.probability == pytest.approx(exact, abs=2e-3)
+
+
+@pytest.mark.slow
+def test_nutpie_samples_the_same_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """--sampler nutpie compiles the same PyMC model (the evidence op included) with its own numba backend."""
+    pytest.importorskip("nutpie")
+    root = synthetic_workspace(tmp_path, 11, n_items=12, origin_fraction=0.4)
+    ours = _fit(root, "question", draws=400, tune=300, chains=2, seed=5)
+    theirs = _fit(root, "question", draws=400, tune=300, chains=2, seed=5, sampler="nutpie")
+    assert theirs.probability == pytest.approx(ours.probability, abs=0.02)
+    assert theirs.draws is not None and "rho" in theirs.draws.posterior

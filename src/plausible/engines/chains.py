@@ -15,6 +15,7 @@ a platform without ``fork``).
 from __future__ import annotations
 
 import multiprocessing
+import platform
 import sys
 import time
 import traceback
@@ -83,8 +84,8 @@ def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: 
     draws, tune, chains : int
         Kept draws and tuning iterations per chain, and the number of chains.
     cores : int
-        Chains run side by side in up to this many forked processes (one after another when 1, or where
-        ``fork`` is unavailable).
+        Chains run side by side in up to this many forked processes; one after another when 1, and on
+        platforms where ``pm.sample`` does not fork either (Windows, macOS on Intel).
     target_accept : float
     seed : int
     progress : callable, optional
@@ -111,7 +112,7 @@ def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: 
     _check_starts(step, starts, names)
     job = _Job(step, step.sampling_state, names, starts, [rng for _, rng in children], tune, draws)
     started = time.perf_counter()
-    workers = min(cores, chains) if "fork" in multiprocessing.get_all_start_methods() else 1
+    workers = min(cores, chains) if _can_fork() else 1
     results = _forked(job, workers, progress) if workers > 1 else _serial(job, progress)
     values = {name: np.stack([r[0][name] for r in results]) for name in names}
     stats = {key: np.stack([r[1][key] for r in results]) for key in results[0][1]}
@@ -132,6 +133,13 @@ def _check_starts(step: Any, starts: list[dict[str, NDArray[np.float64]]], names
                                "the model is broken")
 
 
+def _can_fork() -> bool:
+    """Where ``pm.sample`` itself forks its workers: Linux, and macOS on Apple silicon."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    return sys.platform.startswith("linux") or (sys.platform == "darwin" and platform.machine() == "arm64")
+
+
 @dataclass(frozen=True)
 class _Job:
     """What every chain needs: the step (with its state before any chain), starts and generators."""
@@ -140,7 +148,8 @@ class _Job:
     state: Any
     names: list[str]
     starts: list[dict[str, NDArray[np.float64]]]
-    seeds: list[np.random.SeedSequence]
+    seeds: list[Any]
+    """Per chain, what ``np.random.default_rng`` turns into the chain's generator (a ``SeedSequence``)."""
     tune: int
     draws: int
 
@@ -245,4 +254,3 @@ def _worker(job: _Job, block: Sequence[int], counts: Any, send: Connection) -> N
         send.send(("error", (f"{type(exc).__name__}: {exc}", traceback.format_exc())))
     finally:
         send.close()
-        sys.stdout.flush()
