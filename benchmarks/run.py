@@ -178,10 +178,10 @@ def render(r: dict[str, Any]) -> str:
             *([f"| DPRK with nutpie, cold / warm | {m['nutpie']['cold_s']:.1f} / {m['nutpie']['warm_s']:.1f} s | "
                f"{m['nutpie']['r_hat']:.4f} | {m['nutpie']['ess_bulk']:.0f} | {m['nutpie']['divergences']} | "
                "for comparison (its numba compile dominates) |"] if "cold_s" in m.get("nutpie", {}) else []),
-            (f"| K = 20, N = 2,000, S = 100 | {s['wall_s']:.1f} s | {s['r_hat']:.4f} | {s['ess_bulk']:.0f} | "
+            (f"| K = 20, N = 2,000, S = 100, cold | {s['wall_s']:.1f} s | {s['r_hat']:.4f} | {s['ess_bulk']:.0f} | "
              f"{s['divergences']} | < 60 s: {verdict(s['wall_s'] < 60)}; R-hat ≤ 1.01: {verdict(s['r_hat'] <= 1.01)} |")
             if "r_hat" in s else
-            f"| K = 20, N = 2,000, S = 100 | > {s['timeout_s']:.0f} s (stopped) | | | | < 60 s: **not met** |",
+            f"| K = 20, N = 2,000, S = 100, cold | > {s['timeout_s']:.0f} s (stopped) | | | | < 60 s: **not met** |",
             "",
             "**ESS per second** of the hypothesis probabilities against a naive PyMC formulation of the same model",
             "(hypothesis sampled as a Categorical, every banded likelihood sampled, PyMC defaults), same synthetic",

@@ -180,8 +180,9 @@ def _judgments(
 ) -> dict[str, Judgment]:
     result: dict[str, Judgment] = {}
     meant: set[str] = set()  # hypotheses an unknown key was probably meant to be
+    known = set(hypothesis_ids)
     for hid, value in values.items():
-        if hid not in hypothesis_ids:
+        if hid not in known:
             hint = did_you_mean(hid, hypothesis_ids)
             meant.update(hint.split("'")[1:2])
             out.problems.append(doc.problem((*loc, hid), f"{what}: unknown hypothesis {hid!r}{hint}"))

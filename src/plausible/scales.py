@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +82,12 @@ def _builtin_model() -> ModelFile:
     from plausible.yamlio import parse_yaml
 
     return ModelFile.model_validate(parse_yaml(builtin_model_text(), "<built-in default model>").data)
+
+
+@lru_cache(maxsize=1 << 16)
+def _number_judgment(value: float) -> Judgment:
+    """A number's judgment, memoised outside :class:`ModelSpec` (which is pickled into the workspace cache)."""
+    return Judgment(float(value), label=f"{value:g}")
 
 
 class ModelSpec:
@@ -172,7 +178,7 @@ class ModelSpec:
             For an unknown term, with a suggestion.
         """
         if isinstance(value, float | int):
-            return Judgment(float(value), label=f"{value:g}")
+            return _number_judgment(value)
         found = self._judged.get(value)
         if found is None:
             found = self._judged[value] = self._term_judgment(value)
