@@ -129,3 +129,23 @@ def test_only_the_free_sources_are_replaced_and_differentiated(tmp_path) -> None
     assert logp[0] == pytest.approx(numpy_logp(rho), abs=1e-10)
     _, full = evidence_kernel(rho, rho, np.arange(rho.size), *rest)
     np.testing.assert_allclose(grad, full[free], rtol=1e-12)
+
+
+def test_tiny_likelihoods_and_long_products_stay_exact() -> None:
+    """The linear part multiplies likelihoods and logs the product before it underflows; tiny ones alone."""
+    pairs = 700
+    a = np.full(pairs, 0.1)
+    a[5] = 1e-40  # logged alone
+    spread = np.zeros((pairs, 2))
+    spread[:, 1] = 0.05
+    r = 0.7
+    base = np.log([0.5, 0.5])
+    empty = (np.zeros((0, 1), dtype=np.int64), np.zeros((0, 1)), np.zeros((0, 1)), np.zeros((0, 2, 2)),
+             np.zeros((0, 2)))
+    logp, grad = evidence_kernel(np.array([r]), np.array([r]), np.array([0]), base, np.zeros(pairs, dtype=np.int64),
+                                 np.ones(pairs), a, spread, *empty)
+    per_h = base + np.log(a[:, None] + r * spread).sum(axis=0)
+    assert per_h.min() < np.log(1e-308), "the product of these likelihoods underflows"
+    assert logp[0] == pytest.approx(logsumexp(per_h), rel=1e-13)
+    weights = np.exp(per_h - logsumexp(per_h))
+    assert grad[0] == pytest.approx((weights * (spread / (a[:, None] + r * spread)).sum(axis=0)).sum(), rel=1e-12)

@@ -51,6 +51,11 @@ _INPUTS = (
 )
 """The operation's inputs, in order, and their dtypes."""
 
+_TINY = 1e-30
+_FLUSH = 1e-250
+"""A likelihood below ``_TINY`` is logged alone; a running product below ``_FLUSH`` is logged and reset, so a
+product never leaves the normal range (1e-250 x 1e-30 > 1e-308)."""
+
 
 @numba.njit(cache=True, error_model="numpy")
 def evidence_kernel(rho_free: NDArray[np.float64], rho_fixed: NDArray[np.float64], free_source: NDArray[np.int64],
@@ -100,11 +105,22 @@ def evidence_kernel(rho_free: NDArray[np.float64], rho_fixed: NDArray[np.float64
         ll[k] = log_base[k]
     pairs = linear_source.size
     value = np.empty((pairs, k_count))
+    # Products, with a log taken only when one nears underflow: one log per ~100 reports instead of one each.
+    product = np.ones(k_count)
     for i in range(pairs):
         r = min(rho[linear_source[i]] * linear_factor[i], RHO_CEILING)
         for k in range(k_count):
-            value[i, k] = linear_a[i] + r * linear_spread[i, k]
-            ll[k] += np.log(value[i, k])
+            v = linear_a[i] + r * linear_spread[i, k]
+            value[i, k] = v
+            if v < _TINY:
+                ll[k] += np.log(v)
+            else:
+                product[k] *= v
+                if product[k] < _FLUSH:
+                    ll[k] += np.log(product[k])
+                    product[k] = 1.0
+    for k in range(k_count):
+        ll[k] += np.log(product[k])
     events, order = slot_source.shape
     likelihood = np.empty((events, k_count))
     slope = np.zeros((events, order, k_count))
