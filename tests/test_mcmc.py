@@ -5,6 +5,10 @@ Heavier agreement checks (quadrature over several sources, SBC) are in test_mcmc
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from scipy.special import logit, logsumexp
@@ -180,3 +184,16 @@ def test_nutpie_samples_the_same_model(tmp_path) -> None:  # type: ignore[no-unt
     theirs = _fit(root, "question", draws=400, tune=300, chains=2, seed=5, sampler="nutpie")
     assert theirs.probability == pytest.approx(ours.probability, abs=0.02)
     assert theirs.draws is not None and "rho" in theirs.draws.posterior
+
+
+@pytest.mark.slow
+def test_the_same_seed_gives_the_same_numbers_cold_and_warm(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two processes, the first compiling everything into an empty cache, the second loading it: same JSON."""
+    root = synthetic_workspace(tmp_path / "ws", 11, n_items=12, origin_fraction=0.4)
+    cache = tmp_path / "compiled"
+    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={cache}", "NUMBA_CACHE_DIR": str(cache / "numba")}
+    outputs = [subprocess.run([sys.executable, "-m", "plausible", "posterior", "question", "--method", "mcmc",
+                               "--draws", "200", "--tune", "200", "--seed", "3", "--json", "-w", str(root)],
+                              capture_output=True, text=True, env=env, check=True, timeout=600).stdout
+               for _ in range(2)]
+    assert outputs[0] == outputs[1]
