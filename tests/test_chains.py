@@ -115,17 +115,20 @@ def test_the_progress_line_redraws_in_place_on_a_terminal() -> None:
 
     screen = Terminal()
     line = ProgressLine("sampling 2 chains", "iterations", stream=screen, every=0.0)
+    line.status("compiling")
     line(10, 40)
     line(40, 40)
     line.close()
     text = screen.getvalue()
-    assert text.count("\r") == 3 and text.endswith("\n")
+    assert text.startswith("\rsampling 2 chains: compiling")
+    assert text.count("\r") == 4 and text.endswith("\n")
     assert "10/40 iterations (25%)" in text and "40/40 iterations (100%)" in text
 
 
 def test_the_progress_line_writes_one_line_to_a_log() -> None:
     log = io.StringIO()
     line = ProgressLine("sampling 4 chains", "iterations", stream=log)
+    line.status("compiling")  # not in a log
     for done in range(0, 8001, 100):
         line(done, 8000)
     line.close()

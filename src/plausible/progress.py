@@ -40,14 +40,22 @@ class ProgressLine:
         self.label, self.unit, self.every = label, unit, every
         self.stream = stream if stream is not None else sys.stderr
         self.live = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.started = time.perf_counter()
+        self.started: float | None = None  # the clock starts with the first count, after any preparation
         self.shown = -float("inf")
         self.done, self.total = 0, 0
+
+    def status(self, text: str) -> None:
+        """Say what happens before counting starts (e.g. compiling), on a terminal only."""
+        if self.live:
+            self.stream.write(f"\r{self.label}: {text}\x1b[K")
+            self.stream.flush()
 
     def __call__(self, done: int, total: int) -> None:
         """Record progress; redraw the line on a terminal if it was last drawn long enough ago."""
         self.done, self.total = done, total
         now = time.perf_counter()
+        if self.started is None:
+            self.started = now
         if self.live and (now - self.shown >= self.every or done >= total):
             self.shown = now
             self.stream.write("\r" + self._text() + "\x1b[K")
@@ -60,5 +68,5 @@ class ProgressLine:
 
     def _text(self) -> str:
         share = f" ({100 * self.done // self.total}%)" if self.total else ""
-        return (f"{self.label}: {self.done:,}/{self.total:,} {self.unit}{share}, "
-                f"{time.perf_counter() - self.started:.1f} s")
+        elapsed = 0.0 if self.started is None else time.perf_counter() - self.started
+        return f"{self.label}: {self.done:,}/{self.total:,} {self.unit}{share}, {elapsed:.1f} s"

@@ -112,6 +112,8 @@ def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: 
     _check_starts(step, starts, names)
     job = _Job(step, step.sampling_state, names, starts, [rng for _, rng in children], tune, draws)
     started = time.perf_counter()
+    if progress is not None:
+        progress(0, job.iterations * chains)
     workers = min(cores, chains) if _can_fork() else 1
     results = _forked(job, workers, progress) if workers > 1 else _serial(job, progress)
     values = {name: np.stack([r[0][name] for r in results]) for name in names}

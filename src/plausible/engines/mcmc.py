@@ -199,6 +199,8 @@ def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStru
     centre = {value.name: np.log(compiled.rho_alpha[free]) - np.log(compiled.rho_beta[free])}
     line = ProgressLine(f"sampling {settings.chains} chain{'s' if settings.chains > 1 else ''}", "iterations") \
         if settings.progress else None
+    if line is not None:
+        line.status("compiling the model (the first run on a machine takes longer)")
     with _quiet(True):
         run = run_nuts(model, centre, draws=settings.draws, tune=settings.tune, chains=settings.chains,
                        cores=settings.cores, target_accept=settings.target_accept, seed=settings.seed, progress=line)
