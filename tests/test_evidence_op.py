@@ -10,7 +10,7 @@ from pytensor.gradient import verify_grad
 from scipy.special import logsumexp
 
 from plausible.engines.corroboration import corroborated_log_likelihood, corroborated_terms
-from plausible.engines.evidence_op import evidence_kernel, evidence_log_likelihood_op
+from plausible.engines.evidence_op import evidence_inputs, evidence_kernel, evidence_log_likelihood_op
 from plausible.engines.structure import RHO_CEILING, linear_log_likelihood, sampling_structure
 from plausible.inference import compile_workspace_set
 from plausible.testing import synthetic_workspace
@@ -20,7 +20,7 @@ from plausible.workspace import load_workspace
 def _case(tmp_path, seed: int):  # type: ignore[no-untyped-def]
     """A synthetic set with linear and corroborated events, NA cells and bands; every source's rho free.
 
-    The kernel's inputs after rho_free: rho_fixed (all replaced) and free_source (every source).
+    With every source free, rho_fixed is entirely replaced and log_base is the log prior.
     """
     ws = load_workspace(synthetic_workspace(tmp_path, seed, n_items=40, n_hypotheses=4, n_sources=5,
                                             origin_fraction=0.5, judgment_kinds=("rating", "term")))
@@ -28,14 +28,7 @@ def _case(tmp_path, seed: int):  # type: ignore[no-untyped-def]
     s = sampling_structure(compiled)
     terms = corroborated_terms(compiled, s)
     assert terms.events.size and s.linear.any(), "both kinds of event"
-    pairs = np.nonzero(s.linear[s.pair_event])[0]
-    lam = compiled.lam[s.pair_event[pairs]]
-    a = lam @ compiled.prior
-    real = terms.slots >= 0
-    slots = np.where(real, terms.slots, 0)
-    data = (np.zeros(compiled.rho.size), np.arange(compiled.rho.size), np.log(compiled.prior), s.pair_source[pairs], s.pair_factor[pairs], a, lam - a[:, None],
-            s.pair_source[slots], np.where(real, s.pair_factor[slots], 0.0), (~real).astype(np.float64),
-            terms.lam_moment, terms.rest_moment)
+    data = tuple(evidence_inputs(compiled, s, terms, np.ones(compiled.rho.size, dtype=bool)).values())
 
     def numpy_logp(rho: np.ndarray) -> float:
         per_h = (linear_log_likelihood(compiled, s, rho[None]) + corroborated_log_likelihood(terms, s, rho[None]))[0]

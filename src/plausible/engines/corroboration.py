@@ -38,6 +38,7 @@ __all__ = [
     "corroborated_terms",
     "draw_corroborated_likelihoods",
     "polynomial_coefficients",
+    "slot_sources",
 ]
 
 
@@ -179,11 +180,18 @@ def polynomial_coefficients(r: FloatArray, real: NDArray[np.bool_]) -> FloatArra
     return t
 
 
+def slot_sources(terms: Corroborated, structure: SamplingStructure) -> tuple[IntArray, FloatArray]:
+    """Each slot's source and credibility factor, shape (E, M); a pad has source 0 and factor 0 (so r = 0)."""
+    real = terms.slots >= 0
+    pairs = np.where(real, terms.slots, 0)
+    return structure.pair_source[pairs], np.where(real, structure.pair_factor[pairs], 0.0)
+
+
 def _slot_reliabilities(terms: Corroborated, structure: SamplingStructure, rho: FloatArray) -> FloatArray:
     """Capped reliabilities r per draw and slot, shape (D, E, M); pads are 0."""
-    pairs = np.maximum(terms.slots, 0)
-    r = np.minimum(rho[:, structure.pair_source[pairs]] * structure.pair_factor[pairs], RHO_CEILING)
-    return np.where(terms.slots >= 0, r, 0.0)
+    source, factor = slot_sources(terms, structure)
+    out: FloatArray = np.minimum(rho[:, source] * factor, RHO_CEILING)
+    return out
 
 
 def corroborated_log_likelihood(terms: Corroborated, structure: SamplingStructure, rho: FloatArray) -> FloatArray:

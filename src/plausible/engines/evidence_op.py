@@ -39,9 +39,11 @@ from pytensor.graph.basic import Apply, Variable
 from pytensor.graph.op import Op
 from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 
-from plausible.engines.structure import RHO_CEILING
+from plausible.compiled import CompiledSet
+from plausible.engines.corroboration import Corroborated, slot_sources
+from plausible.engines.structure import RHO_CEILING, SamplingStructure, linear_log_likelihood
 
-__all__ = ["EvidenceLogLikelihood", "evidence_kernel", "evidence_log_likelihood_op"]
+__all__ = ["EvidenceLogLikelihood", "evidence_inputs", "evidence_kernel", "evidence_log_likelihood_op"]
 
 _INPUTS = (
     ("rho_free", "float64"), ("rho_fixed", "float64"), ("free_source", "int64"), ("log_base", "float64"),
@@ -55,6 +57,29 @@ _TINY = 1e-30
 _FLUSH = 1e-250
 """A likelihood below ``_TINY`` is logged alone; a running product below ``_FLUSH`` is logged and reset, so a
 product never leaves the normal range (1e-250 x 1e-30 > 1e-308)."""
+
+
+def evidence_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated,
+                    free: NDArray[np.bool_]) -> dict[str, NDArray[Any]]:
+    """The kernel's inputs after ``rho_free``, by name and in its order, for the sources marked ``free``.
+
+    Linear events of the other sources do not depend on what is sampled: they are folded into
+    ``log_base`` at the sources' fixed reliabilities.
+    """
+    s = structure
+    pairs = np.nonzero(s.linear[s.pair_event] & free[s.pair_source])[0]
+    lam = compiled.lam[s.pair_event[pairs]]
+    a = lam @ compiled.prior
+    slot_source, slot_factor = slot_sources(terms, s)
+    inputs = {
+        "rho_fixed": compiled.rho, "free_source": np.nonzero(free)[0],
+        "log_base": np.log(compiled.prior) + linear_log_likelihood(compiled, s, compiled.rho[None], ~free)[0],
+        "linear_source": s.pair_source[pairs], "linear_factor": s.pair_factor[pairs], "linear_a": a,
+        "linear_spread": lam - a[:, None], "slot_source": slot_source, "slot_factor": slot_factor,
+        "pad": (terms.slots < 0).astype(np.float64), "lam_moment": terms.lam_moment,
+        "rest_moment": terms.rest_moment,
+    }
+    return inputs
 
 
 @numba.njit(cache=True, error_model="numpy")

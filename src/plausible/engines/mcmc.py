@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pymc as pm
@@ -37,6 +37,9 @@ from plausible.engines.structure import (
 from plausible.errors import UsageError
 from plausible.posterior import Posterior, SourceReliability
 from plausible.scales import ModelSpec
+
+if TYPE_CHECKING:
+    from plausible.engines.chains import ChainRun
 
 __all__ = ["build_model", "mcmc_posterior", "CONVERGENCE"]
 
@@ -109,31 +112,17 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
     -------
     pymc.Model
     """
-    from plausible.engines.evidence_op import evidence_log_likelihood_op
+    from plausible.engines.evidence_op import evidence_inputs, evidence_log_likelihood_op
 
     s = structure or sampling_structure(compiled)
     terms = corroborated_terms(compiled, s) if terms is None else terms
     free = np.zeros(compiled.rho.size, dtype=bool)
     free[s.free_rho] = True
-    # Linear events of sampled sources: ln P(report | H_k) = ln(a + r (lam_k - a)); the others are fixed.
-    pairs = np.nonzero(s.linear[s.pair_event] & free[s.pair_source])[0]
-    lam = compiled.lam[s.pair_event[pairs]]
-    a = lam @ compiled.prior
-    base = np.log(compiled.prior) + linear_log_likelihood(compiled, s, compiled.rho[None], ~free)[0]
-    real = terms.slots >= 0
-    slots = np.where(real, terms.slots, 0)
     with pm.Model() as model:
         rho_free: Any = pm.Beta("rho", alpha=compiled.rho_alpha[s.free_rho], beta=compiled.rho_beta[s.free_rho],
                                 shape=s.free_rho.size) if s.free_rho.size else pt.zeros(0)
         logp, _ = evidence_log_likelihood_op(  # type: ignore[misc]
-            rho_free, pm.Data("rho_fixed", compiled.rho), pm.Data("free_source", s.free_rho),
-            pm.Data("log_base", base),
-            pm.Data("linear_source", s.pair_source[pairs]), pm.Data("linear_factor", s.pair_factor[pairs]),
-            pm.Data("linear_a", a), pm.Data("linear_spread", lam - a[:, None]),
-            pm.Data("slot_source", s.pair_source[slots]),
-            pm.Data("slot_factor", np.where(real, s.pair_factor[slots], 0.0)),
-            pm.Data("pad", (~real).astype(np.float64)), pm.Data("lam_moment", terms.lam_moment),
-            pm.Data("rest_moment", terms.rest_moment))
+            rho_free, *(pm.Data(name, value) for name, value in evidence_inputs(compiled, s, terms, free).items()))
         pm.Potential("evidence", logp[0])  # type: ignore[index]
     return model
 
@@ -209,7 +198,7 @@ def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStru
     return _datatree(run, [compiled.source_ids[s] for s in free], settings)
 
 
-def _datatree(run: Any, sources: list[str], settings: Settings) -> Any:
+def _datatree(run: ChainRun, sources: list[str], settings: Settings) -> Any:
     """The draws in ArviZ's layout: ``posterior`` (rho) and ``sample_stats``, with the sampler in the attributes."""
     import xarray as xr
     from scipy.special import expit
