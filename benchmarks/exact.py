@@ -105,7 +105,6 @@ def loading(n_items: int = 10_000, n_files: int = 20, k: int = 20, s: int = 500)
 
     from plausible.analysis import trajectory
     from plausible.analysis.sensitivity import leave_one_out as loo
-    from plausible.inference import compile_workspace_set
     from plausible.workspace import load_workspace
 
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
@@ -145,7 +144,7 @@ def loading(n_items: int = 10_000, n_files: int = 20, k: int = 20, s: int = 500)
         t = time.perf_counter()
         ws.posterior("question")
         trajectory(ws, "question")
-        loo(compile_workspace_set(ws, "question"))
+        loo(ws.compiled("question"))
         all_three = time.perf_counter() - t
     return {"items": n_items, "files": n_files, "K": k, "S": s, "load_s": statistics.median(cold),
             "load_cached_s": statistics.median(warm), "load_one_new_file_s": statistics.median(added),

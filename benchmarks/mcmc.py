@@ -104,8 +104,7 @@ def ess_per_second() -> dict[str, Any]:
     """ESS/s of the hypothesis probabilities: ours against the naive formulation, default settings, same data."""
     import pymc as pm
 
-    from plausible.diagnostics import ess_bulk
-    from plausible.inference import compile_workspace_set
+    from plausible.engines.diagnostics import ess_bulk
     from plausible.testing import synthetic_workspace
     from plausible.workspace import load_workspace
 
@@ -114,9 +113,9 @@ def ess_per_second() -> dict[str, Any]:
                                    judgment_kinds=("term", "rating"))
         ws = load_workspace(root)
         start = time.perf_counter()
-        ours = ws.posterior("question", method="mcmc", progress=False, seed=1)
+        ours = ws.posterior("question", method="mcmc", seed=1)
         ours_s = time.perf_counter() - start
-        compiled = compile_workspace_set(ws, "question")
+        compiled = ws.compiled("question")
     ours_ess = float(np.min(ess_bulk(np.asarray(ours.draws.posterior["probability"].values))))
     start = time.perf_counter()
     with _naive_model(compiled):

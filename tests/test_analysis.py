@@ -19,8 +19,8 @@ from plausible.analysis import (
     value_of_information,
 )
 from plausible.cli import app
-from plausible.compiled import compile_set
-from plausible.inference import compile_workspace_set, exact_posterior
+from plausible.engines.exact import exact_posterior
+from plausible.model.compiled import compile_set
 from plausible.testing import synthetic_workspace
 from plausible.workspace import load_workspace
 
@@ -124,7 +124,7 @@ def test_history_and_analyze_cli(repo_root, tmp_path) -> None:  # type: ignore[n
 
 def test_source_stress_and_uniform_prior(tmp_path) -> None:  # type: ignore[no-untyped-def]
     ws = load_workspace(synthetic_workspace(tmp_path, 9, n_items=12))
-    compiled = compile_workspace_set(ws, "question")
+    compiled = ws.compiled("question")
     from plausible.analysis import sensitivity
 
     result = sensitivity(compiled, exact_posterior(compiled).probability)

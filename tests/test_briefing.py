@@ -20,7 +20,7 @@ from plausible.briefing import build_briefing, render_html, render_markdown
 from plausible.briefing.confidence import ConfidenceInputs, assess_confidence
 from plausible.briefing.formatting import md_escape, percent
 from plausible.cli import app
-from plausible.scales import ModelSpec
+from plausible.model.scales import ModelSpec
 
 REPO = Path(__file__).parents[1]
 SET = "dprk-driver"
@@ -418,14 +418,14 @@ def test_a_sampled_mcmc_briefing_parses_back_to_the_mcmc_posterior(write_workspa
     ws = plausible.load_workspace(write_workspace(TINY))
     options = {"draws": 50, "tune": 50, "chains": 2, "cores": 1, "seed": 7}  # tiny, seeded, one process
     text = _check_mcmc_briefing(ws, options)
-    post = ws.posterior("q", method="mcmc", progress=False, **options)  # same seed, same numbers
+    post = ws.posterior("q", method="mcmc", **options)  # same seed, same numbers
     sources = {r[0].rsplit(" ", 1)[1].strip("()"): r for r in md_table(text, "| source |")}
     assert post.sources
     for s in post.sources:
         learned = sources[s.source][4]
         assert displays(learned.split(" ")[0], s.posterior_mean, scale=1.0)
     method = md_section(text, "Method note")
-    assert re.search(rf"R-hat ({NUMBER})", method).group(1) == f"{post.diagnostics['r_hat']:.3f}"  # type: ignore[union-attr]
+    assert re.search(rf"R-hat ({NUMBER})", method).group(1) == f"{post.diagnostics.r_hat:.3f}"  # type: ignore[union-attr]
 
 
 # --- confidence criteria ---------------------------------------------------------------------------------------
@@ -518,7 +518,7 @@ def test_since_date_compares_with_the_posterior_before_that_date(ws: plausible.W
     (["--since", "2015-06-18", "--since-last"], "alternatives"),
     (["--since", "June"], "is not a date"),
     (["--format", "pdf"], "unknown format"),
-    (["--method", "bayes"], "unknown method"),
+    (["--method", "bayes"], "is not one of 'exact', 'mcmc'"),
     (["--seed", "3"], "only apply with --method mcmc"),
     (["nosuchset"], "unknown hypothesis set"),
     (["-o", "/nonexistent-folder/b.md"], "does not exist"),

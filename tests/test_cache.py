@@ -47,7 +47,7 @@ def test_a_changed_file_is_read_again(tmp_path: Path, cache_on: Path) -> None:
 
 
 def test_problems_are_reported_the_same_from_the_cache(tmp_path: Path, cache_on: Path) -> None:
-    from plausible.errors import InputError
+    from plausible.core.errors import InputError
 
     root = synthetic_workspace(tmp_path / "ws", 5, n_items=6)
     evidence = root / "evidence" / "part-001.yaml"
@@ -100,7 +100,7 @@ def test_a_cached_workspace_loads_without_the_file_schemas_or_the_yaml_reader(tm
     script = ("import sys; from plausible.workspace import load_workspace; "
               "load_workspace(sys.argv[1]).posterior('question'); "
               "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'yaml'}), "
-              "'plausible.schema' in sys.modules)")
+              "'plausible.model.schema' in sys.modules)")
     env = {**os.environ, "PLAUSIBLE_CACHE": "1", "XDG_CACHE_HOME": str(tmp_path / "cache")}
     runs = [subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env,
                            check=True, timeout=120).stdout.strip() for _ in range(2)]

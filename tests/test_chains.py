@@ -10,8 +10,8 @@ import pytest
 
 pm = pytest.importorskip("pymc")
 
+from plausible.cli.progress import ProgressLine  # noqa: E402
 from plausible.engines import chains  # noqa: E402
-from plausible.progress import ProgressLine  # noqa: E402
 
 needs_fork = pytest.mark.skipif(not chains._can_fork(), reason="chains do not fork here")
 

@@ -308,7 +308,7 @@ def test_after_sampling_the_program_exits_with_everything_written(tmp_path: Path
     refused = _run("-m", "plausible", "posterior", "question", "--method", "mcmc", "--sampler", "bogus",
                    "-w", str(root))
     assert refused.returncode == 2, refused.stderr
-    assert "unknown sampler 'bogus'" in refused.stderr
+    assert "sampler='bogus': must be 'pymc' or 'nutpie'" in refused.stderr
 
 
 # --- MCMC from the CLI (the one sampling test in this file) -------------------------------------------------

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plausible.compiled import CompiledSet
 from plausible.engines.corroboration import (
     corroborated_log_likelihood,
     corroborated_terms,
@@ -26,7 +25,7 @@ from plausible.engines.structure import (
     linear_log_likelihood,
     sampling_structure,
 )
-from plausible.inference import compile_workspace_set
+from plausible.model.compiled import CompiledSet
 from plausible.testing import synthetic_workspace
 from plausible.workspace import load_workspace
 
@@ -36,7 +35,7 @@ KINDS = [("rating",), ("term",), ("number", "term", "rating")]
 def case(tmp_path: Path, seed: int, kinds: tuple[str, ...]) -> tuple[CompiledSet, SamplingStructure]:
     root = synthetic_workspace(tmp_path, seed, n_items=14, n_hypotheses=3, n_sources=3, origin_fraction=0.6,
                                judgment_kinds=kinds)
-    compiled = compile_workspace_set(load_workspace(root), "question")
+    compiled = load_workspace(root).compiled("question")
     structure = sampling_structure(compiled)
     assert (~structure.linear).any(), "the case needs corroborated events"
     return compiled, structure
@@ -153,7 +152,7 @@ def test_na_cells_of_drawn_bands_are_filled(tmp_path: Path) -> None:
 
 def test_without_corroboration_nothing_changes(tmp_path: Path) -> None:
     root = synthetic_workspace(tmp_path, 1, n_items=8, origin_fraction=0.0)
-    compiled = compile_workspace_set(load_workspace(root), "question")
+    compiled = load_workspace(root).compiled("question")
     structure = sampling_structure(compiled)
     terms = corroborated_terms(compiled, structure)
     assert terms.events.size == 0

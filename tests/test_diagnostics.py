@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from plausible.diagnostics import ess_bulk, ess_tail, rhat
+from plausible.engines.diagnostics import ess_bulk, ess_tail, rhat
 
 
 def autoregressive(rng: np.random.Generator, chains: int, draws: int, params: int, phi: float) -> np.ndarray:

@@ -12,7 +12,6 @@ from scipy.special import logsumexp
 from plausible.engines.corroboration import corroborated_log_likelihood, corroborated_terms
 from plausible.engines.evidence_op import evidence_inputs, evidence_kernel, evidence_log_likelihood_op
 from plausible.engines.structure import RHO_CEILING, linear_log_likelihood, sampling_structure
-from plausible.inference import compile_workspace_set
 from plausible.testing import synthetic_workspace
 from plausible.workspace import load_workspace
 
@@ -24,7 +23,7 @@ def _case(tmp_path, seed: int):  # type: ignore[no-untyped-def]
     """
     ws = load_workspace(synthetic_workspace(tmp_path, seed, n_items=40, n_hypotheses=4, n_sources=5,
                                             origin_fraction=0.5, judgment_kinds=("rating", "term")))
-    compiled = compile_workspace_set(ws, "question")
+    compiled = ws.compiled("question")
     s = sampling_structure(compiled)
     terms = corroborated_terms(compiled, s)
     assert terms.events.size and s.linear.any(), "both kinds of event"

@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from plausible.engines.exact import log_likelihood_increments, softmax
-from plausible.inference import compile_workspace_set, exact_posterior
+from plausible.engines.exact import exact_posterior, log_likelihood_increments, softmax
 from plausible.testing import synthetic_workspace
 from plausible.workspace import load_workspace
 from tests.reference import reference_posterior
@@ -141,7 +140,7 @@ def test_weights_identity_on_synthetic_workspaces(tmp_path, seed: int) -> None: 
 @pytest.mark.parametrize("seed", range(10))
 def test_workspace_posterior_agrees_with_reference(tmp_path, seed: int) -> None:  # type: ignore[no-untyped-def]
     ws = load_workspace(synthetic_workspace(tmp_path, seed, n_items=25, n_hypotheses=3, origin_fraction=0.4))
-    compiled = compile_workspace_set(ws, "question")
+    compiled = ws.compiled("question")
     events = {g: list(compiled.lam[g]) for g in range(len(compiled.lam))}
     rho = compiled.rho_effective()
     reports = [(int(e), int(s), float(r)) for e, s, r in zip(compiled.event_of, compiled.source_of, rho, strict=True)]

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import plausible.cli.forecasting  # noqa: F401 - registers score and resolve
 from plausible.cli import app
-from plausible.errors import InputError
+from plausible.core.errors import InputError
 from plausible.forecasting import load_exercise, score_exercise
 
 DATA = Path(__file__).parent / "data" / "exercises"

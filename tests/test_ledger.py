@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 import plausible.cli.evolution  # noqa: F401 - registers `update` and `watch` on the app
 from plausible import load_workspace
 from plausible.cli import app
-from plausible.errors import InputError
-from plausible.ledger import (
+from plausible.core.errors import InputError
+from plausible.tracking.ledger import (
     LEDGER_FILE,
     Record,
     SetState,
@@ -29,7 +29,7 @@ from plausible.ledger import (
     parse_records,
     read_records,
 )
-from plausible.updating import compute_update, run_update
+from plausible.tracking.updating import compute_update, run_update
 
 REPO = Path(__file__).resolve().parents[1]
 INPUT_FOLDERS = ("hypotheses", "evidence", "models")
@@ -367,7 +367,7 @@ def test_a_complete_last_record_without_its_newline_is_kept(tmp_path: Path) -> N
 # the go (a line on stdin) so that all of them contend for the lock at once, then appends its records.
 WRITER = """
 import datetime as dt, hashlib, sys
-from plausible.ledger import Record, SetState, append_record
+from plausible.tracking.ledger import Record, SetState, append_record
 path, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 files = {f"evidence/file-{i:03d}.yaml": hashlib.sha256(str(i).encode()).hexdigest() for i in range(60)}
 records = [Record(time=dt.datetime.now(dt.UTC), version=f"{worker}.{i}", inputs_hash="a" * 64, files=files,

@@ -15,14 +15,13 @@ from scipy.special import logit, logsumexp
 
 from plausible.engines.exact import log_likelihood
 from plausible.engines.structure import batched_log_likelihood, draw_linear_likelihoods, sampling_structure
-from plausible.inference import compile_workspace_set
 from plausible.testing import synthetic_workspace
 from plausible.workspace import load_workspace
 
 
 def compiled_case(tmp_path, seed: int, **sizes):  # type: ignore[no-untyped-def]
     ws = load_workspace(synthetic_workspace(tmp_path, seed, **sizes))
-    return compile_workspace_set(ws, "question")
+    return ws.compiled("question")
 
 
 def _potential(compiled, structure):  # type: ignore[no-untyped-def]
@@ -100,7 +99,7 @@ def test_linear_likelihood_draws_follow_their_exact_conditional(write_workspace)
         "evidence/e.yaml": "items:\n  - {id: x, summary: x, source: s, reported: 2020-01-01,"
                            " likelihoods: {q: {a: unlikely, b: very likely}}}\n",
     })
-    compiled = compile_workspace_set(load_workspace(root), "q")
+    compiled = load_workspace(root).compiled("q")
     structure = sampling_structure(compiled)
     alpha, beta, prior, rho = compiled.lam_alpha[0], compiled.lam_beta[0], compiled.prior, 0.6
     mean = alpha / (alpha + beta)
@@ -120,7 +119,7 @@ def test_linear_likelihood_draws_follow_their_exact_conditional(write_workspace)
 
 
 def _fit(root, set_id: str = "q", **options):  # type: ignore[no-untyped-def]
-    return load_workspace(root).posterior(set_id, method="mcmc", progress=False, **options)
+    return load_workspace(root).posterior(set_id, method="mcmc", **options)
 
 
 def test_tiny_seeded_fit_is_deterministic_and_complete(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -143,7 +142,7 @@ def test_large_sets_thin_the_interval_draws(tmp_path, monkeypatch) -> None:  # t
 
     root = synthetic_workspace(tmp_path, 11, n_items=12, origin_fraction=0.4)
     full = _fit(root, "question", draws=60, tune=50, chains=2, seed=5)
-    compiled = compile_workspace_set(load_workspace(root), "question")
+    compiled = load_workspace(root).compiled("question")
     monkeypatch.setattr(mcmc, "_INTERVAL_CELLS", 2 * 60 * compiled.lam.size // 4)  # room for a quarter of the draws
     thinned = _fit(root, "question", draws=60, tune=50, chains=2, seed=5)
     assert thinned.draws.posterior["probability_draw"].sizes["interval_draw"] == 15

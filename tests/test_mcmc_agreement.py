@@ -10,7 +10,6 @@ from scipy import stats
 from scipy.special import logsumexp
 
 from plausible.engines.structure import batched_log_likelihood, sampling_structure
-from plausible.inference import compile_workspace_set
 from plausible.workspace import load_workspace
 
 HYPOTHESES = "question: q\nexhaustive: true\nhypotheses:\n  - {id: a, title: A}\n  - {id: b, title: B}\n  - {id: c, title: C}\n"
@@ -27,7 +26,7 @@ def workspace(write_workspace, sources: list[tuple[str, str]], items: list[tuple
 
 def quadrature(root, nodes: int = 48) -> np.ndarray:  # type: ignore[no-untyped-def]
     """P(H | reports) by Gauss-Legendre quadrature over every Beta-graded source's reliability."""
-    compiled = compile_workspace_set(load_workspace(root), "q")
+    compiled = load_workspace(root).compiled("q")
     structure = sampling_structure(compiled)
     x, w = np.polynomial.legendre.leggauss(nodes)
     x, w = (x + 1) / 2, w / 2
@@ -45,7 +44,7 @@ def quadrature(root, nodes: int = 48) -> np.ndarray:  # type: ignore[no-untyped-
 
 
 def mcmc(root, **options):  # type: ignore[no-untyped-def]
-    return load_workspace(root).posterior("q", method="mcmc", progress=False,
+    return load_workspace(root).posterior("q", method="mcmc",
                                           **({"draws": 1000, "tune": 1000, "chains": 2, "seed": 3} | options))
 
 
@@ -114,8 +113,8 @@ def test_simulation_based_calibration(write_workspace, seed: int) -> None:  # ty
     root = workspace(write_workspace, sources, items)
     post = mcmc(root, draws=2000, chains=2, seed=seed)
     rho_draws = np.asarray(post.draws.posterior["rho"].values).reshape(-1, 2)
-    thin = max(1, int(np.ceil(rho_draws.shape[0] / post.diagnostics["ess_bulk"])))
-    compiled = compile_workspace_set(load_workspace(root), "q")
+    thin = max(1, int(np.ceil(rho_draws.shape[0] / post.diagnostics.ess_bulk)))
+    compiled = load_workspace(root).compiled("q")
     prior, lam = compiled.prior, compiled.lam
     a = lam @ prior
     kept_rho, kept_h = [], []

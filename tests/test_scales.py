@@ -1,4 +1,4 @@
-"""Verbal scales, ACH ratings and source grades (``plausible.betafit``, ``plausible.scales``).
+"""Verbal scales, ACH ratings and source grades (``plausible.model.betafit``, ``plausible.model.scales``).
 
 Independent truth: SciPy's regularised incomplete beta function and Beta distribution, the closed form of
 one-tailed bands, and the tables of the built-in model file read with plain PyYAML.
@@ -15,9 +15,9 @@ import pytest
 import yaml
 from scipy import special, stats
 
-from plausible.betafit import beta_cdf, fit_beta_to_band
-from plausible.scales import ModelSpec, builtin_model_text
-from plausible.schema.model import ModelFile
+from plausible.model.betafit import beta_cdf, fit_beta_to_band
+from plausible.model.scales import ModelSpec, builtin_model_text
+from plausible.model.schema.model import ModelFile
 
 REPO = Path(__file__).resolve().parents[1]
 BUILTIN = REPO / "src" / "plausible" / "data" / "default-model.yaml"

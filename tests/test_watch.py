@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from plausible.errors import UsageError
-from plausible.ledger import LEDGER_FILE, read_records
-from plausible.watching import FileEvent, WatchEvent, watch
+from plausible.core.errors import UsageError
+from plausible.tracking.ledger import LEDGER_FILE, read_records
+from plausible.tracking.watching import FileEvent, WatchEvent, watch
 from tests.test_ledger import NEW_EVIDENCE, NEW_FILE
 
 REPO = Path(__file__).resolve().parents[1]

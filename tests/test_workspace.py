@@ -17,7 +17,7 @@ import pytest
 from scipy import optimize, stats
 
 import plausible
-from plausible.errors import InputError
+from plausible.core.errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]
 BAND_MASS = 0.9  # default-model.yaml
@@ -425,14 +425,13 @@ def test_a_failed_load_modifies_nothing(write_workspace) -> None:  # type: ignor
 
 
 def test_a_set_is_compiled_once_per_workspace_into_read_only_arrays(tmp_path: Path) -> None:
-    from plausible.inference import compile_workspace_set
     from plausible.testing import synthetic_workspace
 
     ws = plausible.load_workspace(synthetic_workspace(tmp_path, 4, n_items=30, origin_fraction=0.3,
                                                       judgment_kinds=("number", "term", "rating")))
-    compiled = compile_workspace_set(ws, "question")
+    compiled = ws.compiled("question")
     assert ws.compiled("question") is compiled
-    assert compile_workspace_set(ws, "question", before=dt.date(2100, 1, 1)) is not compiled  # dated: fresh
+    assert ws.compiled("question", before=dt.date(2100, 1, 1)) is not compiled  # dated: fresh
     with pytest.raises(ValueError, match="read-only"):
         compiled.lam[0, 0] = 0.5
     # The distinct-judgment coding gives each cell its own judgment's values.

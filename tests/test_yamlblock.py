@@ -1,4 +1,4 @@
-"""The fast block-style YAML reader (``plausible.yamlblock``) against the full reader, its second implementation.
+"""The fast block-style YAML reader (``plausible.io.yamlblock``) against the full reader, its second implementation.
 
 The fast reader may give up on anything; where it does not, it must give exactly what the full reader gives
 (values, their types, key order, the line of every location), and it must give up on every text the full
@@ -17,9 +17,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plausible.errors import InputError
-from plausible.yamlblock import read_block_yaml
-from plausible.yamlio import parse_yaml
+from plausible.core.errors import InputError
+from plausible.io.yamlblock import read_block_yaml
+from plausible.io.yamlio import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 

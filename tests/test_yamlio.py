@@ -1,4 +1,4 @@
-"""Safe YAML reading (``plausible.yamlio``): lines, YAML 1.2 booleans, refusals, encodings and limits.
+"""Safe YAML reading (``plausible.io.yamlio``): lines, YAML 1.2 booleans, refusals, encodings and limits.
 
 Expected values are written by hand from the YAML text of each test (the line a key is on, the text typed).
 """
@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 import plausible
-from plausible.errors import InputError
-from plausible.yamlio import parse_yaml, read_yaml
+from plausible.core.errors import InputError
+from plausible.io.yamlio import parse_yaml, read_yaml
 
 
 def _only_problem(exc: pytest.ExceptionInfo[InputError]) -> plausible.Problem:

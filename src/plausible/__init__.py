@@ -15,17 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     # What a workspace holds
-    from plausible.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
-
     # Errors
-    from plausible.errors import InputError, PlausibleError, Problem, UsageError
+    from plausible.core.errors import InputError, PlausibleError, Problem, UsageError
 
     # Results
-    from plausible.posterior import Posterior, SourceReliability
-    from plausible.scales import Judgment, ModelSpec, Reliability
+    from plausible.engines.posterior import Posterior, SourceReliability
+    from plausible.model.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
+    from plausible.model.scales import Judgment, ModelSpec, Reliability
 
     # File schemas
-    from plausible.schema import json_schemas
+    from plausible.model.schema import json_schemas
 
     # Loading and validating workspaces
     from plausible.workspace import Workspace, load_workspace
@@ -33,11 +32,11 @@ if TYPE_CHECKING:
 # The public names are imported on first use (PEP 562): `python -m plausible` imports this package first, and
 # a command should pay only for the modules it uses (the file schemas cost ~200 ms, NumPy ~100 ms).
 _HOMES = {
-    **dict.fromkeys(("Hypothesis", "HypothesisSet", "Indicator", "Item", "Source"), "plausible.entities"),
-    **dict.fromkeys(("InputError", "PlausibleError", "Problem", "UsageError"), "plausible.errors"),
-    **dict.fromkeys(("Posterior", "SourceReliability"), "plausible.posterior"),
-    **dict.fromkeys(("Judgment", "ModelSpec", "Reliability"), "plausible.scales"),
-    "json_schemas": "plausible.schema",
+    **dict.fromkeys(("Hypothesis", "HypothesisSet", "Indicator", "Item", "Source"), "plausible.model.entities"),
+    **dict.fromkeys(("InputError", "PlausibleError", "Problem", "UsageError"), "plausible.core.errors"),
+    **dict.fromkeys(("Posterior", "SourceReliability"), "plausible.engines.posterior"),
+    **dict.fromkeys(("Judgment", "ModelSpec", "Reliability"), "plausible.model.scales"),
+    "json_schemas": "plausible.model.schema",
     **dict.fromkeys(("Workspace", "load_workspace"), "plausible.workspace"),
 }
 

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from plausible.atomic import write_atomic
-from plausible.compiled import CompiledSet
+from plausible.io.atomic import write_atomic
+from plausible.model.compiled import CompiledSet
 
 __all__ = ["synthetic_compiled", "synthetic_workspace", "synthetic_workspace_data"]
 

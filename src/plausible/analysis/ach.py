@@ -19,8 +19,8 @@ import io
 import math
 from dataclasses import dataclass
 
-from plausible.entities import HypothesisSet, Item
-from plausible.types import AchRating, Relevance
+from plausible.core.types import AchRating, Relevance
+from plausible.model.entities import HypothesisSet, Item
 
 __all__ = ["AchMatrix", "ach_matrix", "inconsistency_scores", "rating_of"]
 

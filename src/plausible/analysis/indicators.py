@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from plausible.entities import HypothesisSet, Indicator
+from plausible.model.entities import HypothesisSet, Indicator
 
 __all__ = [
     "IndicatorValue",

@@ -11,8 +11,8 @@ from numpy.typing import NDArray
 from plausible.analysis.ach import AchMatrix, ach_matrix
 from plausible.analysis.indicators import IndicatorValue, indicator_values
 from plausible.analysis.sensitivity import Sensitivity, sensitivity
-from plausible.inference import exact_posterior
-from plausible.posterior import DECIBANS_PER_NAT, Posterior
+from plausible.engines.exact import exact_posterior
+from plausible.engines.posterior import DECIBANS_PER_NAT, Posterior
 
 if TYPE_CHECKING:
     import pandas as pd

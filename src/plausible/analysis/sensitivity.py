@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from plausible.compiled import CompiledSet
 from plausible.engines.exact import log_likelihood_increments, softmax
+from plausible.model.compiled import CompiledSet
 
 __all__ = ["LINCHPIN_SHIFT", "Sensitivity", "leave_one_out", "linchpins", "sensitivity"]
 

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from plausible.compiled import compile_set
-from plausible.engines.exact import log_likelihood_increments, softmax
-from plausible.errors import UsageError
-from plausible.inference import exact_posterior
+from plausible.core.errors import UsageError
+from plausible.engines.exact import exact_posterior, log_likelihood_increments, softmax
+from plausible.model.compiled import compile_set
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from plausible.briefing.record import Record, RecordedSet
-from plausible.posterior import Posterior
+from plausible.engines.posterior import Posterior
 
 __all__ = ["MOVE_THRESHOLD", "Basis", "Changes", "Move", "compare"]
 

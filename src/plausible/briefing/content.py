@@ -21,11 +21,11 @@ from plausible.briefing.changes import Basis, Changes, compare
 from plausible.briefing.confidence import GOOD_GRADES, Confidence, ConfidenceInputs, assess_confidence
 from plausible.briefing.forecasts import Forecasts, forecast_scores
 from plausible.briefing.record import Record, read_record
-from plausible.entities import Item, Source
-from plausible.errors import UsageError
-from plausible.posterior import Posterior
-from plausible.scales import ModelSpec
-from plausible.types import Method
+from plausible.core.errors import UsageError
+from plausible.core.types import Method
+from plausible.engines.posterior import Posterior
+from plausible.model.entities import Item, Source
+from plausible.model.scales import ModelSpec
 
 if TYPE_CHECKING:
     from plausible.workspace import Workspace
@@ -205,18 +205,17 @@ def _evidence(item: Item, sources: dict[str, Source], weight: float) -> Evidence
 
 
 def _settings(ws: Workspace, set_id: str, method: Method, options: dict[str, Any]) -> dict[str, Any]:
-    if method != "mcmc":
+    if method != Method.MCMC:
         return {}
-    base = ws.hypothesis_set(set_id).model.inference.model_dump()
-    chosen = {**base, **{k: v for k, v in options.items() if v is not None and k in base}}
-    return {k: chosen[k] for k in ("draws", "tune", "chains", "sampler", "target_accept", "seed", "interval")}
+    chosen = ws.settings(set_id, **options)
+    return chosen.model_dump(include={"draws", "tune", "chains", "sampler", "target_accept", "seed", "interval"})
 
 
 def build_set(
     ws: Workspace,
     set_id: str,
     *,
-    method: Method = "exact",
+    method: Method = Method.EXACT,
     basis: Basis = "latest-day",
     since: dt.date | None = None,
     record: Record | None = None,
@@ -227,9 +226,7 @@ def build_set(
     hs = ws.hypothesis_set(set_id)
     spec = hs.model
     options: dict[str, Any] = dict(mcmc_options or {})
-    if method == "mcmc":
-        options.setdefault("progress", False)
-    elif options:
+    if method != Method.MCMC and options:
         raise UsageError(f"{', '.join(sorted(options))} only apply with method mcmc")
     post = ws.posterior(set_id, method, **options)
     analysis = analyze(ws, set_id)
@@ -307,8 +304,9 @@ def build_set(
     uniform = sens.uniform_prior
     indicators = tuple(IndicatorRow(v.id, v.text, v.probability, spec.describe(v.probability),
                                     v.value_of_information) for v in indicator_values(hs, post.probability))
+    diagnostics = {} if post.diagnostics is None else post.diagnostics.to_dict()
     method_note = MethodNote(spec.name, spec.likelihood_scale, post.method, len(post.item_ids),
-                             _settings(ws, set_id, method, options), dict(post.diagnostics),
+                             _settings(ws, set_id, method, options), diagnostics,
                              post.inputs_hash or ws.inputs_hash, version)
     return SetBriefing(
         set_id, hs.question, as_of, spec, post, post.interval_level, tuple(rows), confidence, changes, evidence_for,
@@ -321,7 +319,7 @@ def build_briefing(
     ws: Workspace,
     set_ids: Sequence[str] | None = None,
     *,
-    method: Method = "exact",
+    method: Method = Method.EXACT,
     since: dt.date | None = None,
     since_last: bool = False,
     mcmc_options: dict[str, Any] | None = None,

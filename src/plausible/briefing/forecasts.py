@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from plausible.errors import PlausibleError
+from plausible.core.errors import PlausibleError
 
 if TYPE_CHECKING:
     from plausible.workspace import Workspace

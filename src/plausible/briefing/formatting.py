@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
-from plausible.scales import ModelSpec
+from plausible.model.scales import ModelSpec
 
 __all__ = [
     "MINUS",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from plausible.atomic import write_atomic
+from plausible.io.atomic import write_atomic
 
 __all__ = ["RECORD_PATH", "Record", "RecordedSet", "read_record", "write_record"]
 

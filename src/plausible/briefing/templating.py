@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from plausible.briefing import formatting as fmt
-from plausible.scales import ModelSpec
+from plausible.model.scales import ModelSpec
 
 __all__ = ["MdText", "environment"]
 

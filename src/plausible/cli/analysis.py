@@ -59,6 +59,6 @@ def analyze_command(
 
         analysis_report(ws, result)
     if csv is not None:
-        from plausible.atomic import write_atomic
+        from plausible.io.atomic import write_atomic
 
         err(f"wrote the ACH matrix to {write_atomic(csv, result.ach.to_csv())}")

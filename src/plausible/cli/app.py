@@ -17,9 +17,10 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
-from plausible.errors import InputError, PlausibleError, Problem
+from plausible.core.errors import InputError, PlausibleError, Problem
+from plausible.core.types import Method
 
-__all__ = ["JsonOption", "WorkspaceOption", "app", "command", "emit_json", "err", "warn_all"]
+__all__ = ["JsonOption", "MethodOption", "WorkspaceOption", "app", "command", "emit_json", "err", "warn_all"]
 
 app = typer.Typer(
     name="plausible",
@@ -34,6 +35,7 @@ WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="The workspace folder.", show_default="current folder")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON to stdout.")]
+MethodOption = Annotated[Method, typer.Option("--method", "-m", help="exact (closed form) or mcmc (PyMC).")]
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
-from plausible.cli.app import WorkspaceOption, app, command, err, warn_all
-from plausible.errors import UsageError
+from plausible.cli.app import MethodOption, WorkspaceOption, app, command, err, warn_all
+from plausible.core.errors import UsageError
+from plausible.core.types import Method
 from plausible.workspace import load_workspace
 
 __all__ = ["brief"]
@@ -62,7 +63,7 @@ def brief(
     since_last: Annotated[
         bool, typer.Option("--since-last", help="Say what changed since the previous `brief -o` run.")
     ] = False,
-    method: Annotated[str, typer.Option("--method", "-m", help="exact (closed form) or mcmc (PyMC).")] = "exact",
+    method: MethodOption = Method.EXACT,
     workspace: WorkspaceOption = Path("."),
     draws: Annotated[int | None, typer.Option(help="MCMC draws per chain (default: model file).", min=1)] = None,
     tune: Annotated[int | None, typer.Option(help="MCMC tuning steps per chain.", min=0)] = None,
@@ -70,15 +71,13 @@ def brief(
     seed: Annotated[int | None, typer.Option(help="MCMC random seed (same seed, same numbers).", min=0)] = None,
 ) -> None:
     """A briefing: bottom line, hypotheses, what changed, key evidence, linchpins, indicators, sources, method."""
-    if method not in ("exact", "mcmc"):
-        raise UsageError(f"unknown method {method!r}; expected exact or mcmc")
     kind = _format(format_, output)
     day = _date(since)
     if day is not None and since_last:
         raise UsageError("--since and --since-last are alternatives: give one of them")
     mcmc: dict[str, Any] = {k: v for k, v in {"draws": draws, "tune": tune, "chains": chains, "seed": seed}.items()
                             if v is not None}
-    if mcmc and method != "mcmc":
+    if mcmc and method != Method.MCMC:
         raise UsageError(f"{', '.join('--' + k for k in mcmc)} only apply with --method mcmc")
 
     if output is not None and not output.parent.is_dir():  # before any work
@@ -88,10 +87,10 @@ def brief(
 
     ws = load_workspace(workspace)
     warn_all(ws.warnings)
-    briefing = build_briefing(ws, set_ids or None, method=method,  # type: ignore[arg-type]
-                              since=day, since_last=since_last, mcmc_options=mcmc or None)
+    briefing = build_briefing(ws, set_ids or None, method=method, since=day, since_last=since_last,
+                              mcmc_options=mcmc or None)
     for sb in briefing.sets:
-        for warning in sb.posterior.diagnostics.get("warnings", []):
+        for warning in sb.posterior.warnings:
             err(f"warning: {sb.set_id}: {warning}")
 
     if output is None:
@@ -99,7 +98,7 @@ def brief(
         sys.stdout.write(text)
         return
 
-    from plausible.atomic import write_atomic
+    from plausible.io.atomic import write_atomic
 
     if kind == "html":
         write_atomic(output, render_html(briefing))

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
-from plausible.atomic import write_atomic
-from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err, warn_all
-from plausible.errors import InputError, Problem, UsageError
-from plausible.limits import DEFAULT_MAX_BYTES
+from plausible.cli.app import JsonOption, MethodOption, WorkspaceOption, app, command, emit_json, err, warn_all
+from plausible.core.errors import InputError, Problem, UsageError
+from plausible.core.limits import DEFAULT_MAX_BYTES
+from plausible.core.types import Method
+from plausible.io.atomic import write_atomic
 from plausible.workspace import load_workspace
 
 __all__ = ["init", "posterior", "schema", "sets", "validate"]
@@ -54,7 +55,7 @@ def _problem_dict(problem: Problem) -> dict[str, object]:
 @command
 def posterior(
     set_id: Annotated[str, typer.Argument(metavar="SET", help="Hypothesis set id (file stem in hypotheses/).")],
-    method: Annotated[str, typer.Option("--method", "-m", help="exact (closed form) or mcmc (PyMC).")] = "exact",
+    method: MethodOption = Method.EXACT,
     workspace: WorkspaceOption = Path("."),
     json_output: JsonOption = False,
     draws: Annotated[int | None, typer.Option(help="MCMC draws per chain (default: model file).", min=1)] = None,
@@ -70,20 +71,20 @@ def posterior(
     save: Annotated[Path | None, typer.Option(help="Save the MCMC draws (ArviZ DataTree) to this netCDF file.")] = None,
 ) -> None:
     """Posterior plausibility of each hypothesis of SET given all evidence."""
-    if method not in ("exact", "mcmc"):
-        raise UsageError(f"unknown method {method!r}; expected exact or mcmc")
     ws = load_workspace(workspace)
     mcmc_options = {"draws": draws, "tune": tune, "chains": chains, "seed": seed, "sampler": sampler,
                     "target_accept": target_accept, "interval": interval}
     given: dict[str, Any] = {k: v for k, v in mcmc_options.items() if v is not None}
-    if method == "mcmc":
-        result = ws.posterior(set_id, method="mcmc", progress=not json_output, cores=cores, **given)
+    if method == Method.MCMC:
+        from plausible.cli.progress import ProgressLine
+
+        result = ws.posterior(set_id, method, progress=None if json_output else ProgressLine(), cores=cores, **given)
     else:
         if given or save is not None:
             raise UsageError(f"{', '.join('--' + k.replace('_', '-') for k in given) or '--save'} only applies "
                              "with --method mcmc")
-        result = ws.posterior(set_id, method=method)  # type: ignore[arg-type]
-    for warning in result.diagnostics.get("warnings", []):
+        result = ws.posterior(set_id, method)
+    for warning in result.warnings:
         err(f"warning: {warning}")
     if json_output:
         emit_json(result.to_dict())
@@ -93,7 +94,7 @@ def posterior(
 
         posterior_table(ws, result)
     if save is not None:  # after the answer is shown, so a failed save loses nothing
-        from plausible.atomic import save_datatree
+        from plausible.io.atomic import save_datatree
 
         err(f"saved draws to {save_datatree(result.draws, save)}")
 
@@ -123,7 +124,7 @@ def init(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to create (must be new or empty).")],
 ) -> None:
     """Create a small working example workspace in DIR."""
-    from plausible.scaffold import scaffold
+    from plausible.cli.scaffold import scaffold
 
     created = scaffold(directory)
     print(f"created workspace {directory} ({len(created)} files); try: plausible posterior "
@@ -143,7 +144,7 @@ def schema(
 ) -> None:
     """Export the JSON Schema of every kind of workspace and exercise file (for editors that check YAML as you type)."""
     from plausible.forecasting.schema import json_schemas as exercise_schemas
-    from plausible.schema import json_schemas
+    from plausible.model.schema import json_schemas
 
     schemas = {**json_schemas(), **exercise_schemas()}
     if output is None:

@@ -14,9 +14,9 @@ import typer
 from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err, warn_all
 
 if TYPE_CHECKING:  # the ledger (pydantic) is imported only by the commands that use it
-    from plausible.ledger import SetChange
-    from plausible.updating import Driver, Update, UpdateOutcome
-    from plausible.watching import WatchEvent
+    from plausible.tracking.ledger import SetChange
+    from plausible.tracking.updating import Driver, Update, UpdateOutcome
+    from plausible.tracking.watching import WatchEvent
 
 __all__ = ["update", "watch"]
 
@@ -35,7 +35,7 @@ def update(
 
     The record goes to .plausible/ledger.jsonl in the workspace (nothing is recorded when nothing changed).
     """
-    from plausible.updating import run_update
+    from plausible.tracking.updating import run_update
 
     outcome = run_update(workspace, record=not dry_run)
     _warn_edits(outcome.update)
@@ -60,7 +60,7 @@ def watch(
     poll: Annotated[bool, typer.Option("--poll", help="Poll instead of OS notifications (network drives).")] = False,
 ) -> None:
     """Follow evidence/, hypotheses/ and models/ and run `update` on every change; Ctrl-C stops."""
-    from plausible import watching  # watchfiles is loaded only by this command
+    from plausible.tracking import watching  # watchfiles is loaded only by this command
 
     def on_update(event: "WatchEvent") -> None:
         _show_event(event, json_output)

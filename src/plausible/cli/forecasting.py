@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err
-from plausible.errors import UsageError
+from plausible.core.errors import UsageError
 
 __all__ = ["resolve", "score"]
 

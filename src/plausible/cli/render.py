@@ -9,7 +9,7 @@ from rich.table import Table
 
 from plausible.analysis.report import Analysis
 from plausible.analysis.trajectory import Trajectory
-from plausible.posterior import Posterior
+from plausible.engines.posterior import Posterior
 from plausible.workspace import Workspace
 
 __all__ = ["analysis_report", "history_table", "percent", "posterior_table", "sets_table"]
@@ -49,10 +49,10 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
     if post.sources:
         console.print(_sources_table(ws, post))
     footer = f"{len(post.item_ids)} evidence items · {post.method} engine · inputs {post.inputs_hash[:12]}"
-    if post.method == "mcmc" and "r_hat" in post.diagnostics:
-        d = post.diagnostics
-        footer += (f" · R-hat {d['r_hat']:.3f}, ESS bulk {d['ess_bulk']:.0f}, tail {d['ess_tail']:.0f}, "
-                   f"{d['divergences']} divergences")
+    d = post.diagnostics
+    if d is not None and d.note is None:
+        footer += (f" · R-hat {d.r_hat:.3f}, ESS bulk {d.ess_bulk:.0f}, tail {d.ess_tail:.0f}, "
+                   f"{d.divergences} divergences")
     console.print(footer, style="dim")
 
 

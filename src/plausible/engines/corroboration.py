@@ -29,8 +29,8 @@ from math import comb
 import numpy as np
 from numpy.typing import NDArray
 
-from plausible.compiled import CompiledSet
 from plausible.engines.structure import RHO_CEILING, FloatArray, IntArray, SamplingStructure
+from plausible.model.compiled import CompiledSet
 
 __all__ = [
     "Corroborated",

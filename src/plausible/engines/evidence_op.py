@@ -39,9 +39,9 @@ from pytensor.graph.basic import Apply, Variable
 from pytensor.graph.op import Op
 from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 
-from plausible.compiled import CompiledSet
 from plausible.engines.corroboration import Corroborated, slot_sources
 from plausible.engines.structure import RHO_CEILING, SamplingStructure, linear_log_likelihood
+from plausible.model.compiled import CompiledSet
 
 __all__ = ["EvidenceLogLikelihood", "evidence_inputs", "evidence_kernel", "evidence_log_likelihood_op"]
 

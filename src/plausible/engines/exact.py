@@ -24,9 +24,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from plausible.compiled import CompiledSet, fill_not_applicable
+from plausible.core.types import Method
+from plausible.engines.posterior import Posterior
+from plausible.model.compiled import CompiledSet, fill_not_applicable
 
-__all__ = ["log_likelihood_increments", "log_likelihood", "softmax"]
+__all__ = ["exact_posterior", "log_likelihood", "log_likelihood_increments", "softmax"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -160,3 +162,26 @@ def log_likelihood(compiled: CompiledSet, rho: FloatArray | None = None, lam: Fl
     )
     out: FloatArray = increments.sum(axis=0)
     return out
+
+
+def exact_posterior(compiled: CompiledSet, inputs_hash: str = "") -> Posterior:
+    """The exact engine's posterior for a compiled set (point values, prior-mean reliabilities).
+
+    Parameters
+    ----------
+    compiled : CompiledSet
+    inputs_hash : str
+        Hash of the input files, recorded in the result.
+
+    Returns
+    -------
+    Posterior
+    """
+    increments = log_likelihood_increments(
+        compiled.prior, compiled.lam, compiled.rho_effective(), compiled.event_of, compiled.source_of
+    )
+    with_prior = increments.sum(axis=0) + np.log(compiled.prior)
+    return Posterior(
+        set_id=compiled.set_id, method=Method.EXACT, hypothesis_ids=compiled.hypothesis_ids, prior=compiled.prior,
+        probability=softmax(with_prior), item_ids=compiled.item_ids, increments=increments, inputs_hash=inputs_hash,
+    )

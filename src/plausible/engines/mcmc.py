@@ -11,7 +11,6 @@ import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,14 +18,16 @@ import pymc as pm
 import pytensor.tensor as pt
 from numpy.typing import NDArray
 
-from plausible.compiled import CompiledSet
+from plausible.core.errors import UsageError
+from plausible.core.types import Method
 from plausible.engines.corroboration import (
     Corroborated,
     corroborated_log_likelihood,
     corroborated_terms,
     draw_corroborated_likelihoods,
 )
-from plausible.engines.exact import softmax
+from plausible.engines.exact import exact_posterior, log_likelihood_increments, softmax
+from plausible.engines.posterior import Diagnostics, Posterior, SourceReliability
 from plausible.engines.structure import (
     SamplingStructure,
     batched_log_likelihood,
@@ -34,12 +35,12 @@ from plausible.engines.structure import (
     linear_log_likelihood,
     sampling_structure,
 )
-from plausible.errors import UsageError
-from plausible.posterior import Posterior, SourceReliability
-from plausible.scales import ModelSpec
+from plausible.model.compiled import CompiledSet
+from plausible.model.schema.model import InferenceSettings
 
 if TYPE_CHECKING:
     from plausible.engines.chains import ChainRun
+    from plausible.engines.progress import Progress
 
 __all__ = ["build_model", "mcmc_posterior", "CONVERGENCE"]
 
@@ -49,46 +50,6 @@ CONVERGENCE = {"r_hat": 1.01, "ess": 400}
 _CHUNK = 128
 _INTERVAL_CELLS = 40_000_000
 """Budget of drawn cells (draws x events x hypotheses) for the interval's complete draws."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Resolved inference settings."""
-
-    draws: int
-    tune: int
-    chains: int
-    target_accept: float
-    seed: int
-    sampler: str
-    interval: float
-    progress: bool
-    cores: int
-
-
-def _settings(spec: ModelSpec, options: dict[str, Any]) -> Settings:
-    base = spec.inference
-    known = {"draws", "tune", "chains", "target_accept", "seed", "sampler", "interval", "progress", "cores"}
-    unknown = set(options) - known
-    if unknown:
-        raise UsageError(f"unknown MCMC option(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
-    pick: dict[str, Any] = {**base.model_dump(), "progress": True, "cores": None}
-    pick.update({k: v for k, v in options.items() if v is not None})
-    settings = Settings(
-        draws=int(pick["draws"]), tune=int(pick["tune"]), chains=int(pick["chains"]),
-        target_accept=float(pick["target_accept"]), seed=int(pick["seed"]), sampler=str(pick["sampler"]),
-        interval=float(pick["interval"]), progress=bool(pick["progress"]),
-        cores=int(pick["cores"] or min(int(pick["chains"]), os.cpu_count() or 1)),
-    )
-    if settings.sampler not in {"pymc", "nutpie"}:
-        raise UsageError(f"unknown sampler {settings.sampler!r}; expected pymc or nutpie")
-    if not 0.0 < settings.interval < 1.0:
-        raise UsageError(f"interval level {settings.interval} must be between 0 and 1")
-    if not 0.0 < settings.target_accept < 1.0:
-        raise UsageError(f"target_accept {settings.target_accept} must be between 0 and 1")
-    if settings.draws < 1 or settings.chains < 1 or settings.tune < 0:
-        raise UsageError("draws and chains must be at least 1, tune at least 0")
-    return settings
 
 
 def build_model(compiled: CompiledSet, structure: SamplingStructure | None = None,
@@ -142,19 +103,19 @@ def _quiet(enabled: bool) -> Iterator[None]:
         logger.setLevel(level)
 
 
-def mcmc_posterior(compiled: CompiledSet, spec: ModelSpec, *, inputs_hash: str = "", **options: Any) -> Posterior:
+def mcmc_posterior(compiled: CompiledSet, settings: InferenceSettings, *, inputs_hash: str = "",
+                   progress: Progress | None = None) -> Posterior:
     """Sample the model of a compiled set and summarise it.
 
     Parameters
     ----------
     compiled : CompiledSet
-    spec : ModelSpec
-        Supplies the default inference settings (draws, tune, chains, target_accept, seed, sampler,
-        interval); ``options`` override them.
+    settings : InferenceSettings
+        Draws, tune, chains, target_accept, seed, sampler, interval and cores (validated).
     inputs_hash : str
-        Hash of the input files, recorded in the result.
-    **options
-        draws, tune, chains, target_accept, seed, sampler, interval, progress (bool), cores.
+        Hash of the input files, recorded in the result and in the saved draws.
+    progress : Progress, optional
+        Told how sampling advances; nothing is reported without it.
 
     Returns
     -------
@@ -162,43 +123,47 @@ def mcmc_posterior(compiled: CompiledSet, spec: ModelSpec, *, inputs_hash: str =
         Probabilities (posterior means), intervals at the chosen level, source reliabilities learned,
         diagnostics, and the ArviZ DataTree in ``draws``.
     """
-    settings = _settings(spec, options)
     structure = sampling_structure(compiled)
     terms = corroborated_terms(compiled, structure)
     model = build_model(compiled, structure, terms)
     if not model.free_RVs:
         return _without_sampling(compiled, settings, inputs_hash)
     if settings.sampler == "nutpie":
-        idata = _sample_nutpie(model, settings)
+        idata = _sample_nutpie(model, settings, progress)
     else:
-        idata = _sample_pymc(model, compiled, structure, settings)
+        idata = _sample_pymc(model, compiled, structure, settings, progress)
     return _summarise(compiled, structure, terms, idata, settings, inputs_hash)
 
 
-def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStructure, settings: Settings) -> Any:
+def _cores(settings: InferenceSettings) -> int:
+    """Processes for the chains: as set, else one per chain up to the CPU count."""
+    return settings.cores or min(settings.chains, os.cpu_count() or 1)
+
+
+def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStructure, settings: InferenceSettings,
+                 progress: Progress | None) -> Any:
     """PyMC's NUTS, each chain whole in one process (:mod:`plausible.engines.chains`); the draws as a DataTree.
 
     Chains start around the prior mean of each reliability (in log-odds, where NUTS moves), jittered.
     """
     from plausible.engines.chains import run_nuts
-    from plausible.progress import ProgressLine
 
     free = structure.free_rho
     [value] = model.value_vars
     centre = {value.name: np.log(compiled.rho_alpha[free]) - np.log(compiled.rho_beta[free])}
-    line = ProgressLine(f"sampling {settings.chains} chain{'s' if settings.chains > 1 else ''}", "iterations") \
-        if settings.progress else None
-    if line is not None:
-        line.status("compiling the model (the first run on a machine takes longer)")
+    if progress is not None:
+        progress.start(f"sampling {settings.chains} chain{'s' if settings.chains > 1 else ''}", "iterations")
+        progress.status("compiling the model (the first run on a machine takes longer)")
     with _quiet(True):
         run = run_nuts(model, centre, draws=settings.draws, tune=settings.tune, chains=settings.chains,
-                       cores=settings.cores, target_accept=settings.target_accept, seed=settings.seed, progress=line)
-    if line is not None:
-        line.close()
+                       cores=_cores(settings), target_accept=settings.target_accept, seed=settings.seed,
+                       progress=progress)
+    if progress is not None:
+        progress.close()
     return _datatree(run, [compiled.source_ids[s] for s in free], settings)
 
 
-def _datatree(run: ChainRun, sources: list[str], settings: Settings) -> Any:
+def _datatree(run: ChainRun, sources: list[str], settings: InferenceSettings) -> Any:
     """The draws in ArviZ's layout: ``posterior`` (rho) and ``sample_stats``, with the sampler in the attributes."""
     import xarray as xr
     from scipy.special import expit
@@ -216,17 +181,18 @@ def _datatree(run: ChainRun, sources: list[str], settings: Settings) -> Any:
     return xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})
 
 
-def _sample_nutpie(model: pm.Model, settings: Settings) -> Any:
+def _sample_nutpie(model: pm.Model, settings: InferenceSettings, progress: Progress | None) -> Any:
     """Sample with nutpie through ``pm.sample`` (it compiles its own numba functions, which takes a while)."""
     try:
         import nutpie  # noqa: F401
     except ImportError:
         raise UsageError("sampler 'nutpie' is not installed; pip install nutpie, or use sampler pymc") from None
-    with model, _quiet(not settings.progress):
+    shown = progress is not None  # nutpie draws its own progress bar; ours is not told
+    with model, _quiet(not shown):
         return pm.sample(
-            draws=settings.draws, tune=settings.tune, chains=settings.chains, cores=settings.cores,
-            target_accept=settings.target_accept, random_seed=settings.seed, progressbar=settings.progress,
-            compute_convergence_checks=False, quiet=not settings.progress, nuts_sampler="nutpie",
+            draws=settings.draws, tune=settings.tune, chains=settings.chains, cores=_cores(settings),
+            target_accept=settings.target_accept, random_seed=settings.seed, progressbar=shown,
+            compute_convergence_checks=False, quiet=not shown, nuts_sampler="nutpie",
         )
 
 
@@ -244,8 +210,7 @@ def _draw_arrays(idata: Any, compiled: CompiledSet, structure: SamplingStructure
 
 
 def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated, idata: Any,
-               settings: Settings,
-               inputs_hash: str) -> Posterior:
+               settings: InferenceSettings, inputs_hash: str) -> Posterior:
     import xarray as xr
 
     rho, (n_chain, n_draw) = _draw_arrays(idata, compiled, structure)
@@ -286,14 +251,27 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
         )
         for s in structure.free_rho
     )
-    from plausible.engines.exact import log_likelihood_increments
-
     increments = log_likelihood_increments(compiled.prior, compiled.lam, compiled.rho_effective(),
                                            compiled.event_of, compiled.source_of)
+    _describe_run(idata, compiled, settings, inputs_hash)
     return Posterior(
-        compiled.set_id, "mcmc", compiled.hypothesis_ids, compiled.prior, conditional.mean(axis=0),
-        compiled.item_ids, increments, interval, settings.interval, diagnostics, sources, inputs_hash, idata,
+        set_id=compiled.set_id, method=Method.MCMC, hypothesis_ids=compiled.hypothesis_ids, prior=compiled.prior,
+        probability=conditional.mean(axis=0), item_ids=compiled.item_ids, increments=increments,
+        interval=interval, interval_level=settings.interval, diagnostics=diagnostics, sources=sources,
+        inputs_hash=inputs_hash, draws=idata,
     )
+
+
+def _describe_run(idata: Any, compiled: CompiledSet, settings: InferenceSettings, inputs_hash: str) -> None:
+    """Record in the DataTree's attributes what it was computed from, so a saved result can be traced."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        tool = version("plausible")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        tool = "0+unknown"
+    idata.attrs.update({"set_id": compiled.set_id, "method": str(Method.MCMC), "inputs_hash": inputs_hash,
+                        "seed": settings.seed, "sampler": settings.sampler, "plausible_version": tool})
 
 
 def _categorical_rows(p: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.int64]:
@@ -303,9 +281,9 @@ def _categorical_rows(p: NDArray[np.float64], rng: np.random.Generator) -> NDArr
     return chosen
 
 
-def _diagnostics(idata: Any) -> dict[str, Any]:
+def _diagnostics(idata: Any) -> Diagnostics:
     """Worst R-hat and smallest ESS over the sampled quantities and the probabilities."""
-    from plausible.diagnostics import ess_bulk, ess_tail, rhat
+    from plausible.engines.diagnostics import ess_bulk, ess_tail, rhat
 
     arrays = []
     for name in ("rho", "probability"):
@@ -318,42 +296,41 @@ def _diagnostics(idata: Any) -> dict[str, Any]:
         finite = values[np.isfinite(values)]
         return float(pick(finite)) if finite.size else float("nan")
 
-    out: dict[str, Any] = {
-        "r_hat": worst(rhat(draws), np.max),
-        "ess_bulk": worst(ess_bulk(draws), np.min),
-        "ess_tail": worst(ess_tail(draws), np.min),
-        "divergences": int(np.asarray(idata.sample_stats["diverging"].values).sum()),
-    }
-    out["warnings"] = convergence_warnings(out)
-    return out
+    measured = Diagnostics(
+        r_hat=worst(rhat(draws), np.max),
+        ess_bulk=worst(ess_bulk(draws), np.min),
+        ess_tail=worst(ess_tail(draws), np.min),
+        divergences=int(np.asarray(idata.sample_stats["diverging"].values).sum()),
+    )
+    return Diagnostics(**{**vars(measured), "warnings": convergence_warnings(measured)})
 
 
-def convergence_warnings(diagnostics: dict[str, Any]) -> list[str]:
+def convergence_warnings(diagnostics: Diagnostics) -> tuple[str, ...]:
     """Plain-language warnings when the sampler's diagnostics fall short of the thresholds."""
     out = []
-    if np.isnan(diagnostics["r_hat"]):
+    if np.isnan(diagnostics.r_hat):
         out.append("R-hat needs at least two chains: run --chains 2 or more to check convergence")
-    elif not diagnostics["r_hat"] <= CONVERGENCE["r_hat"]:
-        out.append(f"R-hat {diagnostics['r_hat']:.3f} > {CONVERGENCE['r_hat']}: chains disagree; "
+    elif not diagnostics.r_hat <= CONVERGENCE["r_hat"]:
+        out.append(f"R-hat {diagnostics.r_hat:.3f} > {CONVERGENCE['r_hat']}: chains disagree; "
                    "run longer (--draws, --tune) before trusting the numbers")
     for key in ("ess_bulk", "ess_tail"):
-        if not diagnostics[key] >= CONVERGENCE["ess"]:
-            out.append(f"{key} {diagnostics[key]:.0f} < {CONVERGENCE['ess']}: too few effective draws; "
+        if not getattr(diagnostics, key) >= CONVERGENCE["ess"]:
+            out.append(f"{key} {getattr(diagnostics, key):.0f} < {CONVERGENCE['ess']}: too few effective draws; "
                        "increase --draws")
-    if diagnostics["divergences"]:
-        out.append(f"{diagnostics['divergences']} divergent transitions: the sampler struggled; "
+    if diagnostics.divergences:
+        out.append(f"{diagnostics.divergences} divergent transitions: the sampler struggled; "
                    "raise target_accept or check for extreme judgments")
-    return out
+    return tuple(out)
 
 
-def _without_sampling(compiled: CompiledSet, settings: Settings, inputs_hash: str) -> Posterior:
+def _without_sampling(compiled: CompiledSet, settings: InferenceSettings, inputs_hash: str) -> Posterior:
     """Nothing is uncertain (all points): the exact answer, with a degenerate interval."""
-    from plausible.inference import exact_posterior
-
     exact = exact_posterior(compiled, inputs_hash)
     interval = np.stack([exact.probability, exact.probability], axis=1)
-    return Posterior(compiled.set_id, "mcmc", exact.hypothesis_ids, exact.prior, exact.probability,
-                     exact.item_ids, exact.increments, interval, settings.interval,
-                     {"r_hat": 1.0, "ess_bulk": float("inf"), "ess_tail": float("inf"), "divergences": 0,
-                      "warnings": [], "note": "no uncertain quantity: nothing to sample"},
-                     inputs_hash=inputs_hash)
+    return Posterior(
+        set_id=compiled.set_id, method=Method.MCMC, hypothesis_ids=exact.hypothesis_ids, prior=exact.prior,
+        probability=exact.probability, item_ids=exact.item_ids, increments=exact.increments, interval=interval,
+        interval_level=settings.interval,
+        diagnostics=Diagnostics(r_hat=1.0, ess_bulk=float("inf"), ess_tail=float("inf"), divergences=0,
+                                note="no uncertain quantity: nothing to sample"),
+        inputs_hash=inputs_hash)

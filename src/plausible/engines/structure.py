@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from plausible.compiled import CompiledSet
+from plausible.model.compiled import CompiledSet
 
 __all__ = [
     "SamplingStructure",

@@ -1,7 +1,7 @@
 """Loading an exercise: find its files, validate each, cross-check them (and the workspace's sets), all at once.
 
 Every problem is reported as ``path:line: message`` with a did-you-mean where one helps, in one
-:class:`~plausible.errors.InputError`, like the rest of a workspace.
+:class:`~plausible.core.errors.InputError`, like the rest of a workspace.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from typing import TypeVar
 import numpy as np
 from pydantic import BaseModel
 
-from plausible.crosscheck import Parsed
-from plausible.errors import InputError, Problem, UsageError
+from plausible.core.errors import InputError, Problem, UsageError
 from plausible.forecasting.exercise import BINARY_OPTIONS, Exercise, Forecast, Question, Resolution
 from plausible.forecasting.schema import (
     ExerciseFile,
@@ -25,9 +24,10 @@ from plausible.forecasting.schema import (
     QuestionSpec,
     ResolutionsFile,
 )
-from plausible.schema import did_you_mean, validate_document
+from plausible.io.yamlio import DEFAULT_MAX_BYTES, Location, YamlDocument, read_yaml
+from plausible.model.crosscheck import Parsed
+from plausible.model.schema import did_you_mean, validate_document
 from plausible.workspace import Workspace, load_workspace
-from plausible.yamlio import DEFAULT_MAX_BYTES, Location, YamlDocument, read_yaml
 
 __all__ = ["RESERVED_FORECASTERS", "SUM_TOLERANCE", "exercise_folder", "load_exercise"]
 

@@ -15,9 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from plausible.analysis.indicators import indicator_likelihoods, indicator_probability
-from plausible.errors import UsageError
+from plausible.core.errors import UsageError
+from plausible.engines.posterior import Posterior
 from plausible.forecasting.exercise import Exercise, Forecast, Question
-from plausible.posterior import Posterior
 from plausible.workspace import Workspace
 
 __all__ = ["MODEL_FORECASTER", "model_forecast", "model_forecasts"]

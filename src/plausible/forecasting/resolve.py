@@ -19,14 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from plausible.analysis.indicators import indicator_likelihoods
-from plausible.atomic import write_atomic
-from plausible.errors import InputError, UsageError
+from plausible.core.errors import InputError, UsageError
 from plausible.forecasting.exercise import Exercise, Question, Resolution
 from plausible.forecasting.loading import load_exercise
 from plausible.forecasting.schema import ResolutionsFile
-from plausible.schema import did_you_mean, validate_document
+from plausible.io.atomic import write_atomic
+from plausible.io.yamlio import parse_yaml
+from plausible.model.schema import did_you_mean, validate_document
 from plausible.workspace import Workspace, load_workspace
-from plausible.yamlio import parse_yaml
 
 __all__ = ["RESOLUTION_SOURCE", "ResolveResult", "resolve_question"]
 

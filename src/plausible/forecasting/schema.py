@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from plausible.schema import json_schemas_of
-from plausible.schema.fields import Date, Identifier, StrictModel, Text, describe_value
+from plausible.model.schema import json_schemas_of
+from plausible.model.schema.fields import Date, Identifier, StrictModel, Text, describe_value
 
 __all__ = [
     "EXERCISE_FILE_KINDS",

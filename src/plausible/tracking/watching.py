@@ -16,8 +16,8 @@ from typing import Literal
 
 import watchfiles
 
-from plausible.errors import InputError, PlausibleError, Problem, UsageError
-from plausible.updating import UpdateOutcome, run_update
+from plausible.core.errors import InputError, PlausibleError, Problem, UsageError
+from plausible.tracking.updating import UpdateOutcome, run_update
 
 __all__ = ["WATCHED_FOLDERS", "FileEvent", "WatchEvent", "run_watched_update", "watch"]
 

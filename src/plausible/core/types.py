@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
 
 __all__ = ["AchRating", "AdmiraltyGrade", "Method", "Relevance"]
 
-Method = Literal["exact", "mcmc"]
-"""An inference engine: ``exact`` (closed form at point values) or ``mcmc`` (PyMC)."""
+class Method(StrEnum):
+    """An inference engine: ``exact`` (closed form at point values) or ``mcmc`` (PyMC)."""
+
+    EXACT = "exact"
+    MCMC = "mcmc"
 
 
 class AdmiraltyGrade(StrEnum):

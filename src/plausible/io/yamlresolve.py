@@ -1,6 +1,6 @@
 """Which type a plain (unquoted) YAML value has, under YAML 1.2's booleans; memoised.
 
-Both YAML readers (:mod:`plausible.yamlio`, :mod:`plausible.yamlblock`) resolve through here, so they
+Both YAML readers (:mod:`plausible.io.yamlio`, :mod:`plausible.io.yamlblock`) resolve through here, so they
 cannot disagree about a value's type.
 """
 

@@ -10,20 +10,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from plausible.cache import cached, store
-from plausible.entities import HypothesisSet, Item, Source
-from plausible.errors import InputError, Problem, UsageError
-from plausible.limits import DEFAULT_MAX_BYTES
-from plausible.names import ID_PATTERN, did_you_mean
-from plausible.scales import ModelSpec
-from plausible.types import Method
+from plausible.core.errors import InputError, Problem, UsageError
+from plausible.core.limits import DEFAULT_MAX_BYTES
+from plausible.core.names import ID_PATTERN, did_you_mean
+from plausible.core.types import Method
+from plausible.io.cache import cached, store
+from plausible.model.entities import HypothesisSet, Item, Source
+from plausible.model.scales import ModelSpec
 
 if TYPE_CHECKING:  # parsing and validating (pydantic) is imported only when the cache cannot serve
     from pydantic import BaseModel
 
-    from plausible.compiled import CompiledSet
-    from plausible.crosscheck import Built, Parsed
-    from plausible.posterior import Posterior
+    from plausible.engines.posterior import Posterior
+    from plausible.engines.progress import Progress
+    from plausible.model.compiled import CompiledSet
+    from plausible.model.crosscheck import Built, Parsed
+    from plausible.model.schema.model import InferenceSettings
 
 __all__ = ["Workspace", "load_workspace"]
 
@@ -61,12 +63,18 @@ class Workspace:
     files: dict[str, str] = field(default_factory=dict)
     _compiled: dict[str, CompiledSet] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def compiled(self, set_id: str) -> CompiledSet:
-        """The set and all its items compiled into (read-only) arrays, once per loaded workspace."""
+    def compiled(self, set_id: str, before: dt.date | None = None) -> CompiledSet:
+        """The set compiled into (read-only) arrays.
+
+        From all its items once per loaded workspace, or afresh from the items reported strictly before
+        ``before``.
+        """
+        from plausible.model.compiled import compile_set
+
+        if before is not None:
+            return compile_set(self.hypothesis_set(set_id), self.items_for(set_id, before), self.sources)
         hit = self._compiled.get(set_id)
         if hit is None:
-            from plausible.compiled import compile_set
-
             hit = compile_set(self.hypothesis_set(set_id), self.items_for(set_id), self.sources)
             self._compiled[set_id] = hit
         return hit
@@ -93,8 +101,24 @@ class Workspace:
             digest.update(f"{path}\0{sha}\n".encode())
         return digest.hexdigest()
 
+    def settings(self, set_id: str, **options: Any) -> InferenceSettings:
+        """The MCMC settings of a set: its model file's, with ``options`` applied (None keeps a value).
+
+        Raises
+        ------
+        UsageError
+            For an unknown option or a value out of range.
+        """
+        return self.hypothesis_set(set_id).model.inference.with_options(options)
+
     def posterior(
-        self, set_id: str, method: Method = "exact", *, before: dt.date | None = None, **options: Any
+        self,
+        set_id: str,
+        method: Method | str = Method.EXACT,
+        *,
+        before: dt.date | None = None,
+        progress: Progress | None = None,
+        **options: Any,
     ) -> Posterior:
         """Posterior probabilities of a set's hypotheses given all evidence (or that reported before a date).
 
@@ -107,16 +131,32 @@ class Workspace:
             judgments and learned source reliability.
         before : datetime.date, optional
             Use only the items reported strictly before this date (no look-ahead, for forecasting).
+        progress : Progress, optional
+            Told how long work advances (MCMC sampling); nothing is reported without it.
         **options
-            Engine options (for ``mcmc``: draws, tune, chains, seed, ...).
+            MCMC settings overriding the model file's (draws, tune, chains, seed, sampler, target_accept,
+            interval, cores); the exact engine takes none.
 
         Returns
         -------
         Posterior
-        """
-        from plausible.inference import run_engine
 
-        return run_engine(self, set_id, method, before=before, **options)
+        Raises
+        ------
+        UsageError
+            For an unknown method, set or option.
+        """
+        from plausible.engines import parse_method, run_engine
+
+        chosen = parse_method(method)
+        compiled = self.compiled(set_id, before)
+        if chosen is Method.EXACT:
+            given = sorted(key for key, value in options.items() if value is not None)
+            if given:
+                raise UsageError(f"the exact engine takes no options (got {', '.join(given)})")
+            return run_engine(compiled, chosen, inputs_hash=self.inputs_hash)
+        return run_engine(compiled, chosen, self.settings(set_id, **options), inputs_hash=self.inputs_hash,
+                          progress=progress)
 
 
 def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = DEFAULT_MAX_BYTES) -> Workspace:
@@ -188,8 +228,8 @@ class _Entities:
 
 def _build(loader: _Loader, layout: _Layout) -> Built:
     """Parse, validate and cross-check every file of ``layout``."""
-    from plausible.crosscheck import build_entities
-    from plausible.schema import EvidenceFile, HypothesisSetFile, SourcesFile
+    from plausible.model.crosscheck import build_entities
+    from plausible.model.schema import EvidenceFile, HypothesisSetFile, SourcesFile
 
     models = loader.models(layout.models)
     set_files = {set_id: loader.parse(path, HypothesisSetFile, "a hypothesis set")
@@ -288,9 +328,9 @@ class _Loader:
         return tuple(parts), hashes
 
     def parse(self, path: Path, model: type[M], what: str, *, entries: str | None = None) -> Parsed[M] | None:
-        from plausible.crosscheck import Parsed
-        from plausible.schema import validate_document
-        from plausible.yamlio import read_yaml
+        from plausible.io.yamlio import read_yaml
+        from plausible.model.crosscheck import Parsed
+        from plausible.model.schema import validate_document
 
         shown = self.shown(path)
         key = self._cache_key(path, shown, model, entries)
@@ -328,7 +368,7 @@ class _Loader:
         return self._shas[path]
 
     def models(self, paths: list[Path]) -> dict[str, ModelSpec]:
-        from plausible.schema import ModelFile
+        from plausible.model.schema import ModelFile
 
         models = {"default": ModelSpec()}
         for path in paths:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from plausible.entities import HypothesisSet, Item, Source
+from plausible.model.entities import HypothesisSet, Item, Source
 
 __all__ = ["CompiledSet", "compile_set"]
 

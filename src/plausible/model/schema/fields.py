@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from plausible.names import ID_PATTERN
+from plausible.core.names import ID_PATTERN
 
 __all__ = [
     "BetaSpec",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, ValidationError
 
-from plausible.schema.fields import BetaSpec, Identifier, StrictModel, Text
-from plausible.types import AchRating, AdmiraltyGrade
+from plausible.core.errors import UsageError
+from plausible.core.types import AchRating, AdmiraltyGrade
+from plausible.model.schema.fields import BetaSpec, Identifier, StrictModel, Text
 
 __all__ = ["InferenceSettings", "ModelFile", "ScaleEntry"]
 
@@ -40,6 +42,41 @@ class InferenceSettings(StrictModel):
     seed: int = Field(20150428, ge=0, description="Random seed; the same seed gives the same numbers.")
     sampler: Literal["pymc", "nutpie"] = Field("pymc", description="pymc (PyMC's NUTS) or nutpie.")
     interval: float = Field(0.9, gt=0, lt=1, description="Credible interval level.")
+    cores: int | None = Field(
+        None, ge=1, description="Processes that run chains (default: one per chain, up to the CPU count)."
+    )
+
+    def with_options(self, options: Mapping[str, Any]) -> InferenceSettings:
+        """These settings with ``options`` (a caller's overrides) applied and validated; None keeps a value.
+
+        Raises
+        ------
+        UsageError
+            For an unknown option or a value out of range, in words a user of the command line understands.
+
+        Examples
+        --------
+        >>> InferenceSettings().with_options({"draws": 200, "seed": None}).draws
+        200
+        >>> InferenceSettings().with_options({"interval": 1.5})
+        Traceback (most recent call last):
+        ...
+        plausible.core.errors.UsageError: MCMC option interval=1.5: must be less than 1
+        """
+        given = {key: value for key, value in options.items() if value is not None}
+        unknown = sorted(set(given) - set(type(self).model_fields))
+        if unknown:
+            raise UsageError(f"unknown MCMC option(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(sorted(type(self).model_fields))}")
+        try:
+            return type(self).model_validate({**self.model_dump(), **given})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(part) for part in first["loc"])
+            message = str(first["msg"])
+            if message.startswith("Input should be "):
+                message = "must be " + message.removeprefix("Input should be ")
+            raise UsageError(f"MCMC option {key}={given.get(key, first.get('input'))!r}: {message}") from None
 
 
 class ModelFile(StrictModel):

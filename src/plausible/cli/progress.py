@@ -18,7 +18,7 @@ class ProgressLine:
     Parameters
     ----------
     label : str
-        What is being done, e.g. ``"sampling 4 chains"``.
+        What is being done, e.g. ``"sampling 4 chains"`` (an engine may rename it with :meth:`start`).
     unit : str
         What is counted, e.g. ``"iterations"``.
     stream : text file, optional
@@ -36,13 +36,18 @@ class ProgressLine:
     True
     """
 
-    def __init__(self, label: str, unit: str, *, stream: TextIO | None = None, every: float = 0.2) -> None:
+    def __init__(self, label: str = "working", unit: str = "steps", *, stream: TextIO | None = None,
+                 every: float = 0.2) -> None:
         self.label, self.unit, self.every = label, unit, every
         self.stream = stream if stream is not None else sys.stderr
         self.live = bool(getattr(self.stream, "isatty", lambda: False)())
         self.started: float | None = None  # the clock starts with the first count, after any preparation
         self.shown = -float("inf")
         self.done, self.total = 0, 0
+
+    def start(self, label: str, unit: str) -> None:
+        """Name the work and what is counted (an engine calls this when it begins)."""
+        self.label, self.unit = label, unit
 
     def status(self, text: str) -> None:
         """Say what happens before counting starts (e.g. compiling), on a terminal only."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from plausible.scales import Judgment, ModelSpec, Reliability
-from plausible.types import Relevance
+from plausible.core.types import Relevance
+from plausible.model.scales import Judgment, ModelSpec, Reliability
 
 __all__ = ["Hypothesis", "HypothesisSet", "Indicator", "Item", "Source"]
 

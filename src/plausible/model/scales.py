@@ -1,7 +1,7 @@
 """Scales as data: verbal terms, ACH ratings, source grades and credibility, read from a model file.
 
 A judgment is either a point (a number the analyst wrote) or a band (a verbal term or ACH rating),
-modelled as the Beta distribution whose mass matches the band (:func:`plausible.betafit.fit_beta_to_band`).
+modelled as the Beta distribution whose mass matches the band (:func:`plausible.model.betafit.fit_beta_to_band`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from plausible.betafit import fit_beta_to_band
-from plausible.names import did_you_mean
-from plausible.types import AchRating
+from plausible.core.names import did_you_mean
+from plausible.core.types import AchRating
+from plausible.model.betafit import fit_beta_to_band
 
 if TYPE_CHECKING:  # the file schemas (pydantic) are imported only where a model file is read
-    from plausible.schema.fields import BetaSpec
-    from plausible.schema.model import InferenceSettings, ModelFile
+    from plausible.model.schema.fields import BetaSpec
+    from plausible.model.schema.model import InferenceSettings, ModelFile
 
 __all__ = ["Judgment", "ModelSpec", "Reliability", "ScaleBand", "builtin_model_text", "normalise_term"]
 
@@ -78,8 +78,8 @@ def builtin_model_text() -> str:
 
 @cache
 def _builtin_model() -> ModelFile:
-    from plausible.schema.model import ModelFile
-    from plausible.yamlio import parse_yaml
+    from plausible.io.yamlio import parse_yaml
+    from plausible.model.schema.model import ModelFile
 
     return ModelFile.model_validate(parse_yaml(builtin_model_text(), "<built-in default model>").data)
 
@@ -152,7 +152,7 @@ class ModelSpec:
     @property
     def inference(self) -> InferenceSettings:
         """The MCMC settings (built on demand: only the sampling path needs them)."""
-        from plausible.schema.model import InferenceSettings
+        from plausible.model.schema.model import InferenceSettings
 
         return InferenceSettings.model_validate(self._inference)
 

@@ -8,7 +8,7 @@ indentation, comments. This module reads exactly that style line by line and giv
 the first thing outside it: anchors, aliases, tags, multi-line plain, quoted or flow values, escapes,
 indentation indicators, blank lines inside block scalars, tabs, unusual indentation, duplicate keys,
 anything a mistake could produce. The caller then reads the file with the full reader
-(:mod:`plausible.yamlio`), which also reports every problem with its line.
+(:mod:`plausible.io.yamlio`), which also reports every problem with its line.
 
 So this reader never has to report an error, and where it returns data it must agree exactly with the
 full reader: the same values of the same types, and the same line for every location. The tests check
@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from plausible.yamlresolve import TAG as _TAG
-from plausible.yamlresolve import resolve_plain
+from plausible.io.yamlresolve import TAG as _TAG
+from plausible.io.yamlresolve import resolve_plain
 
 __all__ = ["read_block_yaml"]
 
@@ -55,7 +55,7 @@ def read_block_yaml(text: str) -> tuple[Any, dict[Location, int]] | None:
     Returns
     -------
     tuple or None
-        The data (as :func:`plausible.yamlio.parse_yaml` would give it) and the 1-based line of every
+        The data (as :func:`plausible.io.yamlio.parse_yaml` would give it) and the 1-based line of every
         location, or None when the full reader must be used.
 
     Examples

@@ -70,8 +70,8 @@ def store(value: Any, *parts: str) -> None:
     folder = cache_folder()
     if folder is None:
         return
-    from plausible.atomic import write_atomic
-    from plausible.errors import PlausibleError
+    from plausible.core.errors import PlausibleError
+    from plausible.io.atomic import write_atomic
 
     try:
         folder.mkdir(parents=True, exist_ok=True)

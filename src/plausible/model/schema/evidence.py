@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from plausible.schema.fields import (
+from plausible.core.types import Relevance
+from plausible.model.schema.fields import (
     Credibility,
     Date,
     Identifier,
@@ -12,7 +13,6 @@ from plausible.schema.fields import (
     StrictModel,
     Text,
 )
-from plausible.types import Relevance
 
 __all__ = ["EvidenceFile", "EvidenceItem"]
 

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from plausible.errors import UsageError
+from plausible.core.errors import UsageError
 
 __all__ = ["save_datatree", "write_atomic"]
 

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from plausible.errors import Problem
-from plausible.ledger import (
+from plausible.core.errors import Problem
+from plausible.engines.posterior import Posterior
+from plausible.tracking.ledger import (
     LedgerRead,
     Record,
     SetChange,
@@ -32,7 +33,6 @@ from plausible.ledger import (
     locked_ledger,
     read_records,
 )
-from plausible.posterior import Posterior
 from plausible.workspace import Workspace, load_workspace
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class Update:
     current : Record
         The state now; appended to the ledger if :attr:`changed`.
     diff : StateDiff
-        Files and sets changed (:func:`plausible.ledger.diff_states`).
+        Files and sets changed (:func:`plausible.tracking.ledger.diff_states`).
     drivers : dict
         For each changed set, its new items ranked by weight of evidence toward the move.
     """

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from plausible.types import Method
+from plausible.core.types import Method
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DECIBANS_PER_NAT", "Posterior", "SourceReliability"]
+__all__ = ["DECIBANS_PER_NAT", "Diagnostics", "Posterior", "SourceReliability"]
 
 DECIBANS_PER_NAT = 10.0 / math.log(10.0)
 """One natural-log unit of evidence in decibans (10 log10)."""
@@ -31,6 +31,37 @@ class SourceReliability:
 
 
 @dataclass(frozen=True)
+class Diagnostics:
+    """How far an MCMC run can be trusted: worst R-hat, smallest bulk and tail ESS, divergent transitions.
+
+    Attributes
+    ----------
+    r_hat, ess_bulk, ess_tail : float
+        Over the sampled reliabilities and the hypotheses' probabilities (NaN where undefined, e.g. one chain).
+    divergences : int
+    warnings : tuple of str
+        Plain-language warnings where a diagnostic falls short of its threshold.
+    note : str or None
+        Why there is nothing to diagnose, when nothing was sampled.
+    """
+
+    r_hat: float
+    ess_bulk: float
+    ess_tail: float
+    divergences: int
+    warnings: tuple[str, ...] = ()
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (``warnings`` as a list; ``note`` only when there is one)."""
+        out: dict[str, Any] = {"r_hat": self.r_hat, "ess_bulk": self.ess_bulk, "ess_tail": self.ess_tail,
+                               "divergences": self.divergences, "warnings": list(self.warnings)}
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
 class Posterior:
     """Posterior plausibility of the hypotheses of one set.
 
@@ -48,8 +79,8 @@ class Posterior:
     interval : ndarray, shape (K, 2), or None
         Credible interval of each probability (MCMC only).
     interval_level : float or None
-    diagnostics : dict
-        Engine diagnostics (MCMC: r_hat, ess_bulk, ess_tail, divergences).
+    diagnostics : Diagnostics or None
+        The MCMC run's diagnostics (None for the exact engine).
     sources : tuple of SourceReliability
     inputs_hash : str
         Hash of every input file: the same hash and seed give the same numbers.
@@ -66,7 +97,7 @@ class Posterior:
     increments: NDArray[np.float64]
     interval: NDArray[np.float64] | None = None
     interval_level: float | None = None
-    diagnostics: dict[str, Any] = field(default_factory=dict)
+    diagnostics: Diagnostics | None = None
     sources: tuple[SourceReliability, ...] = ()
     inputs_hash: str = ""
     draws: Any = None
@@ -82,6 +113,11 @@ class Posterior:
         if self.interval is None:
             return dict.fromkeys(self.hypothesis_ids)
         return {h: (float(lo), float(hi)) for h, (lo, hi) in zip(self.hypothesis_ids, self.interval, strict=True)}
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The engine's warnings about this result (none from the exact engine)."""
+        return () if self.diagnostics is None else self.diagnostics.warnings
 
     @property
     def leading(self) -> str:
@@ -135,7 +171,7 @@ class Posterior:
                 }
                 for h, p, pi in zip(self.hypothesis_ids, self.probability, self.prior, strict=True)
             ],
-            "diagnostics": self.diagnostics,
+            "diagnostics": {} if self.diagnostics is None else self.diagnostics.to_dict(),
             "inputs_hash": self.inputs_hash,
         }
         if self.interval_level is not None:

@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from plausible.errors import Problem
-from plausible.names import did_you_mean
-from plausible.yamlio import Location, YamlDocument
+from plausible.core.errors import Problem
+from plausible.core.names import did_you_mean
+from plausible.io.yamlio import Location, YamlDocument
 
 __all__ = ["Validated", "did_you_mean", "validate_document"]
 

@@ -6,9 +6,9 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from plausible.atomic import write_atomic
-from plausible.errors import UsageError
-from plausible.scales import builtin_model_text
+from plausible.core.errors import UsageError
+from plausible.io.atomic import write_atomic
+from plausible.model.scales import builtin_model_text
 
 __all__ = ["scaffold"]
 

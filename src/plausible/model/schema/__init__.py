@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from plausible.schema.evidence import EvidenceFile, EvidenceItem
-from plausible.schema.hypotheses import HypothesisSetFile, HypothesisSpec, IndicatorSpec
-from plausible.schema.model import InferenceSettings, ModelFile, ScaleEntry
-from plausible.schema.sources import SourcesFile, SourceSpec
-from plausible.schema.validation import did_you_mean, validate_document
+from plausible.model.schema.evidence import EvidenceFile, EvidenceItem
+from plausible.model.schema.hypotheses import HypothesisSetFile, HypothesisSpec, IndicatorSpec
+from plausible.model.schema.model import InferenceSettings, ModelFile, ScaleEntry
+from plausible.model.schema.sources import SourcesFile, SourceSpec
+from plausible.model.schema.validation import did_you_mean, validate_document
 
 __all__ = [
     # file models

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from plausible.schema.fields import Identifier, ReliabilityValue, StrictModel, Text
+from plausible.model.schema.fields import Identifier, ReliabilityValue, StrictModel, Text
 
 __all__ = ["SourceSpec", "SourcesFile"]
 

@@ -20,11 +20,11 @@ from typing import Any
 
 import yaml
 
-from plausible.errors import InputError, Problem
-from plausible.limits import DEFAULT_MAX_BYTES
-from plausible.yamlblock import read_block_yaml
-from plausible.yamlresolve import TAG as _TAG
-from plausible.yamlresolve import Loader as _Loader
+from plausible.core.errors import InputError, Problem
+from plausible.core.limits import DEFAULT_MAX_BYTES
+from plausible.io.yamlblock import read_block_yaml
+from plausible.io.yamlresolve import TAG as _TAG
+from plausible.io.yamlresolve import Loader as _Loader
 
 __all__ = ["DEFAULT_MAX_BYTES", "YamlDocument", "parse_yaml", "read_yaml"]
 
@@ -135,7 +135,7 @@ def read_yaml(path: Path, shown_as: str, *, max_bytes: int = DEFAULT_MAX_BYTES) 
 def parse_yaml(text: str, shown_as: str, *, fast: bool = True) -> YamlDocument:
     r"""Parse YAML text into a :class:`YamlDocument`; see :func:`read_yaml`.
 
-    Text in the plain block style is read by the fast reader (:mod:`plausible.yamlblock`); anything
+    Text in the plain block style is read by the fast reader (:mod:`plausible.io.yamlblock`); anything
     else, and every text with a problem, by the full one. ``fast=False`` always uses the full reader.
 
     Examples

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from plausible.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
-from plausible.errors import Problem
-from plausible.scales import Judgment, ModelSpec
-from plausible.schema import EvidenceFile, EvidenceItem, HypothesisSetFile, SourcesFile, did_you_mean
-from plausible.schema.fields import LikelihoodValue
-from plausible.yamlio import Location, YamlDocument
+from plausible.core.errors import Problem
+from plausible.io.yamlio import Location, YamlDocument
+from plausible.model.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
+from plausible.model.scales import Judgment, ModelSpec
+from plausible.model.schema import EvidenceFile, EvidenceItem, HypothesisSetFile, SourcesFile, did_you_mean
+from plausible.model.schema.fields import LikelihoodValue
 
 __all__ = ["Built", "Parsed", "build_entities"]
 

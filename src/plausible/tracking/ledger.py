@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from plausible.errors import Problem, UsageError
+from plausible.core.errors import Problem, UsageError
 
 __all__ = [
     "LEDGER_FILE",
