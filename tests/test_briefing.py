@@ -18,8 +18,9 @@ import plausible.cli.briefing  # registers the brief command
 from plausible.analysis import analyze
 from plausible.briefing import build_briefing, render_html, render_markdown
 from plausible.briefing.confidence import ConfidenceInputs, assess_confidence
-from plausible.briefing.formatting import md_escape, percent
+from plausible.briefing.formatting import md_escape
 from plausible.cli import app
+from plausible.core.display import percent
 from plausible.model.scales import ModelSpec
 
 REPO = Path(__file__).parents[1]
@@ -540,8 +541,8 @@ def test_no_exercises_no_forecast_section_and_a_missing_module_is_said(write_wor
     assert "This installation cannot score forecasting exercises" in md_section(text, "Forecast scores")
 
 
-def test_percent_format_matches_the_cli_tables() -> None:
-    from plausible.cli.render import percent as cli_percent
+def test_the_cli_tables_and_the_briefing_format_percentages_in_one_place() -> None:
+    from plausible.briefing import templating
+    from plausible.cli import render
 
-    for p in (0.0, 0.0004, 0.0737, 0.0994, 0.0995, 0.44498, 0.5, 0.999, 1.0):
-        assert percent(p) == cli_percent(p)
+    assert render.percent is percent and templating.percent is percent

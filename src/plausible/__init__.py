@@ -47,14 +47,10 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(home), name)
         globals()[name] = value
         return value
-    # The version is looked up on demand: importlib.metadata costs ~80 ms at import on the fast path.
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+        from plausible.core.version import tool_version
 
-        try:
-            return version("plausible")
-        except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
-            return "0+unknown"
+        return tool_version()
     raise AttributeError(f"module 'plausible' has no attribute {name!r}")
 
 

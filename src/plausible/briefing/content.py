@@ -23,6 +23,7 @@ from plausible.briefing.forecasts import Forecasts, forecast_scores
 from plausible.briefing.record import Record, read_record
 from plausible.core.errors import UsageError
 from plausible.core.types import Method
+from plausible.core.version import tool_version
 from plausible.engines.posterior import Posterior
 from plausible.model.entities import Item, Source
 from plausible.model.scales import ModelSpec
@@ -182,12 +183,6 @@ class Briefing:
     forecasts: Forecasts
     version: str
     inputs_hash: str
-
-
-def _version() -> str:
-    import plausible
-
-    return str(plausible.__version__)
 
 
 def is_good_source(source: Source) -> bool:
@@ -356,7 +351,7 @@ def build_briefing(
         ws.hypothesis_set(set_id)  # unknown sets fail before any work
     basis: Basis = "last" if since_last else "date" if since is not None else "latest-day"
     record = read_record(ws.root) if since_last else None
-    version = _version()
+    version = tool_version()
     sets = tuple(build_set(ws, s, method=method, basis=basis, since=since, record=record,
                            mcmc_options=mcmc_options, version=version) for s in dict.fromkeys(chosen))
     board = forecast_scores(ws, [s.set_id for s in sets]) if forecasts else Forecasts((), None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
+from plausible.core.display import percent
 from plausible.model.scales import ModelSpec
 
 __all__ = [
@@ -17,7 +18,6 @@ __all__ = [
     "interval_text",
     "likelihood_phrase",
     "md_escape",
-    "percent",
     "percent_in_words",
     "safe_url",
     "truncate",
@@ -30,18 +30,6 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]~|$])")
 _MD_BLOCK_START = re.compile(r"^([#+=>-])")
 _MD_LIST_START = re.compile(r"^(\d+)([.)])(?=\s|$)")
 _WHITESPACE = re.compile(r"\s+")
-
-
-def percent(p: float) -> str:
-    """A probability as a percentage: one decimal below 10%, none from 10% up.
-
-    Examples
-    --------
-    >>> percent(0.44498), percent(0.0737), percent(0.0996), percent(1.0)
-    ('44%', '7.4%', '10%', '100%')
-    """
-    value = 100.0 * p
-    return f"{value:.1f}%" if value < 9.95 else f"{value:.0f}%"
 
 
 def percent_in_words(spec: ModelSpec, p: float) -> str:

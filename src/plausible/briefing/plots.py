@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from plausible.briefing.formatting import decibans, percent, truncate
+from plausible.briefing.formatting import decibans, truncate
+from plausible.core.display import percent
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

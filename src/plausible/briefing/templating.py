@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from plausible.briefing import formatting as fmt
+from plausible.core.display import percent
 from plausible.model.scales import ModelSpec
 
 __all__ = ["MdText", "environment"]
@@ -77,7 +78,7 @@ def environment(kind: Format) -> jinja2.Environment:
         return esc(text)
 
     env.filters.update({
-        "pct": lambda p: safe(fmt.percent(p)),
+        "pct": lambda p: safe(percent(p)),
         "pctw": lambda p, spec: safe(fmt.percent_in_words(spec, p)),
         "interval": lambda iv: safe("–" if iv is None else fmt.interval_text(iv)),
         "db": lambda w: safe(fmt.decibans(w)),

@@ -9,16 +9,11 @@ from rich.table import Table
 
 from plausible.analysis.report import Analysis
 from plausible.analysis.trajectory import Trajectory
+from plausible.core.display import percent
 from plausible.engines.posterior import Posterior
 from plausible.workspace import Workspace
 
-__all__ = ["analysis_report", "history_table", "percent", "posterior_table", "sets_table"]
-
-
-def percent(p: float) -> str:
-    """A probability as a percentage for display: one decimal below 10%, none above."""
-    value = 100.0 * p
-    return f"{value:.1f}%" if value < 9.95 else f"{value:.0f}%"
+__all__ = ["analysis_report", "history_table", "posterior_table", "sets_table"]
 
 
 def posterior_table(ws: Workspace, post: Posterior) -> None:

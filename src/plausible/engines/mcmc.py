@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from plausible.core.errors import UsageError
 from plausible.core.types import Method
+from plausible.core.version import tool_version
 from plausible.engines.corroboration import (
     Corroborated,
     corroborated_log_likelihood,
@@ -264,14 +265,8 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
 
 def _describe_run(idata: Any, compiled: CompiledSet, settings: InferenceSettings, inputs_hash: str) -> None:
     """Record in the DataTree's attributes what it was computed from, so a saved result can be traced."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        tool = version("plausible")
-    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
-        tool = "0+unknown"
     idata.attrs.update({"set_id": compiled.set_id, "method": str(Method.MCMC), "inputs_hash": inputs_hash,
-                        "seed": settings.seed, "sampler": settings.sampler, "plausible_version": tool})
+                        "seed": settings.seed, "sampler": settings.sampler, "plausible_version": tool_version()})
 
 
 def _categorical_rows(p: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.int64]:

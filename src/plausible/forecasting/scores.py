@@ -31,6 +31,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from plausible.forecasting import kernels
+from plausible.forecasting.kernels import PROBABILITY_FLOOR
+
 __all__ = [
     "PROBABILITY_FLOOR",
     "brier_score",
@@ -41,10 +44,6 @@ __all__ = [
     "standing_days",
     "time_average",
 ]
-
-PROBABILITY_FLOOR = 1e-15
-"""The log score clips probabilities to [PROBABILITY_FLOOR, 1] before taking the log."""
-
 
 # --- checked surface ----------------------------------------------------------------------------------------
 
@@ -72,7 +71,7 @@ def brier_score(probabilities: ArrayLike, outcome: ArrayLike) -> NDArray[np.floa
     0.075
     """
     p, o = _checked(probabilities, outcome)
-    return _brier(p, o)
+    return kernels.brier(p, o)
 
 
 def half_brier_score(probability: ArrayLike, happened: ArrayLike) -> NDArray[np.float64]:
@@ -125,7 +124,7 @@ def log_score(probabilities: ArrayLike, outcome: ArrayLike) -> NDArray[np.float6
     0.21616
     """
     p, o = _checked(probabilities, outcome)
-    return _log(p, o)
+    return kernels.log(p, o)
 
 
 def ranked_probability_score(probabilities: ArrayLike, outcome: ArrayLike) -> NDArray[np.float64]:
@@ -152,7 +151,7 @@ def ranked_probability_score(probabilities: ArrayLike, outcome: ArrayLike) -> ND
     0.1619
     """
     p, o = _checked(probabilities, outcome)
-    return _rps(p, o)
+    return kernels.rps(p, o)
 
 
 def normalised_ranked_probability_score(probabilities: ArrayLike, outcome: ArrayLike) -> NDArray[np.float64]:
@@ -164,7 +163,7 @@ def normalised_ranked_probability_score(probabilities: ArrayLike, outcome: Array
     0.086667
     """
     p, o = _checked(probabilities, outcome)
-    out: NDArray[np.float64] = _rps(p, o) / (p.shape[1] - 1)
+    out: NDArray[np.float64] = kernels.rps(p, o) / (p.shape[1] - 1)
     return out
 
 
@@ -195,7 +194,7 @@ def standing_days(made: Sequence[dt.date], last_day: dt.date) -> NDArray[np.int6
     days = np.array([d.toordinal() for d in made], dtype=np.int64)
     if days.size and np.any(np.diff(days) <= 0):
         raise ValueError("forecast days must be strictly increasing")
-    return _standing(days, last_day.toordinal())
+    return kernels.standing(days, last_day.toordinal())
 
 
 def time_average(scores: ArrayLike, days: ArrayLike) -> float:
@@ -211,35 +210,6 @@ def time_average(scores: ArrayLike, days: ArrayLike) -> float:
     if s.shape != w.shape or w.sum() <= 0:
         raise ValueError("need one positive weight per score, with a positive total")
     return float(np.dot(s, w) / w.sum())
-
-
-# --- kernels (assume valid input) -------------------------------------------------------------------------------
-
-
-def _brier(p: NDArray[np.float64], o: NDArray[np.intp]) -> NDArray[np.float64]:
-    onehot = np.zeros_like(p)
-    onehot[np.arange(p.shape[0]), o] = 1.0
-    out: NDArray[np.float64] = ((p - onehot) ** 2).sum(axis=1)
-    return out
-
-
-def _log(p: NDArray[np.float64], o: NDArray[np.intp]) -> NDArray[np.float64]:
-    chosen = np.clip(p[np.arange(p.shape[0]), o], PROBABILITY_FLOOR, 1.0)
-    out: NDArray[np.float64] = -np.log(chosen)
-    return out
-
-
-def _rps(p: NDArray[np.float64], o: NDArray[np.intp]) -> NDArray[np.float64]:
-    cumulative = np.cumsum(p, axis=1)[:, :-1]
-    observed = (np.arange(p.shape[1] - 1)[None, :] >= o[:, None]).astype(np.float64)
-    out: NDArray[np.float64] = ((cumulative - observed) ** 2).sum(axis=1)
-    return out
-
-
-def _standing(days: NDArray[np.int64], last: int) -> NDArray[np.int64]:
-    until = np.minimum(np.append(days[1:], last + 1), last + 1)
-    out: NDArray[np.int64] = np.clip(until - days, 0, None)
-    return out
 
 
 def _checked(probabilities: ArrayLike, outcome: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.intp]]:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from plausible.forecasting import kernels
 from plausible.forecasting.aggregation import (
     EXTREMIZING_BOUNDS,
     fit_extremizing,
@@ -40,7 +41,7 @@ from plausible.forecasting.exercise import Exercise, Forecast, Question, standin
 from plausible.forecasting.loading import load_exercise
 from plausible.forecasting.model_forecaster import MODEL_FORECASTER, model_forecasts
 from plausible.forecasting.schema import QuestionKind
-from plausible.forecasting.scores import _brier, _log, _rps, standing_days, time_average
+from plausible.forecasting.scores import standing_days, time_average
 from plausible.workspace import Workspace, load_workspace
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ __all__ = [
     "ForecasterCalibration",
     "ForecasterScore",
     "QuestionScore",
+    "Scores",
     "score_exercise",
 ]
 
@@ -79,37 +81,55 @@ CONVENTIONS = {
 """What each score key means (also in the JSON)."""
 
 
-@dataclass(frozen=True)
-class QuestionScore:
-    """One forecaster's scores on one resolved question (``None``: the score does not apply)."""
+@dataclass(frozen=True, kw_only=True)
+class Scores:
+    """The scores of one forecaster, on one question or averaged over several (``None``: does not apply).
 
-    question: str
-    forecaster: str
-    kind: str
-    forecasts: int
-    final: dict[str, float]
-    brier: float
-    log: float
-    brier_time_averaged: float
-    days: int
-    half_brier: float | None = None
-    rps: float | None = None
-    rps_normalised: float | None = None
+    Attributes
+    ----------
+    brier, log : float or None
+        Of the final forecast (Brier's original score, 0–2; the log score in nats).
+    brier_time_averaged : float or None
+        The Brier score of every forecast, weighted by the days each stood.
+    half_brier : float or None
+        Binary questions only: (p - outcome)^2.
+    rps, rps_normalised : float or None
+        Ordered questions only: the ranked probability score, and divided by K - 1.
+    """
 
-
-@dataclass(frozen=True)
-class ForecasterScore:
-    """One forecaster's scores averaged over their resolved questions (``None`` when there are none)."""
-
-    id: str
-    kind: str
-    questions: int
     brier: float | None
     log: float | None
     brier_time_averaged: float | None
     half_brier: float | None = None
     rps: float | None = None
     rps_normalised: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name: what is scored first (question, forecaster, ...), then the scores."""
+        scores = [f.name for f in fields(Scores)]
+        first = [f.name for f in fields(self) if f.name not in scores]
+        return {name: getattr(self, name) for name in [*first, *scores]}
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionScore(Scores):
+    """One forecaster's scores on one resolved question."""
+
+    question: str
+    forecaster: str
+    kind: str
+    forecasts: int
+    final: dict[str, float]
+    days: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForecasterScore(Scores):
+    """One forecaster's scores averaged over their resolved questions (``None`` when there are none)."""
+
+    id: str
+    kind: str
+    questions: int
 
 
 @dataclass(frozen=True)
@@ -141,14 +161,14 @@ class ExerciseScores:
         """The leaderboard: one row per forecaster (best ``brier`` first), indexed by forecaster id."""
         import pandas as pd
 
-        rows = [{k: v for k, v in vars(f).items() if k != "id"} for f in self.forecasters]
+        rows = [{k: v for k, v in f.to_dict().items() if k != "id"} for f in self.forecasters]
         return pd.DataFrame(rows, index=pd.Index([f.id for f in self.forecasters], name="forecaster"))
 
     def questions_frame(self) -> pd.DataFrame:
         """One row per (question, forecaster) scored, indexed by both."""
         import pandas as pd
 
-        rows = [{k: v for k, v in vars(s).items() if k not in {"question", "forecaster", "final"}}
+        rows = [{k: v for k, v in s.to_dict().items() if k not in {"question", "forecaster", "final"}}
                 for s in self.questions]
         index = pd.MultiIndex.from_tuples([(s.question, s.forecaster) for s in self.questions],
                                           names=["question", "forecaster"])
@@ -171,7 +191,7 @@ class ExerciseScores:
         by_question: dict[str, list[dict[str, Any]]] = {}
         for s in self.questions:
             by_question.setdefault(s.question, []).append(
-                {k: v for k, v in vars(s).items() if k != "question"})
+                {k: v for k, v in s.to_dict().items() if k != "question"})
         questions = []
         for q in ex.questions.values():
             resolution = ex.resolutions.get(q.id)
@@ -189,7 +209,7 @@ class ExerciseScores:
             "extremizing": {"a": self.extremizing, "bounds": list(EXTREMIZING_BOUNDS),
                             "fit": "maximum likelihood on the resolved questions' final pools; each question is "
                                    "scored with a fitted on the other questions (leave-one-question-out)"},
-            "forecasters": [vars(f).copy() for f in self.forecasters],
+            "forecasters": [f.to_dict() for f in self.forecasters],
             "questions": questions,
             "calibration": {
                 "events": "final forecasts of resolved questions; a binary question is one event, an option of a "
@@ -271,16 +291,18 @@ def _score_series(ex: Exercise, who: str, kind: str, forecasts: list[Forecast]) 
         outcome = question.options.index(ex.resolutions[question.id].outcome)
         p = np.stack([f.probabilities for f in mine])
         o = np.full(len(mine), outcome, dtype=np.intp)
-        brier = _brier(p, o)
+        brier = kernels.brier(p, o)
         days = standing_days([f.made for f in mine], end)
         final = p[-1:]
         half = float((final[0, 0] - (1.0 if outcome == 0 else 0.0)) ** 2) if question.is_binary else None
         ordered = question.kind is QuestionKind.ORDERED
-        rps = float(_rps(final, o[-1:])[0]) if ordered else None
+        rps = float(kernels.rps(final, o[-1:])[0]) if ordered else None
         out.append(QuestionScore(
-            question.id, who, kind, len(mine), dict(zip(question.options, map(float, final[0]), strict=True)),
-            float(brier[-1]), float(_log(final, o[-1:])[0]), time_average(brier, days), int(days.sum()), half,
-            rps, rps / (len(question.options) - 1) if rps is not None else None,
+            question=question.id, forecaster=who, kind=kind, forecasts=len(mine),
+            final=dict(zip(question.options, map(float, final[0]), strict=True)), days=int(days.sum()),
+            brier=float(brier[-1]), log=float(kernels.log(final, o[-1:])[0]),
+            brier_time_averaged=time_average(brier, days), half_brier=half,
+            rps=rps, rps_normalised=rps / (len(question.options) - 1) if rps is not None else None,
         ))
     return out
 
@@ -290,11 +312,8 @@ def _summary(who: str, kind: str, scores: list[QuestionScore]) -> ForecasterScor
         given = [v for v in values if v is not None]
         return float(np.mean(given)) if given else None
 
-    return ForecasterScore(
-        who, kind, len(scores), mean([s.brier for s in scores]), mean([s.log for s in scores]),
-        mean([s.brier_time_averaged for s in scores]), mean([s.half_brier for s in scores]),
-        mean([s.rps for s in scores]), mean([s.rps_normalised for s in scores]),
-    )
+    averaged = {name.name: mean([getattr(s, name.name) for s in scores]) for name in fields(Scores)}
+    return ForecasterScore(id=who, kind=kind, questions=len(scores), **averaged)
 
 
 def _calibration(ex: Exercise, forecasts: list[Forecast], bins: int) -> ForecasterCalibration | None:

@@ -10,7 +10,6 @@ evidence toward the move (:func:`move_alignment`).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from plausible.core.errors import Problem
+from plausible.core.version import tool_version
 from plausible.engines.posterior import Posterior
 from plausible.tracking.ledger import (
     LedgerRead,
@@ -271,7 +271,7 @@ def current_record(ws: Workspace, posteriors: dict[str, Posterior] | None = None
         posteriors = {set_id: ws.posterior(set_id) for set_id in ws.sets}
     return Record(
         time=time or dt.datetime.now(dt.UTC).replace(microsecond=0),
-        version=_package_version(),
+        version=tool_version(),
         inputs_hash=ws.inputs_hash,
         files=dict(sorted(ws.files.items())),
         sets={set_id: SetState(probabilities=post.probabilities, items=post.item_ids)
@@ -386,13 +386,4 @@ def _kind(path: str) -> FileKind:
 def _iso(time: dt.datetime) -> str:
     return time.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
-
-@functools.cache
-def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("plausible")
-    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
-        return "0+unknown"
 
