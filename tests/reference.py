@@ -1,4 +1,4 @@
-"""A second, deliberately naive implementation of design §2 (loops, linear space), used as truth in tests."""
+"""A second, deliberately naive implementation of the model of docs/model.md (loops, linear space), used as truth in tests."""
 
 from __future__ import annotations
 

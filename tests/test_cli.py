@@ -1,4 +1,4 @@
-"""The command-line interface against design §4: exit codes, messages, JSON shapes, and what it imports."""
+"""The command-line interface against the README's command reference: exit codes, messages, JSON shapes, and what it imports."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An independent check of the exact engine, written from docs/design.md §1–§2 and default-model.yaml only.
+"""An independent check of the exact engine, written from the model's description (docs/model.md) and default-model.yaml only.
 
 The expected posterior is computed here from scratch (plain loops, scipy for the band Betas) and compared
 with what the tool reports through the Python API and the CLI, on the workspace in data/design-example/.

@@ -1,4 +1,4 @@
-"""Exercise files (design §5): validation, an exercise written from the design alone scored by hand, the CLI."""
+"""Exercise files: validation, an exercise written from the format's description alone scored by hand, the CLI."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def test_unknown_exercise_names_the_ones_there_are() -> None:
     assert "did you mean 'dprk-2015'?" in result.stderr
 
 
-# --- an exercise written from design §5 alone, scored by hand ----------------------------------------------------------
+# --- an exercise written from the format's description alone, scored by hand ----------------------------------------
 
 
 def test_design_section5_exercise_is_scored_as_computed_by_hand() -> None:

@@ -157,3 +157,15 @@ def test_the_cycle_check_fails_on_a_deliberate_cycle() -> None:
     sources["plausible.engines.structure"] += "\ndef f():\n    from plausible.engines import mcmc\n"
     found = cycles(sources, set(sources))
     assert any({"plausible.engines.structure", "plausible.engines.mcmc"} <= set(group) for group in found)
+
+
+def test_the_public_surface_resolves_lazily_and_the_fast_path_stays_light() -> None:
+    """Every name of ``plausible.__all__`` resolves; importing the package alone loads none of its layers."""
+    import subprocess
+    import sys
+
+    code = ("import sys, plausible; loaded = sorted(m for m in sys.modules if m.startswith('plausible.')); "
+            "heavy = [m for m in ('numpy', 'pymc') if m in sys.modules]; "
+            "[getattr(plausible, n) for n in plausible.__all__]; print(loaded, heavy, 'pymc' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[] [] False", done.stdout

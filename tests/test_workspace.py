@@ -1,7 +1,7 @@
 """Loading workspaces (``plausible.load_workspace``): the DPRK case, priors, origins, supersedes, order,
 problems, warnings, the inputs hash, and that loading writes nothing.
 
-Expected posteriors are computed here by hand from design §2 (plain Python, SciPy for band means).
+Expected posteriors are computed here by hand from docs/model.md (plain Python, SciPy for band means).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def three_hypotheses(priors: tuple[str | None, str | None, str | None] = ("0.5",
 
 
 def posterior_by_hand(prior: list[float], events: list[tuple[list[float], list[float]]]) -> list[float]:
-    """Design §2: P(reports_g | H_k) = λ Π(ρ_i + (1 − ρ_i) a) + (1 − λ) Π (1 − ρ_i) a, a = Σ π λ."""
+    """docs/model.md: P(reports_g | H_k) = λ Π(ρ_i + (1 − ρ_i) a) + (1 − λ) Π (1 − ρ_i) a, a = Σ π λ."""
     weights = list(prior)
     for lam, rhos in events:
         a = sum(p * x for p, x in zip(prior, lam, strict=True))

@@ -13,31 +13,29 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    # What a workspace holds
-    # Errors
+if TYPE_CHECKING:  # the public surface, grouped in __all__ below
     from plausible.core.errors import InputError, PlausibleError, Problem, UsageError
-
-    # Results
-    from plausible.engines.posterior import Posterior, SourceReliability
+    from plausible.core.types import Method
+    from plausible.engines.posterior import Diagnostics, Posterior, SourceReliability
+    from plausible.engines.progress import Progress
     from plausible.model.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
     from plausible.model.scales import Judgment, ModelSpec, Reliability
-
-    # File schemas
     from plausible.model.schema import json_schemas
-
-    # Loading and validating workspaces
+    from plausible.model.schema.model import InferenceSettings
     from plausible.workspace import Workspace, load_workspace
 
 # The public names are imported on first use (PEP 562): `python -m plausible` imports this package first, and
 # a command should pay only for the modules it uses (the file schemas cost ~200 ms, NumPy ~100 ms).
 _HOMES = {
-    **dict.fromkeys(("Hypothesis", "HypothesisSet", "Indicator", "Item", "Source"), "plausible.model.entities"),
-    **dict.fromkeys(("InputError", "PlausibleError", "Problem", "UsageError"), "plausible.core.errors"),
-    **dict.fromkeys(("Posterior", "SourceReliability"), "plausible.engines.posterior"),
-    **dict.fromkeys(("Judgment", "ModelSpec", "Reliability"), "plausible.model.scales"),
-    "json_schemas": "plausible.model.schema",
     **dict.fromkeys(("Workspace", "load_workspace"), "plausible.workspace"),
+    **dict.fromkeys(("Hypothesis", "HypothesisSet", "Indicator", "Item", "Source"), "plausible.model.entities"),
+    **dict.fromkeys(("Judgment", "ModelSpec", "Reliability"), "plausible.model.scales"),
+    "Method": "plausible.core.types",
+    "InferenceSettings": "plausible.model.schema.model",
+    "Progress": "plausible.engines.progress",
+    **dict.fromkeys(("Diagnostics", "Posterior", "SourceReliability"), "plausible.engines.posterior"),
+    **dict.fromkeys(("InputError", "PlausibleError", "Problem", "UsageError"), "plausible.core.errors"),
+    "json_schemas": "plausible.model.schema",
 }
 
 
@@ -61,6 +59,10 @@ __all__ = [
     # loading
     "Workspace",
     "load_workspace",
+    # engines and their settings
+    "InferenceSettings",
+    "Method",
+    "Progress",
     # entities
     "Hypothesis",
     "HypothesisSet",
@@ -71,6 +73,7 @@ __all__ = [
     "Reliability",
     "Source",
     # results
+    "Diagnostics",
     "Posterior",
     "SourceReliability",
     # errors

@@ -64,9 +64,9 @@ class Analysis:
     ach: AchMatrix
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON of ``plausible analyze`` (design §4 keys, plus diagnosticity and stress tests).
+        """The JSON of ``plausible analyze``: weights, linchpins, indicators, ACH scores, diagnosticity, stress tests.
 
-        Keys: ``set``, ``weights``, ``leave_one_out``, ``linchpins``, ``indicators``, ``ach`` (design §4),
+        Keys: ``set``, ``weights``, ``leave_one_out``, ``linchpins``, ``indicators``, ``ach``,
         and ``probabilities``, ``diagnosticity``, ``source_stress``, ``prior_sensitivity``.
         """
         post = self.posterior

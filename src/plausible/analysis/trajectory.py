@@ -44,7 +44,7 @@ class Trajectory:
     steps: tuple[Step, ...]
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON of ``plausible history`` (design §4)."""
+        """The JSON of ``plausible history``."""
         key = {"item": "item", "file": "file", "date": "date"}[self.by]
         return {
             "set": self.set_id,

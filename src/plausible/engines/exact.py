@@ -1,4 +1,4 @@
-r"""The exact engine: the model of design §2 at point values, in closed form, vectorised in log space.
+r"""The exact engine: the model of ``docs/model.md`` at point values, in closed form, vectorised in log space.
 
 Notation (defined once, used in the kernels below):
 

@@ -1,4 +1,4 @@
-"""The MCMC engine: the model of design §2 in PyMC, with learned source reliability and credible intervals.
+"""The MCMC engine: the model of ``docs/model.md`` in PyMC, with learned source reliability and credible intervals.
 
 Imported only when sampling (it imports PyMC). What is sampled and what is integrated out exactly is
 explained in :mod:`plausible.engines.structure` and ``docs/model.md``.

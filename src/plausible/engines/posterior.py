@@ -156,7 +156,7 @@ class Posterior:
         return frame
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of design §4 (``plausible posterior --json``)."""
+        """The JSON shape of ``plausible posterior --json``."""
         intervals = self.intervals
         out: dict[str, Any] = {
             "set": self.set_id,

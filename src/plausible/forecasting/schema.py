@@ -1,4 +1,4 @@
-"""Schemas of a forecasting exercise's files (design §5): one pydantic model per kind of YAML document.
+"""Schemas of a forecasting exercise's files: one pydantic model per kind of YAML document.
 
 ``exercises/<name>/exercise.yaml`` (the questions), ``exercises/<name>/forecasts/<who>.yaml`` (one forecaster's
 dated forecasts) and ``exercises/<name>/resolutions.yaml`` (what happened). Checks that need more than one

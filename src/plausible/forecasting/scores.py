@@ -4,12 +4,12 @@ Every score here is negatively oriented: lower is better, 0 is a perfect forecas
 
 Conventions (they differ between communities, so each is named and stated):
 
-* **Brier score, original** (Brier 1950; the Good Judgment Project's convention, design §4's ``brier``):
+* **Brier score, original** (Brier 1950; the Good Judgment Project's convention; ``brier`` in the JSON):
   :math:`\sum_{k=1}^{K} (p_k - o_k)^2` summed over all K options, in [0, 2]. For a binary question it is twice
   the half-Brier.
 * **Half-Brier** (binary only; scikit-learn's ``brier_score_loss``): :math:`(p - o)^2` for the probability
   :math:`p` of the event, in [0, 1].
-* **Log score** (design §4's ``log``): :math:`-\ln p_{\text{outcome}}` (natural log, in nats), with the
+* **Log score** (``log`` in the JSON): :math:`-\ln p_{\text{outcome}}` (natural log, in nats), with the
   probability clipped to :data:`PROBABILITY_FLOOR` = 1e-15 first, so that a forecast of 0 for what happened costs
   :math:`-\ln 10^{-15} \approx 34.5` instead of infinity (scikit-learn clips at machine epsilon; we use a fixed
   floor so results do not depend on the float type).

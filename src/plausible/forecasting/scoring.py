@@ -186,7 +186,7 @@ class ExerciseScores:
         return pd.DataFrame(rows, columns=["forecaster", "question", "made", "option", "probability"])
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON of ``plausible score --json`` (design §4's keys, and more)."""
+        """The JSON of ``plausible score --json`` (one key per score, and more)."""
         ex = self.exercise
         by_question: dict[str, list[dict[str, Any]]] = {}
         for s in self.questions:
