@@ -42,6 +42,7 @@ BROKEN = {
         "    summary: First\n"
         "    source: kcan\n"      # line 4: unknown source
         "    reported: 2020-01-01\n"
+        "    likelihoods: {q: {a: 0.6, b: 0.3}}\n"
     ),
 }
 

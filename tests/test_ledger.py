@@ -279,16 +279,16 @@ def test_editing_a_recorded_evidence_file_is_reported_loudly_and_left_alone(work
 
 def test_a_removed_evidence_file_and_a_changed_hypothesis_file_are_reported(workspace: Path) -> None:
     run_update(workspace)
-    (workspace / "evidence/2015-06-17-nk-news-analysis.yaml").unlink()
+    (workspace / "evidence/2015-06-18-kcna-ri-su-yong-africa.yaml").unlink()
     hyp = workspace / "hypotheses/dprk-openness.yaml"
     hyp.write_text(hyp.read_text(encoding="utf-8").replace("prior: 0.10", "prior: 0.20"), encoding="utf-8")
     upd = run_update(workspace).update
     assert {(e.path, e.kind, e.loud) for e in upd.edited} == {
-        ("evidence/2015-06-17-nk-news-analysis.yaml", "evidence", True),
+        ("evidence/2015-06-18-kcna-ri-su-yong-africa.yaml", "evidence", True),
         ("hypotheses/dprk-openness.yaml", "hypotheses", True)}
     messages = {e.path: e.message for e in upd.edited}
-    assert "nk-news-analysis.yaml was removed after it was recorded" in messages[
-        "evidence/2015-06-17-nk-news-analysis.yaml"]
+    assert "kcna-ri-su-yong-africa.yaml was removed after it was recorded" in messages[
+        "evidence/2015-06-18-kcna-ri-su-yong-africa.yaml"]
     assert "because the question, hypotheses or priors changed" in messages["hypotheses/dprk-openness.yaml"]
 
 

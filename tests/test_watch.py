@@ -119,11 +119,11 @@ def test_watch_ignores_files_that_are_not_workspace_inputs(watching: Watching, w
 
 def test_a_deleted_file_is_an_update_too(watching: Watching, workspace: Path) -> None:
     watching.next()
-    (workspace / "evidence/2015-06-17-nk-news-analysis.yaml").unlink()
+    (workspace / "evidence/2015-06-18-kcna-ri-su-yong-africa.yaml").unlink()
     event = watching.next()
-    assert event.changes == (FileEvent("deleted", "evidence/2015-06-17-nk-news-analysis.yaml"),)
+    assert event.changes == (FileEvent("deleted", "evidence/2015-06-18-kcna-ri-su-yong-africa.yaml"),)
     assert event.outcome is not None
-    assert [e.path for e in event.outcome.update.edited] == ["evidence/2015-06-17-nk-news-analysis.yaml"]
+    assert [e.path for e in event.outcome.update.edited] == ["evidence/2015-06-18-kcna-ri-su-yong-africa.yaml"]
 
 
 def test_max_updates_ends_the_loop(workspace: Path) -> None:

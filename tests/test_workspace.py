@@ -305,12 +305,13 @@ def test_every_problem_is_listed_with_path_and_line(write_workspace) -> None:  #
         "    summary: First\n"                         # 3
         "    source: kcan\n"                           # 4  unknown source
         "    reported: 2020-01-01\n"                   # 5
-        "  - id: two\n"                                # 6
-        "    summary: Second\n"                        # 7
-        "    source: kcna\n"                           # 8
-        "    reported: 2020-01-02\n"                   # 9
-        "    likelihoods:\n"                           # 10
-        "      q: {a: 1.5, b: 0.2}\n"                  # 11 out of range
+        "    likelihoods: {q: {a: 0.5, b: 0.2}}\n"     # 6
+        "  - id: two\n"                                # 7
+        "    summary: Second\n"                        # 8
+        "    source: kcna\n"                           # 9
+        "    reported: 2020-01-02\n"                   # 10
+        "    likelihoods:\n"                           # 11
+        "      q: {a: 1.5, b: 0.2}\n"                  # 12 out of range
     )
     root = write_workspace({
         "hypotheses/q.yaml": hypotheses,
@@ -321,7 +322,7 @@ def test_every_problem_is_listed_with_path_and_line(write_workspace) -> None:  #
         plausible.load_workspace(root)
     problems = list(exc.value.problems)
     assert [(p.path, p.line) for p in problems] == [
-        ("evidence/e.yaml", 4), ("evidence/e.yaml", 11), ("hypotheses/q.yaml", 6)
+        ("evidence/e.yaml", 4), ("evidence/e.yaml", 12), ("hypotheses/q.yaml", 6)
     ], problems
     messages = [p.message for p in problems]
     assert "unknown source 'kcan'" in messages[0] and "did you mean 'kcna'" in messages[0]

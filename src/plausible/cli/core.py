@@ -38,13 +38,17 @@ def validate(
             raise
         emit_json({"valid": False, "problems": [_problem_dict(p) for p in exc.problems], "warnings": []})
         raise typer.Exit(2) from None
+    used = {set_id: len(ws.items_for(set_id)) for set_id in ws.sets}
     if json_output:
         emit_json({"valid": True, "problems": [], "warnings": [_problem_dict(p) for p in ws.warnings],
-                   "sets": list(ws.sets), "sources": len(ws.sources), "items": len(ws.items)})
+                   "sets": list(ws.sets), "sources": len(ws.sources), "items": len(ws.items),
+                   "items_per_set": used})
         return
     warn_all(ws.warnings)
     print(f"ok: {len(ws.sets)} hypothesis sets, {len(ws.sources)} sources, {len(ws.items)} evidence items"
           + (f", {len(ws.warnings)} warnings" if ws.warnings else ""))
+    for set_id, count in used.items():  # so that an item left out of a set shows
+        print(f"  {set_id}: uses {count} of the {len(ws.items)} items")
 
 
 def _problem_dict(problem: Problem) -> dict[str, object]:

@@ -247,6 +247,7 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built) -> None:
     known_items = set(first_seen)
     group_values = _origin_groups(entries, out)
     superseded: set[str] = set()
+    idle: list[_Entry] = []  # items that would count in no set
     ordered: list[tuple[tuple[dt.date, str, int], Item]] = []
     for entry in entries:
         spec, doc = entry.spec, entry.doc
@@ -264,6 +265,8 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built) -> None:
                                                 f"item {target!r}{did_you_mean(target, known_items)}"))
             superseded.add(target)
         likelihoods, ratings = _item_likelihoods(entry, group_values, out)
+        if not ratings and not _reports_elsewhere(entry, out):
+            idle.append(entry)
         item = Item(
             spec.id, spec.summary, spec.source, spec.reported, doc.path, doc.line_of(entry.loc("id")),
             spec.observed, spec.credibility, spec.origin, spec.relevance, spec.quote, spec.url, spec.rationale,
@@ -272,6 +275,43 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built) -> None:
         ordered.append(((spec.reported, doc.path, entry.position), item))
     ordered.sort(key=lambda pair: pair[0])
     out.items = [item for _, item in ordered if item.id not in superseded]
+    _report_idle([entry for entry in idle if entry.spec.id not in superseded], entries, group_values, out)
+
+
+def _reports_elsewhere(entry: _Entry, out: Built) -> bool:
+    """Whether the item's likelihoods name only sets whose problems are reported elsewhere (unknown or broken)."""
+    return any(set_id not in out.sets for set_id in entry.spec.likelihoods)
+
+
+def _report_idle(idle: list[_Entry], entries: list[_Entry], group_values: Mapping[str, Mapping[str, Any]],
+                 out: Built) -> None:
+    """An item that counts in no set is an error: nothing the analyst wrote is silently left out.
+
+    Superseded items are exempt (a correction replaces them). An item whose ``origin`` no other item names is
+    most likely a typo of an existing group: the message offers the nearest group.
+    """
+    named: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        if entry.spec.origin is not None:
+            named[entry.spec.origin] += 1
+    groups = sorted(origin for origin, sets in group_values.items() if sets)
+    for entry in idle:
+        spec, doc = entry.spec, entry.doc
+        if spec.origin is not None and named[spec.origin] == 1:
+            hint = did_you_mean(spec.origin, groups)
+            out.problems.append(doc.problem(entry.loc("origin"), (
+                f"item {spec.id!r} names origin {spec.origin!r}, which no other item names, and gives no "
+                f"likelihoods, so it would count in no hypothesis set{hint + ' ' if hint else '. '}Correct the "
+                "origin, or give the item `likelihoods` for a set")))
+        elif spec.origin is not None:
+            out.problems.append(doc.problem(entry.loc("origin"), (
+                f"item {spec.id!r} reports origin {spec.origin!r}, but no item of that origin gives likelihoods; "
+                "it would count in no hypothesis set: give `likelihoods` on one item of the origin")))
+        else:
+            out.problems.append(doc.problem(entry.loc("id"), (
+                f"item {spec.id!r} gives no likelihoods and names no origin group, so it would count in no "
+                "hypothesis set: add `likelihoods:` with P(item | hypothesis) for a set in hypotheses/, or "
+                "`origin:` naming the group whose item carries them")))
 
 
 def _unknown_source(source: str, out: Built) -> str:

@@ -1,0 +1,66 @@
+"""Every item the analyst wrote counts, or is an error that names it: nothing is dropped without a word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import plausible
+from plausible import InputError
+
+SET = (
+    "question: Which one?\n"
+    "hypotheses:\n"
+    "  - {id: a, title: A}\n"
+    "  - {id: b, title: B}\n"
+    "  - {id: other, title: Other, catch_all: true}\n"
+)
+SOURCES = "sources:\n  - {id: s, name: S, reliability: B}\n  - {id: t, name: T, reliability: C}\n"
+
+
+def _load(write_workspace, items: str) -> plausible.Workspace:  # type: ignore[no-untyped-def]
+    root: Path = write_workspace({"hypotheses/q.yaml": SET, "evidence/sources.yaml": SOURCES,
+                                  "evidence/e.yaml": "items:\n" + items})
+    return plausible.load_workspace(root)
+
+
+ITEM = "  - {{id: {id}, summary: X, source: s, reported: 2020-01-0{day}{extra}}}\n"
+
+
+def test_an_item_without_likelihoods_is_an_error_naming_it(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    items = (ITEM.format(id="e1", day=1, extra=", likelihoods: {q: {a: 0.6, b: 0.3, other: 0.3}}")
+             + ITEM.format(id="e2", day=2, extra=""))
+    with pytest.raises(InputError) as exc:
+        _load(write_workspace, items)
+    [problem] = exc.value.problems
+    assert (problem.path, problem.line) == ("evidence/e.yaml", 3)
+    assert "item 'e2' gives no likelihoods" in problem.message and "count in no hypothesis set" in problem.message
+
+
+def test_a_superseded_item_and_an_all_na_item_are_exempt(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    items = (ITEM.format(id="e1", day=1, extra="")
+             + ITEM.format(id="e2", day=2, extra=", supersedes: [e1], likelihoods: {q: {a: 0.6, b: 0.3, other: 0.3}}")
+             + ITEM.format(id="e3", day=3, extra=", likelihoods: {q: {a: NA, b: NA, other: NA}}"))
+    ws = _load(write_workspace, items)
+    assert [item.id for item in ws.items] == ["e2", "e3"]
+
+
+def test_an_origin_typo_is_an_error_with_did_you_mean(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    items = (ITEM.format(id="e1", day=1, extra=", origin: meeting, likelihoods: {q: {a: 0.6, b: 0.3, other: 0.3}}")
+             + ITEM.format(id="e2", day=2, extra=", origin: meeting")
+             + ITEM.format(id="e3", day=3, extra=", origin: meetnig"))
+    with pytest.raises(InputError) as exc:
+        _load(write_workspace, items)
+    [problem] = exc.value.problems
+    assert problem.line == 4 and "origin 'meetnig'" in problem.message and "did you mean 'meeting'" in problem.message
+
+
+def test_an_origin_none_of_whose_items_gives_likelihoods_is_an_error(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    items = (ITEM.format(id="e1", day=1, extra=", likelihoods: {q: {a: 0.6, b: 0.3, other: 0.3}}")
+             + ITEM.format(id="e2", day=2, extra=", origin: talks")
+             + ITEM.format(id="e3", day=3, extra=", origin: talks"))
+    with pytest.raises(InputError) as exc:
+        _load(write_workspace, items)
+    assert [(p.line, "no item of that origin gives likelihoods" in p.message) for p in exc.value.problems] == [
+        (3, True), (4, True)]
