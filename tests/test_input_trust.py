@@ -64,3 +64,31 @@ def test_an_origin_none_of_whose_items_gives_likelihoods_is_an_error(write_works
         _load(write_workspace, items)
     assert [(p.line, "no item of that origin gives likelihoods" in p.message) for p in exc.value.problems] == [
         (3, True), (4, True)]
+
+
+def _set_with_priors(*priors: str) -> str:
+    rows = "".join(f"  - {{id: h{i}, title: H{i}, prior: {p}}}\n" for i, p in enumerate(priors))
+    return "question: Which one?\nexhaustive: true\nhypotheses:\n" + rows
+
+
+@pytest.mark.parametrize(("priors", "warned"), [
+    (("unlikely", "very unlikely", "very unlikely"), ["h0", "h1", "h2"]),  # 0.32, 0.12, 0.12 -> 57%, 21%, 21%
+    (("unlikely", "unlikely", "unlikely"), []),  # a third each: inside 20–45%
+    (("likely", "0.2", "0.15"), []),  # 'likely' stays inside its band
+    (("0.5", "0.3", "0.2"), []),      # numbers are weights: nothing to check
+])
+def test_a_verbal_prior_pushed_out_of_its_band_is_a_warning(write_workspace, priors, warned) -> None:  # type: ignore[no-untyped-def]
+    root = write_workspace({"hypotheses/q.yaml": _set_with_priors(*priors), "evidence/sources.yaml": SOURCES})
+    ws = plausible.load_workspace(root)
+    hs = ws.hypothesis_set("q")
+    assert sum(h.prior for h in hs.hypotheses) == pytest.approx(1.0)
+    flagged = [w for w in ws.warnings if "normalised priors:" in w.message]
+    assert [w.message.split("of '")[1].split("'")[0] for w in flagged] == warned
+    spec = plausible.ModelSpec()
+    outside = [h.id for h, word in zip(hs.hypotheses, priors, strict=True) if not word[0].isdigit()
+               and not spec.band_of(word)[0] <= h.prior <= spec.band_of(word)[1]]
+    assert outside == warned
+    for w in flagged:  # the message shows every normalised prior, as the tables do
+        assert all(f"{h.id} " in w.message for h in hs.hypotheses)
+        word_band = w.message.split("names ")[1].split(",")[0]
+        assert "–" in word_band

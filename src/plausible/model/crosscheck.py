@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from plausible.core.display import percent
 from plausible.core.errors import Problem
 from plausible.io.yamlio import Location, YamlDocument
 from plausible.model.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
@@ -141,17 +142,43 @@ def _build_set(
 
 
 def _priors(spec: HypothesisSetFile, model: ModelSpec, doc: YamlDocument, out: Built) -> list[float]:
-    """Normalised priors: given ones as weights; missing ones share what is left (uniform if none given)."""
+    """Normalised priors: given ones as weights; missing ones share what is left (uniform if none given).
+
+    A verbal prior names a band: it is read at the band's mean, and after normalisation a prior that has left
+    its band is a warning that shows every normalised prior (the words no longer mean what they say).
+    """
     values: list[float | None] = []
+    bands: dict[int, tuple[str, tuple[float, float]]] = {}
     for i, h in enumerate(spec.hypotheses):
         if h.prior is None:
             values.append(None)
             continue
         try:
-            values.append(model.judgment(h.prior).mean)
+            judged = model.judgment(h.prior)
         except ValueError as exc:
             out.problems.append(doc.problem(("hypotheses", i, "prior"), str(exc)))
             values.append(None)
+            continue
+        values.append(judged.mean)
+        if judged.band is not None:
+            bands[i] = (str(h.prior), judged.band)
+    normalised = _normalised(values, doc, out)
+    _check_verbal_priors(spec, normalised, bands, doc, out)
+    return normalised
+
+
+def _check_verbal_priors(spec: HypothesisSetFile, priors: list[float],
+                         bands: Mapping[int, tuple[str, tuple[float, float]]], doc: YamlDocument, out: Built) -> None:
+    shown = ", ".join(f"{h.id} {percent(p)}" for h, p in zip(spec.hypotheses, priors, strict=True))
+    for i, (word, (low, high)) in bands.items():
+        if not low - 1e-9 <= priors[i] <= high + 1e-9:
+            out.warnings.append(doc.problem(("hypotheses", i, "prior"), (
+                f"prior {word!r} of {spec.hypotheses[i].id!r} names {percent(low)}–{percent(high)}, but the set's "
+                f"priors normalised make it {percent(priors[i])} (normalised priors: {shown}); give numbers, or "
+                "words whose bands fit together")))
+
+
+def _normalised(values: list[float | None], doc: YamlDocument, out: Built) -> list[float]:
     given = [v for v in values if v is not None]
     missing = len(values) - len(given)
     uniform = [1.0 / max(len(values), 1)] * len(values)

@@ -35,6 +35,8 @@ class Judgment:
     beta: float | None = None
     label: str = ""
     not_applicable: bool = False
+    band: tuple[float, float] | None = None
+    """The ``[low, high]`` the verbal term or rating names (None for a number)."""
 
     @property
     def is_point(self) -> bool:
@@ -158,7 +160,7 @@ class ModelSpec:
 
     def _band(self, band: tuple[float, float], label: str) -> Judgment:
         alpha, beta = _fit(band[0], band[1], self.band_mass)
-        return Judgment(alpha / (alpha + beta), alpha, beta, label)
+        return Judgment(alpha / (alpha + beta), alpha, beta, label, band=(float(band[0]), float(band[1])))
 
     def problems(self) -> list[str]:
         """Inconsistencies in the specification itself (an unknown likelihood scale)."""
