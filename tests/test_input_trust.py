@@ -92,3 +92,32 @@ def test_a_verbal_prior_pushed_out_of_its_band_is_a_warning(write_workspace, pri
         assert all(f"{h.id} " in w.message for h in hs.hypotheses)
         word_band = w.message.split("names ")[1].split(",")[0]
         assert "–" in word_band
+
+
+# --- one rule for band edges: words, ACH ratings and displays agree with the docs ---------------------------
+
+
+def test_a_shared_edge_takes_the_less_extreme_word_and_rating_and_shows_without_noise() -> None:
+    from plausible.briefing.formatting import percent_in_words
+
+    spec = plausible.ModelSpec()
+    noisy = 0.1 + 0.7  # 0.8000000000000002
+    assert (spec.describe(0.8), spec.describe(noisy), spec.rating_for(0.8), spec.rating_for(noisy)) == (
+        "likely", "likely", "C", "C")
+    assert percent_in_words(spec, noisy) == "80%"
+    assert (spec.describe(0.55), spec.rating_for(0.55), spec.describe(0.45), spec.rating_for(0.45)) == (
+        "roughly even chance", "N", "roughly even chance", "N")
+
+
+@pytest.mark.parametrize("scale", ["icd203", "kent", "phia"])
+def test_every_band_edge_is_named_by_the_less_extreme_band(scale: str) -> None:
+    spec = plausible.ModelSpec()
+    spec.likelihood_scale = scale
+    bands = spec.scales[scale]
+    for band in bands:
+        for edge in band.band:
+            holders = [b for b in bands if b.band[0] <= edge <= b.band[1]]
+            calmest = min(holders, key=lambda b: abs(sum(b.band) / 2 - 0.5))
+            for p in (edge, edge + 1e-12, edge - 1e-12):  # float noise changes no word
+                if 0.0 <= p <= 1.0:
+                    assert spec.describe(p) == calmest.terms[0], (scale, p)

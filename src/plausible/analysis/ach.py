@@ -7,8 +7,8 @@ Sign convention (as PARC displays them): the **weighted** score is reported as a
 negative = more evidence against the hypothesis); the **unweighted** score is the positive count.
 The hypothesis with the weighted score closest to 0 is the least contradicted.
 
-Cells written as numbers or verbal terms are rated by the band their value falls in, with the ACH bands
-of the model (CC >= 0.80, C >= 0.55, N >= 0.45, I >= 0.20, II below): a derived rating, marked as such.
+Cells written as numbers or verbal terms are rated by the model's ACH band their value falls in, a shared edge
+going to the less extreme rating (0.80 is C, 0.55 is N, 0.45 N, 0.20 I): a derived rating, marked as such.
 Admiralty credibility maps to PARC's credibility as 1-2 High, 3 and 6 (or none) Medium, 4-5 Low.
 """
 
@@ -21,28 +21,31 @@ from dataclasses import dataclass
 
 from plausible.core.types import AchRating, Relevance
 from plausible.model.entities import HypothesisSet, Item
+from plausible.model.scales import ModelSpec
 
 __all__ = ["AchMatrix", "ach_matrix", "inconsistency_scores", "rating_of"]
 
 WEIGHTS = {"low": 1 / math.sqrt(2), "medium": 1.0, "high": math.sqrt(2)}
 INCONSISTENCY = {"I": 1, "II": 2}
-_RATING_FLOOR = (("CC", 0.80), ("C", 0.55), ("N", 0.45), ("I", 0.20), ("II", 0.0))
 
 
-def rating_of(text: str, mean: float) -> tuple[str, bool]:
+def rating_of(text: str, mean: float, spec: ModelSpec) -> tuple[str, bool]:
     """The ACH rating of a cell and whether it was derived from a number or term.
+
+    A derived rating is the model's ACH band that holds the cell's value, by the edge rule of
+    :func:`plausible.model.scales.name_band` (the one the words use: 0.80 is C, as it is "likely").
 
     Examples
     --------
-    >>> rating_of("II", 0.12), rating_of("likely", 0.68), rating_of("0.3", 0.3)
+    >>> spec = ModelSpec()
+    >>> rating_of("II", 0.12, spec), rating_of("likely", 0.68, spec), rating_of("0.3", 0.3, spec)
     (('II', False), ('C', True), ('I', True))
+    >>> rating_of("0.8", 0.8, spec)
+    ('C', True)
     """
     if text.strip() in AchRating.__members__:
         return text.strip(), False
-    for rating, floor in _RATING_FLOOR:
-        if mean >= floor:
-            return rating, True
-    return "II", True  # pragma: no cover - the last floor is 0
+    return spec.rating_for(mean), True
 
 
 def credibility_level(credibility: int | None) -> str:
@@ -108,7 +111,7 @@ def ach_matrix(hs: HypothesisSet, items: list[Item]) -> AchMatrix:
         rel = (item.relevance or Relevance.MEDIUM).value
         ratings, derived = {}, []
         for h in hs.hypothesis_ids:
-            rating, was_derived = rating_of(item.ratings[hs.id][h], item.likelihoods[hs.id][h].mean)
+            rating, was_derived = rating_of(item.ratings[hs.id][h], item.likelihoods[hs.id][h].mean, hs.model)
             ratings[h] = rating
             if was_derived:
                 derived.append(h)

@@ -227,31 +227,32 @@ class ModelSpec:
         return 1.0 if credibility is None else self._credibility[str(credibility)]
 
     def describe(self, probability: float) -> str | None:
-        """The term of the likelihood scale whose band holds ``probability``.
-
-        On a shared band edge the less extreme term wins; in a deliberate gap there is no term (None).
+        """The term of the likelihood scale whose band holds ``probability`` (:func:`name_band`'s edge rule).
 
         Examples
         --------
         >>> spec = ModelSpec()
         >>> spec.describe(0.68), spec.describe(0.55), spec.describe(0.80), spec.describe(0.2)
         ('likely', 'roughly even chance', 'likely', 'unlikely')
+        >>> spec.describe(0.1 + 0.7)  # 0.8000000000000002: float noise stays on the edge
+        'likely'
         """
-        best: tuple[float, str] | None = None
-        for entry in self.scales[self.likelihood_scale]:
-            low, high = entry.band
-            if low <= probability <= high:
-                extremeness = abs((low + high) / 2.0 - 0.5)
-                if best is None or extremeness < best[0]:
-                    best = (extremeness, entry.terms[0])
-        if best is None:
-            entries = self.scales[self.likelihood_scale]
-            if probability < entries[0].band[0]:
-                return str(entries[0].terms[0])
-            if probability > entries[-1].band[1]:
-                return str(entries[-1].terms[0])
-            return None
-        return best[1]
+        entries = self.scales[self.likelihood_scale]
+        return name_band([(entry.terms[0], entry.band) for entry in entries], probability, clamp=True)
+
+    def rating_for(self, probability: float) -> str:
+        """The ACH rating whose band holds ``probability``, by the same edge rule as :meth:`describe`.
+
+        Examples
+        --------
+        >>> spec = ModelSpec()
+        >>> spec.rating_for(0.80), spec.rating_for(0.81), spec.rating_for(0.55), spec.rating_for(0.3)
+        ('C', 'CC', 'N', 'I')
+        """
+        bands = [(rating, judged.band) for rating, judged in self._ratings.items() if judged.band is not None]
+        found = name_band(bands, probability, clamp=True)
+        assert found is not None  # with clamp, only a deliberate gap has no name; ACH bands are contiguous
+        return found
 
     def band_of(self, term: str) -> tuple[float, float]:
         """The band ``[low, high]`` of a term of the likelihood scale."""
@@ -259,6 +260,41 @@ class ModelSpec:
             if normalise_term(term) in {normalise_term(t) for t in entry.terms}:
                 return (float(entry.band[0]), float(entry.band[1]))
         raise ValueError(f"unknown term {term!r}")
+
+
+EDGE_TOLERANCE = 1e-9
+"""A number this close to a band edge is on the edge (so float noise such as 0.1 + 0.7 changes no word)."""
+
+
+def name_band(bands: list[tuple[str, tuple[float, float]]], probability: float, *, clamp: bool = False) -> str | None:
+    """The name of the band that holds ``probability``: the one documented rule for numbers put into words.
+
+    On a shared edge the **less extreme** band wins (0.55 is "roughly even chance", 0.80 is "likely"), so that
+    words never overstate a number; a number within :data:`EDGE_TOLERANCE` of an edge is on it. In a
+    deliberate gap (PHIA) there is no name (None). With ``clamp``, a number beyond the outermost bands takes
+    the outermost name.
+
+    Examples
+    --------
+    >>> bands = [("low", (0.0, 0.5)), ("high", (0.5, 1.0))]
+    >>> name_band(bands, 0.5), name_band(bands, 0.7)
+    ('low', 'high')
+    """
+    best: tuple[float, str] | None = None
+    for name, (low, high) in bands:
+        if low - EDGE_TOLERANCE <= probability <= high + EDGE_TOLERANCE:
+            extremeness = abs((low + high) / 2.0 - 0.5)
+            if best is None or extremeness < best[0]:
+                best = (extremeness, name)
+    if best is not None:
+        return best[1]
+    if clamp and bands:
+        ordered = sorted(bands, key=lambda band: band[1])
+        if probability < ordered[0][1][0]:
+            return ordered[0][0]
+        if probability > ordered[-1][1][1]:
+            return ordered[-1][0]
+    return None
 
 
 @cache

@@ -122,14 +122,29 @@ def _text_likelihood(value: str) -> float | str:
     return _any_likelihood(value)
 
 
+def _certainty_hint(number: float) -> str:
+    """What to write instead of a certainty or an impossible number, pointing the way the analyst meant.
+
+    Examples
+    --------
+    >>> _certainty_hint(1.0)
+    "(0 and 1 claim certainty; for near-certain use e.g. 0.99 or 'almost certain')"
+    >>> _certainty_hint(-0.2)
+    "(0 and 1 claim certainty; for near-impossible use e.g. 0.01 or 'almost no chance')"
+    """
+    if not math.isfinite(number):
+        return "(write a number such as 0.3, or a verbal term such as 'likely')"
+    if number >= 1.0:
+        return "(0 and 1 claim certainty; for near-certain use e.g. 0.99 or 'almost certain')"
+    return "(0 and 1 claim certainty; for near-impossible use e.g. 0.01 or 'almost no chance')"
+
+
 def _any_likelihood(value: Any) -> float | str:
     number = _number(value)
     if number is not None:
         if not math.isfinite(number) or not 0.0 < number < 1.0:
-            raise ValueError(
-                f"{describe_value(value)} is not a probability strictly between 0 and 1 (0 and 1 claim certainty; "
-                "use e.g. 0.01 or a verbal term such as 'almost no chance')"
-            )
+            raise ValueError(f"{describe_value(value)} is not a probability strictly between 0 and 1 "
+                             f"{_certainty_hint(number)}")
         return number
     if isinstance(value, str) and value.strip():
         return value.strip()  # a verbal term or ACH rating, checked against the model's scales later
