@@ -243,7 +243,7 @@ def test_markdown_hypothesis_table_and_bottom_line_equal_the_api(markdown: str, 
 
 
 def test_markdown_changes_equal_the_posterior_before_the_latest_day(markdown: str, ws: plausible.Workspace) -> None:
-    now, before = ws.posterior(SET), ws.posterior(SET, before=dt.date(2015, 6, 24))
+    now, before = ws.posterior(SET), ws.posterior(SET, as_of=dt.date(2015, 6, 24) - dt.timedelta(days=1))
     titles = {h.id: h.title for h in ws.sets[SET].hypotheses}
     changed = md_section(markdown, "What changed")
     new = len(now.item_ids) - len(before.item_ids)
@@ -507,7 +507,7 @@ def test_since_date_compares_with_the_posterior_before_that_date(ws: plausible.W
     result = invoke("brief", SET, "-w", str(REPO), "--since", "2015-06-18")
     assert result.exit_code == 0, result.output
     changed = md_section(result.stdout, "What changed")
-    before, now = ws.posterior(SET, before=dt.date(2015, 6, 18)), ws.posterior(SET)
+    before, now = ws.posterior(SET, as_of=dt.date(2015, 6, 18) - dt.timedelta(days=1)), ws.posterior(SET)
     new = len(now.item_ids) - len(before.item_ids)
     assert f"Since 2015-06-18: {new} reports dated 2015-06-18 or later" in changed
     for title, was, is_ in re.findall(rf"^- (.+?): ({NUMBER}%) → ({NUMBER}%)", changed, re.M):

@@ -52,12 +52,12 @@ def test_model_forecasts_match_the_posterior_before_each_day() -> None:
     for question in ex.questions.values():
         assert [f.made for f in forecasts if f.question == question.id] == ex.forecast_dates(question.id)
     driver = next(f for f in forecasts if f.question == "dprk-driver")
-    post = ws.posterior("dprk-driver", before=driver.made)
+    post = ws.posterior("dprk-driver", as_of=driver.made - dt.timedelta(days=1))
     np.testing.assert_allclose(driver.probabilities, [post.probabilities[o] for o in ex.questions["dprk-driver"].options])
     deal = next(f for f in forecasts if f.question == "russia-aid-deal")
     hs = ws.sets["dprk-driver"]
     indicator = next(i for i in hs.indicators if i.id == "russia-aid-deal")
-    expected = indicator_probability(ws.posterior("dprk-driver", before=deal.made).probability, indicator_likelihoods(hs, indicator))
+    expected = indicator_probability(ws.posterior("dprk-driver", as_of=deal.made - dt.timedelta(days=1)).probability, indicator_likelihoods(hs, indicator))
     assert deal.probabilities[0] == pytest.approx(expected)
     assert deal.probabilities.sum() == pytest.approx(1.0)
 
@@ -145,8 +145,8 @@ def test_resolve_writes_a_new_evidence_file_and_edits_no_other(tmp_path: Path, o
     top = int(np.argmax(lam))  # russia-sanctions: the hypothesis under which a deal is likeliest
     assert (posterior[top] > prior[top]) if outcome == "yes" else (posterior[top] < prior[top])
     # the model's forecasts before the resolution day did not see it
-    assert ws2.posterior("dprk-driver", before=dt.date(2015, 12, 31)).probabilities == pytest.approx(
-        ws.posterior("dprk-driver", before=dt.date(2015, 12, 31)).probabilities)
+    assert ws2.posterior("dprk-driver", as_of=dt.date(2015, 12, 31) - dt.timedelta(days=1)).probabilities == pytest.approx(
+        ws.posterior("dprk-driver", as_of=dt.date(2015, 12, 31) - dt.timedelta(days=1)).probabilities)
 
 
 def test_resolve_refuses_without_the_source_and_changes_nothing(tmp_path: Path) -> None:

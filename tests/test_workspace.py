@@ -432,7 +432,7 @@ def test_a_set_is_compiled_once_per_workspace_into_read_only_arrays(tmp_path: Pa
                                                       judgment_kinds=("number", "term", "rating")))
     compiled = ws.compiled("question")
     assert ws.compiled("question") is compiled
-    assert ws.compiled("question", before=dt.date(2100, 1, 1)) is not compiled  # dated: fresh
+    assert ws.on(dt.date(2100, 1, 1)).compiled("question") is not compiled  # another view: compiled afresh
     with pytest.raises(ValueError, match="read-only"):
         compiled.lam[0, 0] = 0.5
     # The distinct-judgment coding gives each cell its own judgment's values.

@@ -294,7 +294,8 @@ def build_set(
                               "prior.", None, None, None, (), (), (), None, ())
         else:
             changes = compare(post, titles, basis, since=day,
-                              baseline=lambda d: ws.posterior(set_id, method, before=d, **options))
+                              baseline=lambda d: ws.posterior(set_id, method, as_of=d - dt.timedelta(days=1),
+                                                               **options))
 
     uniform = sens.uniform_prior
     indicators = tuple(IndicatorRow(v.id, v.text, v.probability, spec.describe(v.probability),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -86,6 +87,8 @@ class Posterior:
         Hash of every input file: the same hash and seed give the same numbers.
     draws : object
         The ArviZ DataTree of the MCMC run, or None.
+    as_of : datetime.date or None
+        When given, only the items reported on or before this date were used.
     """
 
     set_id: str
@@ -101,6 +104,7 @@ class Posterior:
     sources: tuple[SourceReliability, ...] = ()
     inputs_hash: str = ""
     draws: Any = None
+    as_of: dt.date | None = None
 
     @property
     def probabilities(self) -> dict[str, float]:
@@ -176,6 +180,8 @@ class Posterior:
         }
         if self.interval_level is not None:
             out["interval_level"] = self.interval_level
+        if self.as_of is not None:
+            out["as_of"] = self.as_of.isoformat()
         if self.sources:
             out["sources"] = [
                 {"id": s.source, "prior_mean": s.prior_mean, "posterior_mean": s.posterior_mean,

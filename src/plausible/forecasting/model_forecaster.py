@@ -2,7 +2,7 @@ r"""plausible's own model as a forecaster, held to account beside the humans.
 
 For a question on a hypothesis set the model forecasts the set's posterior; for a question on an indicator
 it forecasts :math:`\sum_k P(H_k) P(I \mid H_k)`. Each forecast dated D uses only the evidence reported
-strictly before D (``Workspace.posterior(set, before=D)``): no look-ahead. The model forecasts on every day
+strictly before D (``Workspace.posterior(set, as_of=D - 1 day)``): no look-ahead. The model forecasts on every day
 on which any human forecast the question, so it is time-averaged over the same days as the first of them.
 The exact engine is used (instant and deterministic).
 """
@@ -54,7 +54,7 @@ def model_forecast(ws: Workspace, question: Question, day: dt.date,
     key = (question.set_id, day)
     post = cache.get(key) if cache is not None else None
     if post is None:
-        post = ws.posterior(question.set_id, before=day)
+        post = ws.posterior(question.set_id, as_of=day - dt.timedelta(days=1))
         if cache is not None:
             cache[key] = post
     if question.indicator_id is None:

@@ -49,6 +49,7 @@ class Built:
     sets: dict[str, HypothesisSet] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     items: list[Item] = field(default_factory=list)
+    all_items: list[Item] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     known_sets: set[str] = field(default_factory=set)
@@ -301,7 +302,8 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built) -> None:
         )
         ordered.append(((spec.reported, doc.path, entry.position), item))
     ordered.sort(key=lambda pair: pair[0])
-    out.items = [item for _, item in ordered if item.id not in superseded]
+    out.all_items = [item for _, item in ordered]
+    out.items = [item for item in out.all_items if item.id not in superseded]
     _report_idle([entry for entry in idle if entry.spec.id not in superseded], entries, group_values, out)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from plausible.core.types import Relevance
 from plausible.model.scales import Judgment, ModelSpec, Reliability
 
-__all__ = ["Hypothesis", "HypothesisSet", "Indicator", "Item", "Source"]
+__all__ = ["Hypothesis", "HypothesisSet", "Indicator", "Item", "Source", "items_as_of"]
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,23 @@ class Item:
     def event(self) -> str:
         """The underlying event: the origin when given, else the item itself."""
         return self.origin if self.origin is not None else f"item:{self.id}"
+
+
+def items_as_of(items: list[Item], day: dt.date) -> list[Item]:
+    """The items an analyst had on ``day``: reported on or before it, less those its corrections supersede.
+
+    ``items`` are every item ever written, superseded ones included, in trajectory order. A correction
+    reported after ``day`` does not yet apply, so the item it corrects still counts.
+
+    Examples
+    --------
+    >>> first = Item("a", "A", "s", dt.date(2015, 6, 1), "e.yaml", 1)
+    >>> fixed = Item("b", "B", "s", dt.date(2015, 6, 9), "f.yaml", 1, supersedes=("a",))
+    >>> [i.id for i in items_as_of([first, fixed], dt.date(2015, 6, 5))]
+    ['a']
+    >>> [i.id for i in items_as_of([first, fixed], dt.date(2015, 6, 9))]
+    ['b']
+    """
+    known = [item for item in items if item.reported <= day]
+    superseded = {target for item in known for target in item.supersedes}
+    return [item for item in known if item.id not in superseded]

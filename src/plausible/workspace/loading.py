@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,11 +48,15 @@ class Workspace:
         Sources by id.
     items : list
         Evidence items in trajectory order (``reported``, then file name, then order in the file),
-        without the items that later items supersede.
+        without the items that later items supersede; with an ``as_of`` date, only those reported by then.
     warnings : list
         Things worth a look that do not stop the analysis.
     files : dict
         SHA-256 of every input file, by path relative to the root.
+    all_items : list
+        Every item ever written, superseded ones included, in trajectory order (what ``as_of`` filters).
+    as_of : datetime.date or None
+        The day this view of the workspace stands on (see :meth:`on`), or None for everything.
     """
 
     root: Path
@@ -61,20 +65,38 @@ class Workspace:
     items: list[Item]
     warnings: list[Problem] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
+    all_items: list[Item] = field(default_factory=list)
+    as_of: dt.date | None = None
     _compiled: dict[str, CompiledSet] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def compiled(self, set_id: str, before: dt.date | None = None) -> CompiledSet:
-        """The set compiled into (read-only) arrays.
+    def on(self, day: dt.date | None) -> Workspace:
+        """The workspace as an analyst had it on ``day``: the items reported on or before it.
 
-        From all its items once per loaded workspace, or afresh from the items reported strictly before
-        ``before``.
+        Corrections (``supersedes``) apply only when they were reported by ``day``. Judgments, hypothesis
+        sets, sources and models are today's: ``as_of`` filters evidence, it does not reconstruct past files.
+        An item whose likelihoods come from its origin group counts with them even when the group's item that
+        carries them was reported later. ``None`` gives the whole workspace.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> ws = load_workspace(".")                                       # doctest: +SKIP
+        >>> ws.on(dt.date(2015, 6, 18)).posterior("dprk-driver").as_of   # doctest: +SKIP
+        datetime.date(2015, 6, 18)
         """
-        from plausible.model.compiled import compile_set
+        from plausible.model.entities import items_as_of
 
-        if before is not None:
-            return compile_set(self.hypothesis_set(set_id), self.items_for(set_id, before), self.sources)
+        whole = self if self.as_of is None else replace(self, items=_current(self.all_items), as_of=None)
+        if day is None:
+            return whole
+        return replace(whole, items=items_as_of(whole.all_items, day), as_of=day)
+
+    def compiled(self, set_id: str) -> CompiledSet:
+        """The set and its items compiled into (read-only) arrays, once per loaded workspace."""
         hit = self._compiled.get(set_id)
         if hit is None:
+            from plausible.model.compiled import compile_set
+
             hit = compile_set(self.hypothesis_set(set_id), self.items_for(set_id), self.sources)
             self._compiled[set_id] = hit
         return hit
@@ -88,10 +110,9 @@ class Workspace:
             raise UsageError(f"unknown hypothesis set {set_id!r}{did_you_mean(set_id, self.sets)} "
                              f"(sets in this workspace: {known})") from None
 
-    def items_for(self, set_id: str, before: dt.date | None = None) -> list[Item]:
-        """The items bearing on a set, in trajectory order; only those reported before ``before`` if given."""
-        return [item for item in self.items
-                if set_id in item.likelihoods and (before is None or item.reported < before)]
+    def items_for(self, set_id: str) -> list[Item]:
+        """The items bearing on a set, in trajectory order."""
+        return [item for item in self.items if set_id in item.likelihoods]
 
     @property
     def inputs_hash(self) -> str:
@@ -116,7 +137,7 @@ class Workspace:
         set_id: str,
         method: Method | str = Method.EXACT,
         *,
-        before: dt.date | None = None,
+        as_of: dt.date | None = None,
         progress: Progress | None = None,
         **options: Any,
     ) -> Posterior:
@@ -129,8 +150,8 @@ class Workspace:
         method : {"exact", "mcmc"}
             ``exact``: closed form at point values (instant). ``mcmc``: the PyMC model with uncertain
             judgments and learned source reliability.
-        before : datetime.date, optional
-            Use only the items reported strictly before this date (no look-ahead, for forecasting).
+        as_of : datetime.date, optional
+            Use only the items reported on or before this date (see :meth:`on`); the result records it.
         progress : Progress, optional
             Told how long work advances (MCMC sampling); nothing is reported without it.
         **options
@@ -148,18 +169,23 @@ class Workspace:
         """
         from plausible.engines import parse_method, run_engine
 
+        if as_of is not None and as_of != self.as_of:
+            return self.on(as_of).posterior(set_id, method, progress=progress, **options)
         chosen = parse_method(method)
-        compiled = self.compiled(set_id, before)
+        compiled = self.compiled(set_id)
         if chosen is Method.EXACT:
             given = sorted(key for key, value in options.items() if value is not None)
             if given:
                 raise UsageError(f"the exact engine takes no options (got {', '.join(given)})")
-            return run_engine(compiled, chosen, inputs_hash=self.inputs_hash)
-        return run_engine(compiled, chosen, self.settings(set_id, **options), inputs_hash=self.inputs_hash,
-                          progress=progress)
+            result = run_engine(compiled, chosen, inputs_hash=self.inputs_hash)
+        else:
+            result = run_engine(compiled, chosen, self.settings(set_id, **options), inputs_hash=self.inputs_hash,
+                                progress=progress)
+        return result if self.as_of is None else replace(result, as_of=self.as_of)
 
 
-def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = DEFAULT_MAX_BYTES) -> Workspace:
+def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = DEFAULT_MAX_BYTES,
+                   as_of: dt.date | None = None) -> Workspace:
     """Load and validate a workspace folder.
 
     Parameters
@@ -168,6 +194,8 @@ def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = D
         The workspace folder (holding ``hypotheses/``, ``evidence/`` and optionally ``models/``).
     max_file_size : int
         Files larger than this many bytes are refused.
+    as_of : datetime.date, optional
+        Keep only the items reported on or before this date (see :meth:`Workspace.on`).
 
     Returns
     -------
@@ -192,14 +220,36 @@ def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = D
         key, hashes = whole
         hit = cached(*key)
         if isinstance(hit, _Entities):  # built from these very files: nothing to parse or check
-            return Workspace(root, hit.sets, hit.sources, hit.items, loader.warnings + hit.warnings, hashes)
+            future = _reported_in_future(hit.all_items)  # today moves on although the files do not
+            if future:
+                raise InputError(future)
+            ws = Workspace(root, hit.sets, hit.sources, hit.items, loader.warnings + hit.warnings, hashes,
+                           hit.all_items)
+            return ws.on(as_of)
     built = _build(loader, layout)
-    problems = loader.problems + built.problems
+    problems = loader.problems + built.problems + _reported_in_future(built.all_items)
     if problems:
         raise InputError(problems)
     if whole is not None and loader.hashes == whole[1]:  # no file changed while we read it
-        store(_Entities(built.sets, built.sources, built.items, built.warnings), *whole[0])
-    return Workspace(root, built.sets, built.sources, built.items, loader.warnings + built.warnings, loader.hashes)
+        store(_Entities(built.sets, built.sources, built.items, built.warnings, built.all_items), *whole[0])
+    ws = Workspace(root, built.sets, built.sources, built.items, loader.warnings + built.warnings, loader.hashes,
+                   built.all_items)
+    return ws.on(as_of)
+
+
+def _reported_in_future(items: list[Item]) -> list[Problem]:
+    """An item reported after today is a typo or a forecast, not evidence (``observed`` may be later)."""
+    from plausible.core.clock import today
+
+    now = today()
+    return [Problem(item.path, item.line, f"item {item.id!r} is reported on {item.reported}, after today "
+                    f"({now}); evidence must have been reported already (a future event belongs in "
+                    "`observed` or in a hypothesis set's indicators)") for item in items if item.reported > now]
+
+
+def _current(items: list[Item]) -> list[Item]:
+    superseded = {target for item in items for target in item.supersedes}
+    return [item for item in items if item.id not in superseded]
 
 
 @dataclass(frozen=True)
@@ -224,6 +274,7 @@ class _Entities:
     sources: dict[str, Source]
     items: list[Item]
     warnings: list[Problem]
+    all_items: list[Item]
 
 
 def _build(loader: _Loader, layout: _Layout) -> Built:
