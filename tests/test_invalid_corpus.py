@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 from plausible.cli import app
 
 CORPUS = Path(__file__).parent / "data" / "invalid"
+TODAY = "2026-01-01"
+"""The corpus's today (``PLAUSIBLE_TODAY``), so that messages naming today do not change with the calendar."""
 CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
 
 
@@ -29,7 +31,7 @@ def test_invalid_workspace_is_reported(case: Path) -> None:
     assert expected, "a case must say which messages it produces"
     args_file = case / "args.txt"
     extra = shlex.split(args_file.read_text(encoding="utf-8")) if args_file.exists() else []
-    result = CliRunner().invoke(app, ["validate", "-w", str(case / "workspace"), *extra])
+    result = CliRunner(env={"PLAUSIBLE_TODAY": TODAY}).invoke(app, ["validate", "-w", str(case / "workspace"), *extra])
     output = result.output
     assert result.exit_code == 2, output
     assert "Traceback" not in output

@@ -8,7 +8,18 @@ from typing import Annotated
 
 import typer
 
-from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err, warn_all
+from plausible.cli.app import (
+    AsOfOption,
+    JsonOption,
+    WorkspaceOption,
+    app,
+    command,
+    emit_json,
+    err,
+    parse_date,
+    warn_all,
+    with_as_of,
+)
 from plausible.workspace import load_workspace
 
 __all__ = ["analyze_command", "history"]
@@ -23,14 +34,15 @@ def history(
     by: Annotated[str, typer.Option("--by", help="One step per item, per file, or per reporting date.")] = "item",
     workspace: WorkspaceOption = Path("."),
     json_output: JsonOption = False,
+    as_of: AsOfOption = None,
 ) -> None:
     """The posterior of SET after each item (or file, or date) in reported order; the last is the posterior."""
     from plausible.analysis.trajectory import trajectory
 
-    ws = load_workspace(workspace)
+    ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"))
     result = trajectory(ws, set_id, by)  # type: ignore[arg-type]
     if json_output:
-        emit_json(result.to_dict())
+        emit_json(with_as_of(result.to_dict(), ws.as_of))
         return
     warn_all(ws.warnings)
     from plausible.cli.render import history_table
@@ -45,14 +57,15 @@ def analyze_command(
     workspace: WorkspaceOption = Path("."),
     json_output: JsonOption = False,
     csv: Annotated[Path | None, typer.Option("--csv", help="Write the ACH matrix as CSV to this file.")] = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Weights of evidence, diagnosticity, linchpins, source and prior sensitivity, indicators, ACH scores."""
     from plausible.analysis.report import analyze
 
-    ws = load_workspace(workspace)
+    ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"))
     result = analyze(ws, set_id)
     if json_output:
-        emit_json(result.to_dict())
+        emit_json(with_as_of(result.to_dict(), ws.as_of))
     else:
         warn_all(ws.warnings)
         from plausible.cli.render import analysis_report

@@ -5,6 +5,7 @@ Exit codes: 0 success, 2 bad input (a clear message, no traceback), 1 internal e
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import math
@@ -17,10 +18,22 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
-from plausible.core.errors import InputError, PlausibleError, Problem
+from plausible.core.errors import InputError, PlausibleError, Problem, UsageError
 from plausible.core.types import Method
 
-__all__ = ["JsonOption", "MethodOption", "WorkspaceOption", "app", "command", "emit_json", "err", "warn_all"]
+__all__ = [
+    "AsOfOption",
+    "JsonOption",
+    "MethodOption",
+    "WorkspaceOption",
+    "app",
+    "command",
+    "emit_json",
+    "err",
+    "parse_date",
+    "warn_all",
+    "with_as_of",
+]
 
 app = typer.Typer(
     name="plausible",
@@ -36,9 +49,35 @@ WorkspaceOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON to stdout.")]
 MethodOption = Annotated[Method, typer.Option("--method", "-m", help="exact (closed form) or mcmc (PyMC).")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", metavar="DATE", help="Use only the evidence reported on or before DATE (YYYY-MM-DD); "
+                 "corrections count once reported.", show_default="all evidence"),
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def parse_date(text: str | None, option: str) -> dt.date | None:
+    """The date an option names, or None when it was not given.
+
+    Raises
+    ------
+    UsageError
+        When ``text`` is not a date.
+    """
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a date; expected YYYY-MM-DD, e.g. 2015-06-20") from None
+
+
+def with_as_of(data: dict[str, Any], as_of: dt.date | None) -> dict[str, Any]:
+    """A command's JSON, saying which day's evidence it rests on when ``--as-of`` was given."""
+    return data if as_of is None else {**data, "as_of": as_of.isoformat()}
 
 
 def err(message: str) -> None:

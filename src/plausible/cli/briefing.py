@@ -3,14 +3,13 @@
 # No `from __future__ import annotations`: typer reads every command's signature at startup, and
 # evaluating them from strings costs ~25 ms a run (see plausible.cli).
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from plausible.cli.app import MethodOption, WorkspaceOption, app, command, err, warn_all
+from plausible.cli.app import AsOfOption, MethodOption, WorkspaceOption, app, command, err, parse_date, warn_all
 from plausible.core.errors import UsageError
 from plausible.core.types import Method
 from plausible.workspace import load_workspace
@@ -27,15 +26,6 @@ def _format(chosen: str | None, output: Path | None) -> str:
     if value not in FORMATS:
         raise UsageError(f"unknown format {chosen!r}; expected md or html")
     return value
-
-
-def _date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--since {text!r} is not a date; expected YYYY-MM-DD, e.g. 2015-06-20") from None
 
 
 @app.command()
@@ -69,10 +59,11 @@ def brief(
     tune: Annotated[int | None, typer.Option(help="MCMC tuning steps per chain.", min=0)] = None,
     chains: Annotated[int | None, typer.Option(help="MCMC chains.", min=1)] = None,
     seed: Annotated[int | None, typer.Option(help="MCMC random seed (same seed, same numbers).", min=0)] = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """A briefing: bottom line, hypotheses, what changed, key evidence, linchpins, indicators, sources, method."""
     kind = _format(format_, output)
-    day = _date(since)
+    day = parse_date(since, "--since")
     if day is not None and since_last:
         raise UsageError("--since and --since-last are alternatives: give one of them")
     mcmc: dict[str, Any] = {k: v for k, v in {"draws": draws, "tune": tune, "chains": chains, "seed": seed}.items()
@@ -85,7 +76,7 @@ def brief(
 
     from plausible.briefing import build_briefing, record_entries, render_html, render_markdown, write_record
 
-    ws = load_workspace(workspace)
+    ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"))
     warn_all(ws.warnings)
     briefing = build_briefing(ws, set_ids or None, method=method, since=day, since_last=since_last,
                               mcmc_options=mcmc or None)

@@ -9,7 +9,19 @@ from typing import Annotated, Any
 
 import typer
 
-from plausible.cli.app import JsonOption, MethodOption, WorkspaceOption, app, command, emit_json, err, warn_all
+from plausible.cli.app import (
+    AsOfOption,
+    JsonOption,
+    MethodOption,
+    WorkspaceOption,
+    app,
+    command,
+    emit_json,
+    err,
+    parse_date,
+    warn_all,
+    with_as_of,
+)
 from plausible.core.errors import InputError, Problem, UsageError
 from plausible.core.limits import DEFAULT_MAX_BYTES
 from plausible.core.types import Method
@@ -73,9 +85,10 @@ def posterior(
         int | None, typer.Option(help="Parallel chains (default: one per chain, up to the CPU count).", min=1)
     ] = None,
     save: Annotated[Path | None, typer.Option(help="Save the MCMC draws (ArviZ DataTree) to this netCDF file.")] = None,
+    as_of: AsOfOption = None,
 ) -> None:
-    """Posterior plausibility of each hypothesis of SET given all evidence."""
-    ws = load_workspace(workspace)
+    """Posterior plausibility of each hypothesis of SET given all evidence (or that reported by --as-of)."""
+    ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"))
     mcmc_options = {"draws": draws, "tune": tune, "chains": chains, "seed": seed, "sampler": sampler,
                     "target_accept": target_accept, "interval": interval}
     given: dict[str, Any] = {k: v for k, v in mcmc_options.items() if v is not None}
@@ -105,9 +118,9 @@ def posterior(
 
 @app.command()
 @command
-def sets(workspace: WorkspaceOption = Path("."), json_output: JsonOption = False) -> None:
+def sets(workspace: WorkspaceOption = Path("."), json_output: JsonOption = False, as_of: AsOfOption = None) -> None:
     """List the hypothesis sets with their leading hypothesis (exact engine)."""
-    ws = load_workspace(workspace)
+    ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"))
     rows = []
     for set_id, hs in ws.sets.items():
         post = ws.posterior(set_id)
@@ -115,7 +128,7 @@ def sets(workspace: WorkspaceOption = Path("."), json_output: JsonOption = False
                      "evidence": len(post.item_ids), "leading": post.leading,
                      "probability": post.probabilities[post.leading]})
     if json_output:
-        emit_json({"sets": rows})
+        emit_json(with_as_of({"sets": rows}, ws.as_of))
         return
     from plausible.cli.render import sets_table
 

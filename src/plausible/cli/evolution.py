@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err, warn_all
+from plausible.core.errors import UsageError
 
 if TYPE_CHECKING:  # the ledger (pydantic) is imported only by the commands that use it
     from plausible.tracking.ledger import SetChange
@@ -30,11 +31,15 @@ def update(
     workspace: WorkspaceOption = Path("."),
     json_output: JsonOption = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what changed; record nothing.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", hidden=True)] = None,
 ) -> None:
     """Recompute every set, report what changed since the last recorded update, and record this one.
 
     The record goes to .plausible/ledger.jsonl in the workspace (nothing is recorded when nothing changed).
     """
+    if as_of is not None:
+        raise UsageError("update records today's state in the ledger and takes no --as-of (it would write a "
+                         "back-dated state); to look back, use posterior, history, analyze, sets or brief --as-of")
     from plausible.tracking.updating import run_update
 
     outcome = run_update(workspace, record=not dry_run)

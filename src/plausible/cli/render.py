@@ -43,7 +43,8 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
     console.print(table)
     if post.sources:
         console.print(_sources_table(ws, post))
-    footer = f"{len(post.item_ids)} evidence items · {post.method} engine · inputs {post.inputs_hash[:12]}"
+    cut = "" if post.as_of is None else f" reported by {post.as_of} (--as-of)"
+    footer = f"{len(post.item_ids)} evidence items{cut} · {post.method} engine · inputs {post.inputs_hash[:12]}"
     d = post.diagnostics
     if d is not None and d.note is None:
         footer += (f" · R-hat {d.r_hat:.3f}, ESS bulk {d.ess_bulk:.0f}, tail {d.ess_tail:.0f}, "
