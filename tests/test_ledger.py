@@ -122,7 +122,7 @@ def test_unreadable_lines_are_warnings_with_their_line_numbers() -> None:
 
 def test_reading_a_missing_ledger_gives_no_records(tmp_path: Path) -> None:
     read = read_records(tmp_path / LEDGER_FILE)
-    assert read.records == () and read.problems == () and read.last is None
+    assert read.records == () and read.problems == () and read.last_update is None and read.last_briefing("q") is None
 
 
 # --- diffing two states -------------------------------------------------------------------------------------
