@@ -107,6 +107,21 @@ def test_record_round_trips_as_one_sorted_line() -> None:
     assert parse_records(line + line).records == (rec, rec)  # exact, floats included
 
 
+def test_entries_say_their_kind_and_lines_without_one_are_updates() -> None:
+    update = record()
+    data = json.loads(format_record(update))
+    assert data["kind"] == "update" and set(data["sets"]["q"]) == {"items", "probabilities"}  # no method, as_of
+    del data["kind"]  # a line written before briefings were recorded in the ledger
+    assert parse_records(json.dumps(data) + "\n").records == (update,)
+    briefing = Record(kind="briefing", time=T0, version="0.1.0", inputs_hash="a" * 64, files={},
+                      sets={"q": SetState(probabilities={"yes": 0.5, "no": 0.5}, items=("x",), method="mcmc",
+                                          as_of=dt.date(2015, 6, 24))})
+    line = format_record(briefing)
+    assert json.loads(line)["sets"]["q"]["method"] == "mcmc" and json.loads(line)["sets"]["q"]["as_of"] == "2015-06-24"
+    assert parse_records(line).records == (briefing,)
+    assert [r.kind for r in parse_records(line + format_record(update)).records] == ["briefing", "update"]
+
+
 def test_records_are_kept_in_utc() -> None:
     later = Record(time="2015-06-24T14:00:00+02:00", version="x", inputs_hash="a" * 64, files={}, sets={})
     assert json.loads(format_record(later))["time"] == "2015-06-24T12:00:00Z"
