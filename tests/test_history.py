@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
-import os
 import re
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -25,7 +23,7 @@ from plausible.tracking.briefings import OLD_STATE_FILE, read_history, record_br
 from plausible.tracking.ledger import LEDGER_FILE, LedgerRead, Record, SetState, ledger_path, locked_ledger
 from plausible.tracking.updating import run_update
 from tests.test_briefing import NUMBER, TINY, displays, invoke, md_section
-from tests.test_ledger import INPUT_FOLDERS, NEW_EVIDENCE, NEW_FILE, REPO
+from tests.test_ledger import NEW_EVIDENCE, NEW_FILE, copy_dprk
 
 T0 = dt.datetime(2026, 5, 1, 9, 0, tzinfo=dt.UTC)
 # Two more new items on the DPRK driver question, pulling different ways, so that three new items drive the move.
@@ -76,10 +74,7 @@ def entries(root: Path) -> list[Record]:
 @pytest.fixture
 def dprk(tmp_path: Path) -> Path:
     """A copy of the repository's DPRK workspace."""
-    root = tmp_path / "ws"
-    for folder in INPUT_FOLDERS:
-        shutil.copytree(REPO / folder, root / folder)
-    return root
+    return copy_dprk(tmp_path)
 
 
 # --- one history, two kinds of entries ----------------------------------------------------------------------
@@ -174,17 +169,9 @@ def test_recording_a_briefing_waits_for_the_ledger_lock(write_workspace) -> None
     assert entries(root) == [entry]
 
 
-def test_an_unwritable_ledger_leaves_the_briefing_written_and_says_so(tmp_path: Path, write_workspace,  # type: ignore[no-untyped-def]
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("refuse_ledger_lock")
+def test_an_unwritable_ledger_leaves_the_briefing_written_and_says_so(tmp_path: Path, write_workspace) -> None:  # type: ignore[no-untyped-def]
     root = write_workspace(TINY)
-    real_open = os.open
-
-    def refusing_open(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if str(path).endswith("ledger.lock"):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", refusing_open)
     out = tmp_path / "brief.html"
     result = invoke("brief", "q", "-w", str(root), "-o", str(out))
     assert result.exit_code == 0 and out.is_file()

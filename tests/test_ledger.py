@@ -65,13 +65,18 @@ def invoke(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner(env={"COLUMNS": "160"}).invoke(app, list(args))
 
 
+def copy_dprk(folder: Path) -> Path:
+    """A copy of the repository's DPRK workspace (its input folders) in ``folder/ws``."""
+    root = folder / "ws"
+    for name in INPUT_FOLDERS:
+        shutil.copytree(REPO / name, root / name)
+    return root
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """A copy of the repository's DPRK workspace."""
-    root = tmp_path / "ws"
-    for folder in INPUT_FOLDERS:
-        shutil.copytree(REPO / folder, root / folder)
-    return root
+    return copy_dprk(tmp_path)
 
 
 def inputs_digest(root: Path) -> str:
@@ -422,15 +427,8 @@ def test_concurrent_appends_from_several_processes_never_interleave(tmp_path: Pa
         assert [v for v in versions if v.startswith(f"{w}.")] == [f"{w}.{i}" for i in range(count)]
 
 
-def test_an_unwritable_ledger_is_a_clear_error_with_exit_2(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_open = os.open
-
-    def refusing_open(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if str(path).endswith("ledger.lock"):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", refusing_open)
+@pytest.mark.usefixtures("refuse_ledger_lock")
+def test_an_unwritable_ledger_is_a_clear_error_with_exit_2(workspace: Path) -> None:
     result = invoke("update", "-w", str(workspace))
     assert result.exit_code == 2
     assert "error: cannot write the ledger" in result.stderr and "Permission denied" in result.stderr
