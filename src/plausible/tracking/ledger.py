@@ -468,9 +468,9 @@ def diff_set(set_id: str, old: SetState, new: SetState, tolerance: float = MOVE_
     Examples
     --------
     >>> c = diff_set("q", SetState(probabilities={"a": 0.5, "b": 0.5}, items=("x",)),
-    ...              SetState(probabilities={"a": 0.2, "b": 0.8}, items=("x", "y")))
-    >>> c.status, [(m.hypothesis, round(m.points, 6)) for m in c.moves], c.new_items
-    ('changed', [('a', -30.0), ('b', 30.0)], ('y',))
+    ...              SetState(probabilities={"a": 0.25, "b": 0.75}, items=("x", "y")))
+    >>> c.status, [(m.hypothesis, m.points) for m in c.moves], c.new_items
+    ('changed', [('a', -25.0), ('b', 25.0)], ('y',))
     """
     hypotheses = list(new.probabilities) + [h for h in old.probabilities if h not in new.probabilities]
     moves = [
