@@ -29,3 +29,16 @@ def write_workspace(tmp_path: Path):  # type: ignore[no-untyped-def]
         return tmp_path
 
     return write
+
+
+@pytest.fixture
+def refuse_ledger_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make opening any ledger's lock file fail with 'Permission denied', as in a read-only workspace."""
+    real_open = os.open
+
+    def refusing_open(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(path).endswith("ledger.lock"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)

@@ -257,13 +257,15 @@ def test_markdown_changes_equal_the_posterior_before_the_latest_day(markdown: st
         assert displays(delta, now.probabilities[h] - before.probabilities[h])
     biggest = max(now.hypothesis_ids, key=lambda h: abs(now.probabilities[h] - before.probabilities[h]))
     assert moves[0][0] == titles[biggest]
-    # the drivers are new reports, with their weight for the hypothesis that moved most
+    # The drivers are the new reports ranked by their weight of evidence toward the move, computed here from the
+    # definition (docs/ledger.md): s_j = 2 Σ_k Δ_k w_jk / Σ_k |Δ_k|.
+    delta = np.array([now.probabilities[h] - before.probabilities[h] for h in now.hypothesis_ids])
+    toward = {item: float(2 * now.weights[j] @ delta / np.abs(delta).sum()) for j, item in enumerate(now.item_ids)
+              if item not in before.item_ids}
     drivers = re.findall(rf"^- ([+−]{NUMBER} dB|0\.0 dB): .*; ([a-z0-9.-]+)\)$", changed, re.M)
-    assert drivers
-    k = now.hypothesis_ids.index(biggest)
+    assert drivers and [item for _, item in drivers] == sorted(toward, key=lambda i: -abs(toward[i]))[:5]
     for weight, item in drivers:
-        assert item not in before.item_ids
-        assert displays(weight, now.weights[now.item_ids.index(item), k], scale=1.0)
+        assert displays(weight, toward[item], scale=1.0)
 
 
 def test_markdown_evidence_linchpins_indicators_sources_equal_the_api(markdown: str, ws: plausible.Workspace) -> None:
@@ -476,9 +478,13 @@ def test_brief_writes_markdown_with_png_figures_and_records_its_state(tmp_path: 
     assert len(links) == 4 and all(link.startswith("brief-figures/") for link in links)
     for link in links:
         assert (out.parent / link).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    record = json.loads((root / ".plausible" / "last-brief.json").read_text(encoding="utf-8"))
+    (line,) = (root / ".plausible" / "ledger.jsonl").read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)  # the briefing is recorded in the ledger, for --since-last
+    assert record["kind"] == "briefing" and "recorded the briefing in" in result.stderr
     assert record["sets"]["q"]["items"] == ["r1", "r2", "r3"]
-    assert record["sets"]["q"]["probabilities"] == pytest.approx(plausible.load_workspace(root).posterior("q").probabilities)
+    assert record["sets"]["q"]["probabilities"] == plausible.load_workspace(root).posterior("q").probabilities
+    assert (record["sets"]["q"]["method"], record["sets"]["q"]["as_of"]) == ("exact", "2020-01-02")
+    assert not (root / ".plausible" / "last-brief.json").exists()  # no second state file
     assert list(tmp_path.rglob("*.tmp")) == []  # atomic writes leave nothing behind
 
 

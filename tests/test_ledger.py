@@ -65,13 +65,18 @@ def invoke(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner(env={"COLUMNS": "160"}).invoke(app, list(args))
 
 
+def copy_dprk(folder: Path) -> Path:
+    """A copy of the repository's DPRK workspace (its input folders) in ``folder/ws``."""
+    root = folder / "ws"
+    for name in INPUT_FOLDERS:
+        shutil.copytree(REPO / name, root / name)
+    return root
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """A copy of the repository's DPRK workspace."""
-    root = tmp_path / "ws"
-    for folder in INPUT_FOLDERS:
-        shutil.copytree(REPO / folder, root / folder)
-    return root
+    return copy_dprk(tmp_path)
 
 
 def inputs_digest(root: Path) -> str:
@@ -107,6 +112,21 @@ def test_record_round_trips_as_one_sorted_line() -> None:
     assert parse_records(line + line).records == (rec, rec)  # exact, floats included
 
 
+def test_entries_say_their_kind_and_lines_without_one_are_updates() -> None:
+    update = record()
+    data = json.loads(format_record(update))
+    assert data["kind"] == "update" and set(data["sets"]["q"]) == {"items", "probabilities"}  # no method, as_of
+    del data["kind"]  # a line written before briefings were recorded in the ledger
+    assert parse_records(json.dumps(data) + "\n").records == (update,)
+    briefing = Record(kind="briefing", time=T0, version="0.1.0", inputs_hash="a" * 64, files={},
+                      sets={"q": SetState(probabilities={"yes": 0.5, "no": 0.5}, items=("x",), method="mcmc",
+                                          as_of=dt.date(2015, 6, 24))})
+    line = format_record(briefing)
+    assert json.loads(line)["sets"]["q"]["method"] == "mcmc" and json.loads(line)["sets"]["q"]["as_of"] == "2015-06-24"
+    assert parse_records(line).records == (briefing,)
+    assert [r.kind for r in parse_records(line + format_record(update)).records] == ["briefing", "update"]
+
+
 def test_records_are_kept_in_utc() -> None:
     later = Record(time="2015-06-24T14:00:00+02:00", version="x", inputs_hash="a" * 64, files={}, sets={})
     assert json.loads(format_record(later))["time"] == "2015-06-24T12:00:00Z"
@@ -122,7 +142,7 @@ def test_unreadable_lines_are_warnings_with_their_line_numbers() -> None:
 
 def test_reading_a_missing_ledger_gives_no_records(tmp_path: Path) -> None:
     read = read_records(tmp_path / LEDGER_FILE)
-    assert read.records == () and read.problems == () and read.last is None
+    assert read.records == () and read.problems == () and read.last_update is None and read.last_briefing("q") is None
 
 
 # --- diffing two states -------------------------------------------------------------------------------------
@@ -407,15 +427,8 @@ def test_concurrent_appends_from_several_processes_never_interleave(tmp_path: Pa
         assert [v for v in versions if v.startswith(f"{w}.")] == [f"{w}.{i}" for i in range(count)]
 
 
-def test_an_unwritable_ledger_is_a_clear_error_with_exit_2(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_open = os.open
-
-    def refusing_open(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if str(path).endswith("ledger.lock"):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", refusing_open)
+@pytest.mark.usefixtures("refuse_ledger_lock")
+def test_an_unwritable_ledger_is_a_clear_error_with_exit_2(workspace: Path) -> None:
     result = invoke("update", "-w", str(workspace))
     assert result.exit_code == 2
     assert "error: cannot write the ledger" in result.stderr and "Permission denied" in result.stderr

@@ -15,21 +15,20 @@ from __future__ import annotations
 from plausible.briefing.confidence import Confidence, Criterion, assess_confidence
 
 # What a briefing says
-from plausible.briefing.content import Briefing, SetBriefing, build_briefing, record_entries
+from plausible.briefing.content import Briefing, Changes, SetBriefing, briefing_entry, build_briefing
 
 # Rendering
 from plausible.briefing.html import render_html
 from plausible.briefing.markdown import MarkdownBriefing, render_markdown
 
-# The previous briefing's state
-from plausible.briefing.record import RECORD_PATH, read_record, write_record
-
 __all__ = [
     # content
     "Briefing",
+    "Changes",
     "SetBriefing",
     "build_briefing",
-    "record_entries",
+    # the ledger entry of a briefing written with -o (for --since-last)
+    "briefing_entry",
     # confidence
     "Confidence",
     "Criterion",
@@ -38,8 +37,4 @@ __all__ = [
     "MarkdownBriefing",
     "render_html",
     "render_markdown",
-    # record
-    "RECORD_PATH",
-    "read_record",
-    "write_record",
 ]

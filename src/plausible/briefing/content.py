@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -17,22 +17,26 @@ from plausible.analysis import analyze, indicator_values, trajectory
 from plausible.analysis.ach import AchMatrix
 from plausible.analysis.sensitivity import LINCHPIN_SHIFT
 from plausible.analysis.trajectory import Trajectory
-from plausible.briefing.changes import Basis, Changes, compare
 from plausible.briefing.confidence import GOOD_GRADES, Confidence, ConfidenceInputs, assess_confidence
 from plausible.briefing.forecasts import Forecasts, forecast_scores
-from plausible.briefing.record import Record, read_record
-from plausible.core.errors import UsageError
+from plausible.core.errors import Problem, UsageError
 from plausible.core.types import Method
 from plausible.core.version import tool_version
 from plausible.engines.posterior import Posterior
 from plausible.model.entities import Item, Source
 from plausible.model.scales import ModelSpec
+from plausible.tracking.briefings import read_history
+from plausible.tracking.ledger import LedgerRead, Move, Record, SetState, diff_set
+from plausible.tracking.updating import Driver, ledger_entry, rank_drivers
 
 if TYPE_CHECKING:
     from plausible.workspace import Workspace
 
 __all__ = [
+    "MOVE_THRESHOLD",
+    "Basis",
     "Briefing",
+    "Changes",
     "EvidenceRow",
     "HypothesisRow",
     "IndicatorRow",
@@ -40,8 +44,19 @@ __all__ = [
     "MethodNote",
     "SetBriefing",
     "SourceRow",
+    "briefing_entry",
     "build_briefing",
 ]
+
+Basis = Literal["latest-day", "date", "last"]
+"""What "what changed" compares with: the state before the latest reporting day (default), before a given date,
+or the previous briefing written with ``brief -o`` (the ledger's last briefing entry covering the set)."""
+
+MOVE_THRESHOLD = 1.0
+"""A hypothesis whose probability moved less than this many percentage points is not listed as a move."""
+
+MAX_MOVES = 4
+MAX_DRIVERS = 5
 
 KEY_EVIDENCE = 5
 """Reports shown for and against the leading hypothesis."""
@@ -129,6 +144,50 @@ class MethodNote:
 
 
 @dataclass(frozen=True)
+class Changes:
+    """The "what changed" section of one set: its move since a baseline state, as ``plausible update`` sees moves.
+
+    Attributes
+    ----------
+    basis : {"latest-day", "date", "last"}
+    since : datetime.date or None
+        For ``latest-day`` and ``date``: the baseline is the posterior on the reports dated before it.
+    available : bool
+        False when there is nothing to compare with; ``note`` says why.
+    note : str or None
+    written : datetime or None
+        For ``last``: when the previous briefing was written.
+    baseline_method : str or None
+        The engine of the baseline's probabilities.
+    baseline_as_of : datetime.date or None
+        For ``last``: the latest reporting date of the previous briefing's evidence.
+    leader_before : str or None
+        The baseline's leading hypothesis (None when the baseline rested on no report, except for ``last``).
+    moves : tuple of Move
+        The moves of :func:`plausible.tracking.ledger.diff_set` of at least :data:`MOVE_THRESHOLD` points,
+        largest first, at most four.
+    new_items, removed_items : tuple of str
+        Reports used now but not in the baseline, and in the baseline but no longer (superseded, removed).
+    drivers : tuple of Driver
+        The new reports ranked by their weight of evidence toward the move
+        (:func:`plausible.tracking.updating.rank_drivers`, the ranking of ``plausible update``), at most five.
+    """
+
+    basis: Basis
+    since: dt.date | None
+    available: bool
+    note: str | None
+    written: dt.datetime | None = None
+    baseline_method: str | None = None
+    baseline_as_of: dt.date | None = None
+    leader_before: str | None = None
+    moves: tuple[Move, ...] = ()
+    new_items: tuple[str, ...] = ()
+    removed_items: tuple[str, ...] = ()
+    drivers: tuple[Driver, ...] = ()
+
+
+@dataclass(frozen=True)
 class SetBriefing:
     """The briefing of one hypothesis set; ``hypotheses`` are ordered most probable first."""
 
@@ -177,12 +236,16 @@ class SetBriefing:
 
 @dataclass(frozen=True)
 class Briefing:
-    """A whole briefing: one section per set, then the forecast scores."""
+    """A whole briefing: one section per set, then the forecast scores.
+
+    ``warnings`` are about the history read for ``since_last`` (unreadable ledger lines, an old state file).
+    """
 
     sets: tuple[SetBriefing, ...]
     forecasts: Forecasts
     version: str
     inputs_hash: str
+    warnings: tuple[Problem, ...] = ()
 
 
 def is_good_source(source: Source) -> bool:
@@ -213,7 +276,7 @@ def build_set(
     method: Method = Method.EXACT,
     basis: Basis = "latest-day",
     since: dt.date | None = None,
-    record: Record | None = None,
+    history: LedgerRead | None = None,
     mcmc_options: dict[str, Any] | None = None,
     version: str = "",
 ) -> SetBriefing:
@@ -285,17 +348,17 @@ def build_set(
         interval_width=None if interval is None else interval[1] - interval[0],
     ))
 
+    paths = {item.id: item.path for item in items.values()}
     if basis == "last":
-        changes = compare(post, titles, "last", record=record)
+        changes = _since_last_briefing(post, paths, history or LedgerRead())
     else:
         day = as_of if basis == "latest-day" else since
         if day is None:
-            changes = Changes(basis, None, False, "No reports bear on this set yet: the probabilities are the "
-                              "prior.", None, None, None, (), (), (), None, ())
+            changes = Changes(basis, None, False, "No reports bear on this set yet: the probabilities are the prior.")
         else:
-            changes = compare(post, titles, basis, since=day,
-                              baseline=lambda d: ws.posterior(set_id, method, as_of=d - dt.timedelta(days=1),
-                                                               **options))
+            before = ws.posterior(set_id, method, as_of=day - dt.timedelta(days=1), **options)
+            changes = _changes(post, SetState(probabilities=before.probabilities, items=before.item_ids,
+                                              method=before.method), paths, basis, since=day)
 
     uniform = sens.uniform_prior
     indicators = tuple(IndicatorRow(v.id, v.text, v.probability, spec.describe(v.probability),
@@ -309,6 +372,31 @@ def build_set(
         evidence_against, linchpins, nearest, (float(uniform[lead]), hids[int(np.argmax(uniform))]), indicators,
         tuple(source_rows), trajectory(ws, set_id, by="date"), weights, analysis.ach, method_note,
     )
+
+
+def _changes(post: Posterior, before: SetState, paths: dict[str, str], basis: Basis, *,
+             since: dt.date | None = None, written: dt.datetime | None = None) -> Changes:
+    """The set's move from ``before`` to ``post``: the ledger's diff of the two states and its ranked drivers."""
+    change = diff_set(post.set_id, before, SetState(probabilities=post.probabilities, items=post.item_ids))
+    moves = tuple(m for m in change.moves if abs(m.points) >= MOVE_THRESHOLD - 1e-10)[:MAX_MOVES]
+    probabilities = before.probabilities
+    leader_before = (max(probabilities, key=lambda h: probabilities[h])
+                     if probabilities and (before.items or basis == "last") else None)
+    return Changes(basis, since, True, None, written, before.method, before.as_of, leader_before, moves,
+                   change.new_items, change.removed_items, rank_drivers(post, change, paths)[:MAX_DRIVERS])
+
+
+def _since_last_briefing(post: Posterior, paths: dict[str, str], history: LedgerRead) -> Changes:
+    previous = history.last_briefing(post.set_id)
+    if previous is not None:
+        return _changes(post, previous.sets[post.set_id], paths, "last", written=previous.time)
+    if any(r.kind == "briefing" for r in history.records):
+        note = (f"No previous briefing written with -o covered the set {post.set_id}, so there is nothing to compare "
+                "with.")
+    else:
+        note = ("No previous briefing is recorded in this workspace (a briefing written with -o records its state "
+                "in the ledger, .plausible/ledger.jsonl), so there is nothing to compare with.")
+    return Changes("last", None, False, note)
 
 
 def build_briefing(
@@ -335,7 +423,8 @@ def build_briefing(
         Compare with the posterior on the reports dated before this day. Default: before the latest
         reporting day (what the latest reports changed).
     since_last : bool
-        Compare with the state recorded by the previous ``brief -o`` run (``.plausible/last-brief.json``).
+        Compare with the state of the previous briefing written with ``brief -o``: the ledger's last briefing
+        entry covering each set (:func:`plausible.tracking.briefings.read_history`).
     mcmc_options : dict, optional
         MCMC options (draws, tune, chains, seed, ...); only with ``method="mcmc"``.
     forecasts : bool
@@ -351,19 +440,19 @@ def build_briefing(
     for set_id in chosen:
         ws.hypothesis_set(set_id)  # unknown sets fail before any work
     basis: Basis = "last" if since_last else "date" if since is not None else "latest-day"
-    record = read_record(ws.root) if since_last else None
+    history = read_history(ws.root) if since_last else None
     version = tool_version()
-    sets = tuple(build_set(ws, s, method=method, basis=basis, since=since, record=record,
+    sets = tuple(build_set(ws, s, method=method, basis=basis, since=since, history=history,
                            mcmc_options=mcmc_options, version=version) for s in dict.fromkeys(chosen))
     board = forecast_scores(ws, [s.set_id for s in sets]) if forecasts else Forecasts((), None)
-    return Briefing(sets, board, version, ws.inputs_hash)
+    return Briefing(sets, board, version, ws.inputs_hash, history.problems if history is not None else ())
 
 
-def record_entries(briefing: Briefing) -> dict[str, dict[str, Any]]:
-    """What ``.plausible/last-brief.json`` keeps of a briefing, by set id."""
-    return {
-        s.set_id: {"method": s.posterior.method, "as_of": s.as_of.isoformat() if s.as_of else None,
-                   "inputs_hash": s.method.inputs_hash, "items": list(s.posterior.item_ids),
-                   "probabilities": s.posterior.probabilities}
-        for s in briefing.sets
-    }
+def briefing_entry(ws: Workspace, briefing: Briefing, time: dt.datetime | None = None) -> Record:
+    """The ledger entry of a briefing written with ``brief -o``: the state of each set it covers.
+
+    Append it with :func:`plausible.tracking.briefings.record_briefing`; ``brief --since-last`` compares with it.
+    """
+    return ledger_entry(ws, {s.set_id: SetState(probabilities=s.posterior.probabilities, items=s.posterior.item_ids,
+                                                method=s.posterior.method, as_of=s.as_of)
+                             for s in briefing.sets}, "briefing", time)

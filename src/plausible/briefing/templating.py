@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from plausible.briefing import formatting as fmt
 from plausible.core.display import percent
 from plausible.model.scales import ModelSpec
+from plausible.tracking.ledger import iso_time
 
 __all__ = ["MdText", "environment"]
 
@@ -84,7 +85,8 @@ def environment(kind: Format) -> jinja2.Environment:
         "db": lambda w: safe(fmt.decibans(w)),
         "pts": lambda d: safe(fmt.points(d)),
         "band": lambda b: safe("" if b is None else fmt.band_text(b)),
-        "iso": lambda d: safe(d.isoformat() if isinstance(d, dt.date) else "–"),
+        "iso": lambda d: safe(iso_time(d) if isinstance(d, dt.datetime) else d.isoformat() if isinstance(d, dt.date)
+                              else "–"),
         "num": lambda x, spec="{:.2f}": safe("–" if x is None else spec.format(x).replace("-", fmt.MINUS)),
         "trunc": fmt.truncate,
         "code": code,

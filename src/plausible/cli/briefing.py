@@ -43,7 +43,7 @@ def brief(
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write to this file (Markdown figures go to <stem>-figures/ beside it) "
-                     "and record the state for --since-last.", show_default="stdout"),
+                     "and record the briefing in the ledger for --since-last.", show_default="stdout"),
     ] = None,
     since: Annotated[
         str | None,
@@ -51,7 +51,8 @@ def brief(
                      "dated before it).", show_default="the latest reporting day"),
     ] = None,
     since_last: Annotated[
-        bool, typer.Option("--since-last", help="Say what changed since the previous `brief -o` run.")
+        bool, typer.Option("--since-last", help="Say what changed since the previous briefing written with -o (the "
+                           "ledger's last briefing entry).")
     ] = False,
     method: MethodOption = Method.EXACT,
     workspace: WorkspaceOption = Path("."),
@@ -74,12 +75,13 @@ def brief(
     if output is not None and not output.parent.is_dir():  # before any work
         raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
 
-    from plausible.briefing import build_briefing, record_entries, render_html, render_markdown, write_record
+    from plausible.briefing import briefing_entry, build_briefing, render_html, render_markdown
 
     ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"))
     warn_all(ws.warnings)
     briefing = build_briefing(ws, set_ids or None, method=method, since=day, since_last=since_last,
                               mcmc_options=mcmc or None)
+    warn_all(list(briefing.warnings))
     for sb in briefing.sets:
         for warning in sb.posterior.warnings:
             err(f"warning: {sb.set_id}: {warning}")
@@ -102,7 +104,13 @@ def brief(
         write_atomic(output, rendered.text)
         err(f"wrote {len(rendered.files)} figures to {output.parent / folder}")
     err(f"wrote {output}")
+    from plausible.tracking.briefings import record_briefing
+    from plausible.tracking.ledger import ledger_path
+
     try:
-        write_record(ws.root, record_entries(briefing), briefing.version)
+        notes = record_briefing(ws.root, briefing_entry(ws, briefing))
     except (UsageError, OSError) as exc:
-        err(f"warning: the briefing was written, but its state could not be recorded for --since-last: {exc}")
+        err(f"warning: the briefing was written, but it could not be recorded in the ledger for --since-last: {exc}")
+    else:
+        warn_all(list(notes))
+        err(f"recorded the briefing in {ledger_path(ws.root)}")

@@ -114,6 +114,8 @@ def _warn_edits(upd: "Update") -> None:
 
 def report_lines(outcome: "UpdateOutcome") -> list[str]:
     """The human-readable report of an update, as lines."""
+    from plausible.tracking.ledger import iso_time  # loaded already by the update that made the outcome
+
     upd = outcome.update
     diff = upd.diff
     if diff.first:
@@ -124,11 +126,11 @@ def report_lines(outcome: "UpdateOutcome") -> list[str]:
                          + " · ".join(f"{h} {_pct(p)}" for h, p in ranked))
     elif not upd.changed:
         assert upd.previous is not None
-        return [f"no changes since the last record ({_iso(upd.previous.time)}, inputs "
+        return [f"no changes since the last record ({iso_time(upd.previous.time)}, inputs "
                 f"{upd.previous.inputs_hash[:12]}); nothing recorded"]
     else:
         assert upd.previous is not None
-        lines = [f"since the last record ({_iso(upd.previous.time)}):"]
+        lines = [f"since the last record ({iso_time(upd.previous.time)}):"]
         marks = (("+", "new", diff.files.added), ("~", "changed", diff.files.modified),
                  ("-", "removed", diff.files.removed))
         for mark, word, paths in marks:
@@ -188,7 +190,3 @@ def _set_lines(change: "SetChange", drivers: tuple["Driver", ...], upd: "Update"
 
 def _pct(p: float) -> str:
     return f"{100.0 * p:.1f}%"
-
-
-def _iso(time: dt.datetime) -> str:
-    return time.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

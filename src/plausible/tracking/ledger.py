@@ -1,12 +1,15 @@
-"""The update ledger: one JSON record per recorded update, appended safely, read tolerantly, diffed purely.
+"""The ledger, a workspace's one history: a JSON record per update or briefing, appended safely, read tolerantly.
 
 The ledger is ``<workspace>/.plausible/ledger.jsonl`` (JSON Lines, sorted keys, one record per line; format in
-``docs/ledger.md``). Appends hold an exclusive ``flock`` on the sibling ``ledger.lock`` and write, flush and
-fsync one whole line, so concurrent runs never interleave. A run killed mid-write leaves at most an incomplete
+``docs/ledger.md``). A record is an *entry* of one of two kinds: ``update`` (the state ``plausible update``
+recorded) or ``briefing`` (the state a briefing written with ``brief -o`` showed, for ``brief --since-last``).
+
+Appends hold an exclusive ``flock`` on the sibling ``ledger.lock`` and write, flush and fsync one whole line, so
+concurrent runs never interleave. A run killed mid-write leaves at most an incomplete
 last line: readers skip it with a warning and the next append removes it before writing.
 
-Everything except :func:`read_records` and :class:`LockedLedger` is pure: parsing, formatting and
-:func:`diff_states` take and return values.
+Everything except :func:`read_records` and :class:`LockedLedger` is pure: parsing, formatting,
+:func:`diff_states` and :func:`diff_set` take and return values.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from plausible.core.errors import Problem, UsageError
+from plausible.core.types import Method
 
 __all__ = [
     "LEDGER_FILE",
+    "EntryKind",
     "MOVE_TOLERANCE",
     "FileChanges",
     "LedgerRead",
@@ -37,8 +42,10 @@ __all__ = [
     "SetState",
     "StateDiff",
     "append_record",
+    "diff_set",
     "diff_states",
     "format_record",
+    "iso_time",
     "ledger_path",
     "locked_ledger",
     "parse_records",
@@ -52,6 +59,8 @@ MOVE_TOLERANCE = 1e-9
 """Probability changes smaller than this are float noise, not moves."""
 
 SetStatus = Literal["new", "removed", "changed", "unchanged"]
+EntryKind = Literal["update", "briefing"]
+"""What recorded an entry: ``plausible update`` (or ``watch``), or a briefing written with ``brief -o``."""
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 # Records ignore unknown keys (rather than forbid them, as the workspace file schemas do) so that a ledger
@@ -60,26 +69,37 @@ _RECORD_CONFIG = ConfigDict(extra="ignore", frozen=True)
 
 
 class SetState(BaseModel):
-    """One hypothesis set as recorded: its exact posterior and the items it used."""
+    """One hypothesis set as recorded: its posterior and the items it used.
+
+    Update entries hold the exact engine's posterior and leave ``method`` and ``as_of`` out; briefing entries
+    say which engine the briefing used and how recent its evidence was.
+    """
 
     model_config = _RECORD_CONFIG
 
-    probabilities: dict[str, Probability] = Field(description="Exact-engine posterior, by hypothesis id.")
+    probabilities: dict[str, Probability] = Field(description="Posterior, by hypothesis id (exact engine unless "
+                                                  "`method` says otherwise).")
     items: tuple[str, ...] = Field(description="Ids of the evidence items used, in trajectory order.")
+    method: Method | None = Field(None, description="Briefing entries: the engine of the probabilities.")
+    as_of: dt.date | None = Field(None, description="Briefing entries: the latest `reported` date of the set's "
+                                  "evidence.")
 
 
 class Record(BaseModel):
-    """One line of the ledger: the state of a workspace when an update was recorded."""
+    """One line of the ledger: the state of a workspace when an update or a briefing was recorded."""
 
     model_config = _RECORD_CONFIG
 
-    time: AwareDatetime = Field(description="When the update was recorded (UTC, ISO 8601).")
+    kind: EntryKind = Field("update", description="What recorded the entry (lines without it are updates: "
+                            "ledgers written before briefings were recorded).")
+    time: AwareDatetime = Field(description="When the entry was recorded (UTC, ISO 8601).")
     version: str = Field(description="Version of plausible that computed the record.")
     inputs_hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 over every input file's path "
                              "and content hash (`Workspace.inputs_hash`).")
     files: dict[str, str] = Field(description="SHA-256 of every input file's content, by path relative to the "
                                   "workspace.")
-    sets: dict[str, SetState] = Field(description="Each hypothesis set's state, by set id.")
+    sets: dict[str, SetState] = Field(description="Each hypothesis set's state, by set id (a briefing entry: the "
+                                      "sets it covered).")
 
     @field_validator("time")
     @classmethod
@@ -89,15 +109,41 @@ class Record(BaseModel):
 
 @dataclass(frozen=True)
 class LedgerRead:
-    """The records of a ledger and the lines that could not be read (as warnings)."""
+    """The records of a ledger (entries of both kinds, in file order) and the lines that could not be read."""
 
     records: tuple[Record, ...] = ()
     problems: tuple[Problem, ...] = ()
 
     @property
-    def last(self) -> Record | None:
-        """The most recent record, or None for an empty ledger."""
-        return self.records[-1] if self.records else None
+    def updates(self) -> tuple[Record, ...]:
+        """The update entries, in file order."""
+        return tuple(r for r in self.records if r.kind == "update")
+
+    @property
+    def last_update(self) -> Record | None:
+        """The most recent update entry (what ``plausible update`` compares with), or None."""
+        updates = self.updates
+        return updates[-1] if updates else None
+
+    def last_briefing(self, set_id: str) -> Record | None:
+        """The most recent briefing entry that covered ``set_id``, or None.
+
+        Most recent by recorded time, then by file order: entries moved in from the old briefing state file
+        keep their original times but are appended when moved.
+        """
+        covering = [(r.time, n, r) for n, r in enumerate(self.records) if r.kind == "briefing" and set_id in r.sets]
+        return max(covering, key=lambda entry: entry[:2])[2] if covering else None
+
+
+def iso_time(time: dt.datetime) -> str:
+    """A time as the ledger writes it: UTC, ISO 8601, ``Z`` for UTC.
+
+    Examples
+    --------
+    >>> iso_time(dt.datetime(2015, 6, 24, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))))
+    '2015-06-24T12:00:00Z'
+    """
+    return time.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def ledger_path(root: str | os.PathLike[str]) -> Path:
@@ -117,7 +163,7 @@ def format_record(record: Record) -> str:
     >>> parse_records(format_record(r)).records == (r,)
     True
     """
-    data = record.model_dump(mode="json")
+    data = record.model_dump(mode="json", exclude_none=True)  # update entries have no method or as_of
     return json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -410,11 +456,22 @@ def diff_states(before: Record | None, after: Record, tolerance: float = MOVE_TO
         elif set_id not in after.sets:
             changes.append(SetChange(set_id, "removed", removed_items=old_sets[set_id].items))
         else:
-            changes.append(_diff_set(set_id, old_sets[set_id], after.sets[set_id], tolerance))
+            changes.append(diff_set(set_id, old_sets[set_id], after.sets[set_id], tolerance))
     return StateDiff(before is None, files, tuple(changes))
 
 
-def _diff_set(set_id: str, old: SetState, new: SetState, tolerance: float) -> SetChange:
+def diff_set(set_id: str, old: SetState, new: SetState, tolerance: float = MOVE_TOLERANCE) -> SetChange:
+    """How one hypothesis set changed between two states: ``changed`` or ``unchanged``, moves and items.
+
+    Used by :func:`diff_states` for each set in both records, and by the briefing for its "what changed".
+
+    Examples
+    --------
+    >>> c = diff_set("q", SetState(probabilities={"a": 0.5, "b": 0.5}, items=("x",)),
+    ...              SetState(probabilities={"a": 0.25, "b": 0.75}, items=("x", "y")))
+    >>> c.status, [(m.hypothesis, m.points) for m in c.moves], c.new_items
+    ('changed', [('a', -25.0), ('b', 25.0)], ('y',))
+    """
     hypotheses = list(new.probabilities) + [h for h in old.probabilities if h not in new.probabilities]
     moves = [
         Move(h, old.probabilities.get(h), new.probabilities.get(h)) for h in hypotheses

@@ -1,10 +1,14 @@
-r"""Compute an update: what changed in a workspace since the last ledger record, and what drove it.
+r"""Compute an update: what changed in a workspace since the last update entry of the ledger, and what drove it.
 
 :func:`compute_update` is pure given a loaded workspace and the ledger's records; :func:`run_update` adds the
 file system (load, lock, read, compare, append) and is what ``plausible update`` and ``plausible watch`` run.
 
 The *drivers* of a set's move are the items that are new since the last record, ranked by their weight of
-evidence toward the move (:func:`move_alignment`).
+evidence toward the move (:func:`move_alignment`, :func:`rank_drivers`). The briefing's "what changed" ranks its
+drivers with the same function.
+
+Briefing entries of the ledger (``kind: briefing``) are not updates: an update compares with the last *update*
+entry and skips them.
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ from plausible.core.errors import Problem
 from plausible.core.version import tool_version
 from plausible.engines.posterior import Posterior
 from plausible.tracking.ledger import (
+    EntryKind,
     LedgerRead,
     Record,
     SetChange,
     SetState,
     StateDiff,
     diff_states,
+    iso_time,
     ledger_path,
     locked_ledger,
     read_records,
@@ -46,6 +52,7 @@ __all__ = [
     "compute_update",
     "current_record",
     "edited_files",
+    "ledger_entry",
     "move_alignment",
     "rank_drivers",
     "run_update",
@@ -97,7 +104,7 @@ class Update:
     Attributes
     ----------
     previous : Record or None
-        The last record of the ledger (None when there is none).
+        The last update entry of the ledger (None when there is none; briefing entries are skipped).
     current : Record
         The state now; appended to the ledger if :attr:`changed`.
     diff : StateDiff
@@ -143,9 +150,9 @@ class Update:
         return {
             "first": self.diff.first,
             "changed": self.changed,
-            "time": _iso(self.current.time),
+            "time": iso_time(self.current.time),
             "inputs_hash": self.current.inputs_hash,
-            "previous": None if previous is None else {"time": _iso(previous.time),
+            "previous": None if previous is None else {"time": iso_time(previous.time),
                                                         "inputs_hash": previous.inputs_hash},
             "files": {"added": list(self.diff.files.added), "removed": list(self.diff.files.removed),
                       "modified": list(self.diff.files.modified)},
@@ -269,26 +276,42 @@ def current_record(ws: Workspace, posteriors: dict[str, Posterior] | None = None
     """
     if posteriors is None:
         posteriors = {set_id: ws.posterior(set_id) for set_id in ws.sets}
+    return ledger_entry(ws, {set_id: SetState(probabilities=post.probabilities, items=post.item_ids)
+                      for set_id, post in posteriors.items()}, "update", time)
+
+
+def ledger_entry(ws: Workspace, sets: dict[str, SetState], kind: EntryKind, time: dt.datetime | None = None) -> Record:
+    """A ledger entry of the workspace's inputs now and the given set states.
+
+    Parameters
+    ----------
+    ws : Workspace
+    sets : dict
+        The states to record, by set id.
+    kind : {"update", "briefing"}
+    time : datetime, optional
+        The entry's time (default: now, UTC, to the second).
+    """
     return Record(
+        kind=kind,
         time=time or dt.datetime.now(dt.UTC).replace(microsecond=0),
         version=tool_version(),
         inputs_hash=ws.inputs_hash,
         files=dict(sorted(ws.files.items())),
-        sets={set_id: SetState(probabilities=post.probabilities, items=post.item_ids)
-              for set_id, post in posteriors.items()},
+        sets=sets,
     )
 
 
 def compute_update(ws: Workspace, records: Sequence[Record] | LedgerRead,
                    time: dt.datetime | None = None) -> Update:
-    """What changed in a workspace since the last of ``records``, and which new items drove each move.
+    """What changed in a workspace since the last update entry of ``records``, and which new items drove each move.
 
     Parameters
     ----------
     ws : Workspace
         The workspace now.
     records : sequence of Record, or LedgerRead
-        The ledger so far (only the last record is compared).
+        The ledger so far (only the last update entry is compared; briefing entries are skipped).
     time : datetime, optional
         Time of the new record (default: now).
 
@@ -296,8 +319,8 @@ def compute_update(ws: Workspace, records: Sequence[Record] | LedgerRead,
     -------
     Update
     """
-    history = records.records if isinstance(records, LedgerRead) else tuple(records)
-    previous = history[-1] if history else None
+    read = records if isinstance(records, LedgerRead) else LedgerRead(tuple(records))
+    previous = read.last_update
     posteriors = {set_id: ws.posterior(set_id) for set_id in ws.sets}
     current = current_record(ws, posteriors, time)
     diff = diff_states(previous, current)
@@ -309,10 +332,10 @@ def compute_update(ws: Workspace, records: Sequence[Record] | LedgerRead,
 
 def run_update(workspace: str | os.PathLike[str] | Workspace, *, record: bool = True,
                time: dt.datetime | None = None) -> UpdateOutcome:
-    """Load a workspace, compare it with the ledger's last record, and append a record if anything changed.
+    """Load a workspace, compare it with the ledger's last update entry, and append one if anything changed.
 
     The comparison and the append happen under the ledger's lock, so concurrent runs each compare with the
-    true last record. Nothing is appended when nothing changed, or when ``record`` is False.
+    true last update entry. Nothing is appended when nothing changed, or when ``record`` is False.
 
     Parameters
     ----------
@@ -353,7 +376,7 @@ def edited_files(diff: StateDiff, previous: Record | None = None) -> tuple[Edite
     files may legitimately change, but then the probabilities move for reasons other than new evidence. The
     source registry grows as sources are added, so its change is only noted.
     """
-    when = f" on {_iso(previous.time)}" if previous is not None else ""
+    when = f" on {iso_time(previous.time)}" if previous is not None else ""
     out = []
     for path in diff.files.modified + diff.files.removed:
         kind = _kind(path)
@@ -382,8 +405,5 @@ def _kind(path: str) -> FileKind:
         return "model"
     return "evidence"
 
-
-def _iso(time: dt.datetime) -> str:
-    return time.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
