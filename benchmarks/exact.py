@@ -151,3 +151,55 @@ def loading(n_items: int = 10_000, n_files: int = 20, k: int = 20, s: int = 500)
             "first_posterior_s": first,
             "load_plus_first_s": statistics.median(cold) + first,
             "cached_load_plus_first_s": statistics.median(warm) + first, "posterior_trajectory_loo_s": all_three}
+
+
+def yaml_readers(n_items: int = 10_000, n_files: int = 20, k: int = 20, s: int = 500) -> dict[str, Any]:
+    """Parse time of the same generated workspace's YAML files by each reader, side by side in one run.
+
+    libyaml's composer alone (the node tree) and with our conversion (``parse_yaml(fast=False)``, the full
+    reader); the block-style reader (``yamlblock``, today's fast path); rapidyaml's parse alone and with the
+    candidate conversion in ``tests/rapidyaml_reader.py`` (evaluated, not adopted). Best of runs, summed
+    over the files.
+    """
+    import sys
+
+    from plausible.io.yamlblock import read_block_yaml
+    from plausible.io.yamlio import parse_yaml
+    from plausible.io.yamlresolve import Loader
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = synthetic_workspace(Path(tmp), 5, n_hypotheses=k, n_items=n_items, n_sources=s, n_files=n_files,
+                                   origin_fraction=0.1)
+        texts = [p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.yaml"))]
+    assert all(read_block_yaml(text) is not None for text in texts), "the fast reader must read these files"
+
+    def composer() -> None:
+        for text in texts:
+            loader = Loader(text)
+            try:
+                loader.get_single_node()
+            finally:
+                loader.dispose()
+
+    readers: dict[str, Callable[[], Any]] = {
+        "libyaml_composer_s": composer,
+        "libyaml_full_reader_s": lambda: [parse_yaml(text, "f.yaml", fast=False) for text in texts],
+        "yamlblock_s": lambda: [read_block_yaml(text) for text in texts],
+    }
+    result: dict[str, Any] = {"items": n_items, "files": len(texts),
+                              "megabytes": sum(len(t.encode("utf-8")) for t in texts) / 1e6}
+    try:
+        import ryml
+
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from tests.rapidyaml_reader import parse_yaml_ryml
+
+        encoded = [text.encode("utf-8") for text in texts]
+        readers["rapidyaml_parse_s"] = lambda: [ryml.parse_in_place(bytearray(raw)) for raw in encoded]
+        readers["rapidyaml_reader_s"] = lambda: [parse_yaml_ryml(text, "f.yaml") for text in texts]
+        result["rapidyaml"] = ryml.version
+    except ImportError:
+        result["rapidyaml"] = None
+    for name, fn in readers.items():
+        result[name] = best_of(fn, repeat=3)
+    return result

@@ -92,6 +92,8 @@ def main() -> None:
     print("pgmpy:", results["pgmpy"])
     results["loading"] = exact.loading()
     print("loading:", results["loading"])
+    results["yaml_readers"] = exact.yaml_readers()
+    print("YAML readers:", results["yaml_readers"])
     if args.mcmc_from is not None:
         earlier = json.loads(args.mcmc_from.read_text(encoding="utf-8"))
         results["mcmc"] = earlier["mcmc"]
@@ -156,6 +158,16 @@ def render(r: dict[str, Any]) -> str:
         f"({verdict(ld['cached_load_plus_first_s'] < 3)}); posterior + trajectory + leave-one-out "
         f"{ld['posterior_trajectory_loo_s']:.2f} s (goal < 1 s: {verdict(ld['posterior_trajectory_loo_s'] < 1)}).",
     ]
+    if "yaml_readers" in r:
+        y = r["yaml_readers"]
+        lines += [
+            "",
+            f"**YAML readers** on the same {y['items']:,} items ({y['files']} files, {y['megabytes']:.1f} MB), parse "
+            f"only: libyaml's composer {y['libyaml_composer_s']:.2f} s (with our conversion, the full reader: "
+            f"{y['libyaml_full_reader_s']:.2f} s); the block-style reader (today's path) {y['yamlblock_s']:.2f} s"
+            + (f"; rapidyaml {y['rapidyaml']} {y['rapidyaml_parse_s']:.3f} s (with the candidate conversion, "
+               f"{y['rapidyaml_reader_s']:.2f} s; evaluated, not adopted)." if y["rapidyaml"] else "."),
+        ]
     if "mcmc" in r:
         m = r["mcmc"]
         d, s, e = m["dprk"], m["synthetic"], m["ess_per_second"]

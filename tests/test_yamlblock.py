@@ -161,6 +161,62 @@ def test_synthetic_workspace_files_are_read_fast(tmp_path: Path) -> None:
         assert check_agreement(path.read_text(encoding="utf-8")), path
 
 
+# --- ids written unquoted, as values and as mapping keys ------------------------------------------------------
+
+# What libyaml's composer (YAML 1.1 resolution, booleans narrowed to YAML 1.2's) makes of each, written by hand.
+# Keys always stay the text typed. This task does not change these semantics (ids-as-text is another issue).
+IDS: list[tuple[str, Any]] = [
+    ("0x1F", 31),
+    ("0123", 83),  # YAML 1.1 octal
+    ("1_000", 1000),
+    ("1e3", "1e3"),  # YAML 1.1 floats need a dot
+    ("1.0e+3", 1000.0),
+    ("2015-06-01", dt.date(2015, 6, 1)),
+    ("0o17", "0o17"),  # YAML 1.2 octal is text under 1.1
+    ("0b101", 5),
+    ("08", "08"),  # not octal, not decimal: text
+    ("1:20", 80),  # sexagesimal
+    ("+1", 1),
+    (".5", 0.5),
+    ("no", "no"),
+    ("a-1", "a-1"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), IDS, ids=[t for t, _ in IDS])
+def test_unquoted_ids_as_values_and_keys(text: str, value: Any) -> None:
+    yaml_text = f"items:\n- id: {text}\n  likelihoods:\n    {text}: 0.5\n    other: 0.1\n"
+    reference = parse_yaml(yaml_text, "f.yaml", fast=False)
+    assert same(reference.data["items"][0]["id"], value)
+    assert list(reference.data["items"][0]["likelihoods"]) == [text, "other"]
+    assert reference.line_of(("items", 0, "likelihoods", text)) == 4
+    check_agreement(yaml_text)  # the fast reader reads it the same way or gives up
+
+
+_ID = st.one_of(
+    st.sampled_from([t for t, _ in IDS] + ["2015-02-30", "0x", "1__0", "1.5.2", "-0", "0x1f"]),
+    st.from_regex(r"[0-9]([0-9_xoeE.:+-]{0,6}[0-9a-f])?", fullmatch=True),
+    st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True),
+)
+ITEM = st.tuples(_ID, st.lists(st.tuples(_ID, st.sampled_from(["0.5", "likely", "1e-3", "'0.2'"])), max_size=4))
+
+
+def items_file(items: list[tuple[str, list[tuple[str, str]]]], indent: int) -> str:
+    """An evidence-style file whose item ids and likelihood keys are written unquoted."""
+    pad = "  " * indent
+    lines = ["items:"]
+    for item_id, likelihoods in items:
+        lines += [f"{pad}- id: {item_id}", f"{pad}  summary: a report", f"{pad}  likelihoods:"]
+        lines += [f"{pad}    {key}: {value}" for key, value in likelihoods]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ITEM, min_size=1, max_size=5), st.integers(0, 1))
+def test_agrees_on_files_with_unquoted_ids(items: list[tuple[str, list[tuple[str, str]]]], indent: int) -> None:
+    check_agreement(items_file(items, indent))
+
+
 # --- generated documents ------------------------------------------------------------------------------------
 
 _TRICKY = ["yes", "no", "on", "true", "null", "~", "2015", "1e3", "0x1F", "-", "a: b", "a #b", "#x", "'q'", '"d"',
