@@ -20,7 +20,7 @@ import yaml
 from plausible.core.errors import InputError, Problem
 from plausible.io.yamlio import YamlDocument, _unclosed_quote_line
 from plausible.io.yamlresolve import TAG as _TAG
-from plausible.io.yamlresolve import resolve_plain
+from plausible.io.yamlresolve import as_written, resolve_plain
 
 __all__ = ["parse_ryml", "parse_yaml_ryml"]
 
@@ -238,10 +238,10 @@ class _Reader:
         node = yaml.ScalarNode(tag, text)
         try:
             if kind == "int":
-                return _CONSTRUCTOR.construct_yaml_int(node)
+                return as_written(_CONSTRUCTOR.construct_yaml_int(node), text)
             if kind == "float":
-                return _CONSTRUCTOR.construct_yaml_float(node)
-            return _CONSTRUCTOR.construct_yaml_timestamp(node)
+                return as_written(_CONSTRUCTOR.construct_yaml_float(node), text)
+            return as_written(_CONSTRUCTOR.construct_yaml_timestamp(node), text)
         except (ValueError, OverflowError) as exc:
             if kind == "timestamp":
                 self._problem(line, f"invalid date {text!r}: {exc}; write dates as YYYY-MM-DD", loc)

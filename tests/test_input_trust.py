@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import plausible
 from plausible import InputError
@@ -121,3 +123,67 @@ def test_every_band_edge_is_named_by_the_less_extreme_band(scale: str) -> None:
             for p in (edge, edge + 1e-12, edge - 1e-12):  # float noise changes no word
                 if 0.0 <= p <= 1.0:
                     assert spec.describe(p) == calmest.terms[0], (scale, p)
+
+
+# --- identifiers are text, exactly as written ------------------------------------------------------------------
+
+# Unquoted scalars YAML would read as a number or date: hex, octal-looking, underscored, float-looking, dated,
+# signed, sexagesimal, binary.
+ID_FORMS = ["0x1F", "0123", "1_000", "1e3", "1.50", "2015-06-01", "0b101", "007", "1.0", "+1", "1:20", "31"]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["block-reader", "libyaml"])
+@pytest.mark.parametrize("form", ID_FORMS)
+def test_an_unquoted_id_keeps_its_characters_in_both_readers(form: str, fast: bool) -> None:
+    from plausible.io.yamlio import parse_yaml
+    from plausible.io.yamlresolve import written_text
+
+    doc = parse_yaml(f"items:\n  - id: {form}\n    likelihoods: {{q: {{{form}: 0.3}}}}\n", "e.yaml", fast=fast)
+    value = doc.data["items"][0]["id"]
+    assert written_text(value) == form or value == form
+    assert list(doc.data["items"][0]["likelihoods"]["q"]) == [form]  # a mapping key is its text
+
+
+def test_ids_written_unquoted_reach_every_output_as_written(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    hypotheses = "".join(f"  - {{id: {form}, title: {form}}}\n" for form in ID_FORMS if form not in ("+1", "1:20"))
+    root = write_workspace({
+        "hypotheses/q.yaml": "question: Which?\nexhaustive: true\nhypotheses:\n" + hypotheses,
+        "evidence/sources.yaml": "sources:\n  - {id: 007, name: Agent, reliability: B}\n",
+        "evidence/e.yaml": ("items:\n  - id: 0123\n    summary: x\n    source: 007\n    reported: 2020-01-01\n"
+                            "    likelihoods:\n      q: {" + ", ".join(f"{f}: 0.5" for f in ID_FORMS if f not in ("+1", "1:20"))
+                            + "}\n"),
+    })
+    from typer.testing import CliRunner
+
+    from plausible.cli import app
+
+    done = CliRunner().invoke(app, ["posterior", "q", "--json", "-w", str(root)])
+    assert done.exit_code == 0, done.output
+    import json
+
+    shown = [h["id"] for h in json.loads(done.stdout)["hypotheses"]]
+    assert sorted(shown) == sorted(f for f in ID_FORMS if f not in ("+1", "1:20"))  # 1:20 is no id
+    ws = plausible.load_workspace(root)
+    assert [i.id for i in ws.items] == ["0123"] and ws.items[0].source == "007"
+    assert [h.title for h in ws.hypothesis_set("q").hypotheses][:2] == ["0x1F", "0123"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.from_regex(r"\A(?:0x[0-9A-Fa-f]{1,6}|0[0-7]{1,5}|[1-9](?:_?[0-9]){0,6}|[0-9]\.[0-9]{1,3}|[0-9]e[0-9]"
+                     r"|(?:19|20)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|0b[01]{1,6})\Z"))
+def test_random_numeric_looking_ids_round_trip_in_both_readers(form: str) -> None:
+    from plausible.io.yamlio import parse_yaml
+    from plausible.model.schema.fields import _identifier
+
+    for fast in (True, False):
+        doc = parse_yaml(f"id: {form}\nmap: {{{form}: 1}}\n", "x.yaml", fast=fast)
+        assert _identifier(doc.data["id"]) == form
+        assert list(doc.data["map"]) == [form]
+
+
+def test_numbers_where_numbers_belong_stay_numbers(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    root = write_workspace({"hypotheses/q.yaml": SET, "evidence/sources.yaml": SOURCES,
+                            "evidence/e.yaml": "items:\n" + ITEM.format(
+                                id="e1", day=1, extra=", likelihoods: {q: {a: 6e-1, b: 0.30, other: .3}}")})
+    lik = plausible.load_workspace(root).items[0].likelihoods["q"]
+    assert (lik["a"].mean, lik["b"].mean, lik["other"].mean) == (0.6, 0.3, 0.3)

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from plausible.io.yamlresolve import TAG as _TAG
-from plausible.io.yamlresolve import resolve_plain
+from plausible.io.yamlresolve import as_written, resolve_plain
 
 __all__ = ["read_block_yaml"]
 
@@ -388,6 +388,7 @@ def _plain(text: str) -> Any:
                 raise _GiveUp
         except (ValueError, OverflowError):
             raise _GiveUp from None
+        value = as_written(value, text)
     if len(_PLAIN) > 200_000:
         _PLAIN.clear()
     _PLAIN[text] = value

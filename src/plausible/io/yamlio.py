@@ -25,6 +25,7 @@ from plausible.core.limits import DEFAULT_MAX_BYTES
 from plausible.io.yamlblock import read_block_yaml
 from plausible.io.yamlresolve import TAG as _TAG
 from plausible.io.yamlresolve import Loader as _Loader
+from plausible.io.yamlresolve import as_written
 
 __all__ = ["DEFAULT_MAX_BYTES", "YamlDocument", "parse_yaml", "read_yaml"]
 
@@ -299,7 +300,7 @@ class _Converter:
                           "(nothing is executed)", loc)
             return None
         try:
-            return constructor(self.loader, node)
+            return as_written(constructor(self.loader, node), node.value)
         except (ValueError, OverflowError) as exc:
             kind = tag.removeprefix(_TAG)
             if kind == "timestamp":

@@ -6,12 +6,13 @@ cannot disagree about a value's type.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import yaml
 
-__all__ = ["TAG", "Loader", "resolve_plain"]
+__all__ = ["TAG", "Loader", "as_written", "resolve_plain", "written_text"]
 
 TAG = "tag:yaml.org,2002:"
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -74,3 +75,94 @@ def resolve_plain(text: str) -> str:
 
 
 _RESOLVER = Loader("")
+
+
+# --- plain scalars keep the characters they were written with -----------------------------------------------
+# YAML reads `0x1F` as 31, `0123` as 83, `1_000` as 1000 and `1e3` as 1000.0. Where a number belongs that is
+# right; where an id belongs the id is the text as written. So a number or date whose usual rendering would
+# not give its text back is a subclass of its type that carries the text (`written_text`); the common values
+# (0.45, 2015, 2015-06-16) stay plain, so the fast paths that test `type(value) is float` keep working.
+
+
+class _WrittenInt(int):
+    yaml_text: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_written, (int(self), self.yaml_text))
+
+
+class _WrittenFloat(float):
+    yaml_text: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_written, (float(self), self.yaml_text))
+
+
+class _WrittenDate(dt.date):
+    yaml_text: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_written, (dt.date(self.year, self.month, self.day), self.yaml_text))
+
+
+class _WrittenDateTime(dt.datetime):
+    yaml_text: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        plain = dt.datetime(self.year, self.month, self.day, self.hour, self.minute, self.second, self.microsecond,
+                            self.tzinfo)
+        return (_written, (plain, self.yaml_text))
+
+
+def _written(value: Any, text: str) -> Any:
+    out: Any
+    if isinstance(value, dt.datetime):
+        out = _WrittenDateTime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                               value.microsecond, value.tzinfo)
+    elif isinstance(value, dt.date):
+        out = _WrittenDate(value.year, value.month, value.day)
+    elif isinstance(value, int):
+        out = _WrittenInt(value)
+    else:
+        out = _WrittenFloat(value)
+    out.yaml_text = text
+    return out
+
+
+def _rendered(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return repr(value)
+
+
+def as_written(value: Any, text: str) -> Any:
+    """A constructed plain scalar that still says how it was written, where its rendering would not.
+
+    Examples
+    --------
+    >>> as_written(31, "0x1F").yaml_text, as_written(31, "0x1F") == 31
+    ('0x1F', True)
+    >>> type(as_written(0.45, "0.45")) is float   # its rendering gives the text back: left as it is
+    True
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | dt.date) or _rendered(value) == text:
+        return value
+    return _written(value, text)
+
+
+def written_text(value: Any) -> str | None:
+    """The text a number or date was written with, when YAML read it as a number or date; else None.
+
+    Examples
+    --------
+    >>> written_text(as_written(83, "0123")), written_text(as_written(2015, "2015")), written_text("x")
+    ('0123', '2015', None)
+    """
+    text = getattr(value, "yaml_text", None)
+    if text is not None:
+        return str(text)
+    if isinstance(value, bool) or not isinstance(value, int | float | dt.date):
+        return None
+    return _rendered(value)

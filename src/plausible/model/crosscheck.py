@@ -15,6 +15,7 @@ from typing import Any
 from plausible.core.display import percent
 from plausible.core.errors import Problem
 from plausible.io.yamlio import Location, YamlDocument
+from plausible.io.yamlresolve import written_text
 from plausible.model.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
 from plausible.model.scales import Judgment, ModelSpec
 from plausible.model.schema import EvidenceFile, EvidenceItem, HypothesisSetFile, SourcesFile, did_you_mean
@@ -39,7 +40,8 @@ class Parsed[M]:
     @property
     def dropped_ids(self) -> list[tuple[int, str]]:
         """Positions and ids of the dropped entries that have a readable id."""
-        return [(i, str(raw["id"])) for i, raw in self.dropped if isinstance(raw.get("id"), str | int)]
+        return [(i, written_text(raw["id"]) or str(raw["id"])) for i, raw in self.dropped
+                if isinstance(raw.get("id"), str | int | float | dt.date) and not isinstance(raw.get("id"), bool)]
 
 
 @dataclass

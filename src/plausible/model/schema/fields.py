@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from plausible.core.names import ID_PATTERN
+from plausible.io.yamlresolve import written_text
 
 __all__ = [
     "BetaSpec",
@@ -43,11 +44,12 @@ def _text_identifier(value: str) -> str:
 
 
 def _any_identifier(value: Any) -> str:
-    # YAML may read an id such as 2015 or true as a number or boolean; an id is its text.
+    # YAML reads an unquoted id such as 0x1F, 0123, 1_000 or 2015-06-16 as a number or a date; an id is the
+    # text as it was written (the readers keep it, see plausible.io.yamlresolve).
     if isinstance(value, bool):
         value = "true" if value else "false"
-    elif isinstance(value, int | float | dt.date):
-        value = value.isoformat() if isinstance(value, dt.date) else str(value)
+    else:
+        value = written_text(value) or value
     if not isinstance(value, str):
         raise ValueError(f"expected an id (text such as 'food-aid'), got {describe_value(value)}")
     text: str = value.strip()
@@ -68,8 +70,10 @@ Identifier = Annotated[
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bool | int | float | dt.date):
-        return str(value)  # a title such as 2015 is still a title
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float | dt.date):
+        return written_text(value) or str(value)  # a title such as 2015 is still a title, as written
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected non-empty text, got {describe_value(value)}")
     return value.strip()
