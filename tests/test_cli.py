@@ -253,7 +253,7 @@ def test_an_internal_error_exits_1_without_a_traceback(monkeypatch: pytest.Monke
     import plausible.cli.core
 
     monkeypatch.delenv("PLAUSIBLE_DEBUG", raising=False)
-    monkeypatch.setattr(plausible.cli.core, "load_workspace", _boom)
+    monkeypatch.setattr(plausible.cli.core, "load", _boom)
     result = invoke("validate", "-w", str(REPO))
     assert result.exit_code == 1
     assert "internal error" in result.stderr and "boom" in result.stderr
@@ -264,7 +264,7 @@ def test_an_internal_error_exits_1_without_a_traceback(monkeypatch: pytest.Monke
 def test_an_internal_error_shows_the_traceback_with_plausible_debug(monkeypatch: pytest.MonkeyPatch) -> None:
     import plausible.cli.core
 
-    monkeypatch.setattr(plausible.cli.core, "load_workspace", _boom)
+    monkeypatch.setattr(plausible.cli.core, "load", _boom)
     result = invoke("posterior", "dprk-driver", "-w", str(REPO), env={"PLAUSIBLE_DEBUG": "1"})
     assert result.exit_code == 1
     assert "internal error" in result.stderr

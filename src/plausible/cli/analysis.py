@@ -16,11 +16,10 @@ from plausible.cli.app import (
     command,
     emit_json,
     err,
-    parse_date,
+    load,
     warn_all,
     with_as_of,
 )
-from plausible.workspace import load_workspace
 
 __all__ = ["analyze_command", "history"]
 
@@ -39,7 +38,7 @@ def history(
     """The posterior of SET after each item (or file, or date) in reported order; the last is the posterior."""
     from plausible.analysis.trajectory import trajectory
 
-    ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"))
+    ws = load(workspace, as_of=as_of)
     result = trajectory(ws, set_id, by)  # type: ignore[arg-type]
     if json_output:
         emit_json(with_as_of(result.to_dict(), ws.as_of))
@@ -62,7 +61,7 @@ def analyze_command(
     """Weights of evidence, diagnosticity, linchpins, source and prior sensitivity, indicators, ACH scores."""
     from plausible.analysis.report import analyze
 
-    ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"))
+    ws = load(workspace, as_of=as_of)
     result = analyze(ws, set_id)
     if json_output:
         emit_json(with_as_of(result.to_dict(), ws.as_of))

@@ -14,12 +14,15 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
 from plausible.core.errors import InputError, PlausibleError, Problem, UsageError
 from plausible.core.types import Method
+
+if TYPE_CHECKING:
+    from plausible.workspace import Workspace
 
 __all__ = [
     "AsOfOption",
@@ -30,6 +33,7 @@ __all__ = [
     "command",
     "emit_json",
     "err",
+    "load",
     "parse_date",
     "warn_all",
     "with_as_of",
@@ -73,6 +77,27 @@ def parse_date(text: str | None, option: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{option} {text!r} is not a date; expected YYYY-MM-DD, e.g. 2015-06-20") from None
+
+
+def load(workspace: Path, *, as_of: str | None = None, max_file_size: int | None = None) -> Workspace:
+    """Load a workspace for a command: ``--as-of`` parsed, and the append-only check's warnings added.
+
+    Raises
+    ------
+    InputError
+        When a file is invalid.
+    UsageError
+        When ``as_of`` is not a date.
+    """
+    from dataclasses import replace
+
+    from plausible.tracking.integrity import append_only_warnings
+    from plausible.workspace import load_workspace
+
+    sized = {} if max_file_size is None else {"max_file_size": max_file_size}
+    ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"), **sized)
+    edited = append_only_warnings(ws.root, ws.files)
+    return replace(ws, warnings=[*ws.warnings, *edited]) if edited else ws
 
 
 def with_as_of(data: dict[str, Any], as_of: dt.date | None) -> dict[str, Any]:

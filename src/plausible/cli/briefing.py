@@ -9,10 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from plausible.cli.app import AsOfOption, MethodOption, WorkspaceOption, app, command, err, parse_date, warn_all
+from plausible.cli.app import AsOfOption, MethodOption, WorkspaceOption, app, command, err, load, parse_date, warn_all
 from plausible.core.errors import UsageError
 from plausible.core.types import Method
-from plausible.workspace import load_workspace
 
 __all__ = ["brief"]
 
@@ -77,7 +76,7 @@ def brief(
 
     from plausible.briefing import briefing_entry, build_briefing, render_html, render_markdown
 
-    ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"))
+    ws = load(workspace, as_of=as_of)
     warn_all(ws.warnings)
     briefing = build_briefing(ws, set_ids or None, method=method, since=day, since_last=since_last,
                               mcmc_options=mcmc or None)

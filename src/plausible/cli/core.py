@@ -18,7 +18,7 @@ from plausible.cli.app import (
     command,
     emit_json,
     err,
-    parse_date,
+    load,
     warn_all,
     with_as_of,
 )
@@ -26,7 +26,6 @@ from plausible.core.errors import InputError, Problem, UsageError
 from plausible.core.limits import DEFAULT_MAX_BYTES
 from plausible.core.types import Method
 from plausible.io.atomic import write_atomic
-from plausible.workspace import load_workspace
 
 __all__ = ["init", "posterior", "schema", "sets", "validate"]
 
@@ -41,15 +40,23 @@ def validate(
     workspace: WorkspaceOption = Path("."),
     json_output: JsonOption = False,
     max_file_size: MaxSizeOption = DEFAULT_MAX_BYTES,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Warnings are errors (exit 2): for an analysis repository's own CI.")
+    ] = False,
 ) -> None:
     """Check every workspace file; exit 0 when valid, 2 with `path:line: message` lines when not."""
     try:
-        ws = load_workspace(workspace, max_file_size=max_file_size)
+        ws = load(workspace, max_file_size=max_file_size)
     except InputError as exc:
         if not json_output:
             raise
         emit_json({"valid": False, "problems": [_problem_dict(p) for p in exc.problems], "warnings": []})
         raise typer.Exit(2) from None
+    if strict and ws.warnings:
+        if json_output:
+            emit_json({"valid": False, "problems": [_problem_dict(p) for p in ws.warnings], "warnings": []})
+            raise typer.Exit(2)
+        raise InputError(list(ws.warnings))
     used = {set_id: len(ws.items_for(set_id)) for set_id in ws.sets}
     if json_output:
         emit_json({"valid": True, "problems": [], "warnings": [_problem_dict(p) for p in ws.warnings],
@@ -88,7 +95,7 @@ def posterior(
     as_of: AsOfOption = None,
 ) -> None:
     """Posterior plausibility of each hypothesis of SET given all evidence (or that reported by --as-of)."""
-    ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"))
+    ws = load(workspace, as_of=as_of)
     mcmc_options = {"draws": draws, "tune": tune, "chains": chains, "seed": seed, "sampler": sampler,
                     "target_accept": target_accept, "interval": interval}
     given: dict[str, Any] = {k: v for k, v in mcmc_options.items() if v is not None}
@@ -120,7 +127,7 @@ def posterior(
 @command
 def sets(workspace: WorkspaceOption = Path("."), json_output: JsonOption = False, as_of: AsOfOption = None) -> None:
     """List the hypothesis sets with their leading hypothesis (exact engine)."""
-    ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"))
+    ws = load(workspace, as_of=as_of)
     rows = []
     for set_id, hs in ws.sets.items():
         post = ws.posterior(set_id)
@@ -130,6 +137,7 @@ def sets(workspace: WorkspaceOption = Path("."), json_output: JsonOption = False
     if json_output:
         emit_json(with_as_of({"sets": rows}, ws.as_of))
         return
+    warn_all(ws.warnings)
     from plausible.cli.render import sets_table
 
     sets_table(rows)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err, warn_all
+from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err, load, warn_all
 from plausible.core.errors import UsageError
 
 if TYPE_CHECKING:  # the ledger (pydantic) is imported only by the commands that use it
@@ -42,7 +42,7 @@ def update(
                          "back-dated state); to look back, use posterior, history, analyze, sets or brief --as-of")
     from plausible.tracking.updating import run_update
 
-    outcome = run_update(workspace, record=not dry_run)
+    outcome = run_update(load(workspace), record=not dry_run)
     _warn_edits(outcome.update)
     warn_all(list(outcome.warnings))
     if json_output:

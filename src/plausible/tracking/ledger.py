@@ -28,6 +28,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from plausible.core.errors import Problem, UsageError
 from plausible.core.types import Method
+from plausible.tracking.integrity import LEDGER_FILE
 
 __all__ = [
     "LEDGER_FILE",
@@ -52,8 +53,6 @@ __all__ = [
     "read_records",
 ]
 
-LEDGER_FILE = ".plausible/ledger.jsonl"
-"""Where the ledger lives, relative to the workspace root."""
 
 MOVE_TOLERANCE = 1e-9
 """Probability changes smaller than this are float noise, not moves."""
