@@ -105,3 +105,22 @@ def test_a_cached_workspace_loads_without_the_file_schemas_or_the_yaml_reader(tm
     runs = [subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env,
                            check=True, timeout=120).stdout.strip() for _ in range(2)]
     assert runs == ["['pydantic', 'yaml'] True", "[] False"]
+
+
+def test_the_build_fingerprint_covers_the_whole_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An entry holds objects of every layer (a pickled workspace): editing any of them must start afresh.
+    from plausible.io import cache
+
+    seen: list[str] = []
+    real_stat = os.stat
+
+    def recording_stat(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", recording_stat)
+    cache._code_fingerprint.__wrapped__()
+    monkeypatch.undo()
+    package = Path(cache.__file__).resolve().parents[1]
+    covered = {Path(p).resolve().relative_to(package).as_posix() for p in seen}
+    assert {"model/entities.py", "workspace/loading.py", "io/cache.py", "data/default-model.yaml"} <= covered

@@ -38,7 +38,7 @@ def _code_fingerprint() -> str:
 
     (Not the version string: looking it up imports importlib.metadata, ~80 ms on every command.)
     """
-    package = os.path.dirname(os.path.realpath(__file__))
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # plausible/, not plausible/io/
     stats = []
     for folder, _, names in os.walk(package):  # os.walk and one stat per file: ~4x faster than Path.rglob
         for name in names:
