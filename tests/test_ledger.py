@@ -427,6 +427,68 @@ def test_concurrent_appends_from_several_processes_never_interleave(tmp_path: Pa
         assert [v for v in versions if v.startswith(f"{w}.")] == [f"{w}.{i}" for i in range(count)]
 
 
+# A process that takes the ledger's lock, says so, and holds it until told to go on (a line on stdin), then
+# appends one record and releases the lock.
+HOLDER = """
+import datetime as dt, sys
+from plausible.tracking.ledger import Record, SetState, locked_ledger
+with locked_ledger(sys.argv[1]) as ledger:
+    print("held", flush=True)
+    sys.stdin.readline()
+    ledger.append(Record(time=dt.datetime.now(dt.UTC), version="holder", inputs_hash="a" * 64, files={},
+                         sets={"q": SetState(probabilities={"yes": 0.5, "no": 0.5}, items=("x",))}))
+"""
+
+WAITER = """
+import datetime as dt, sys
+from plausible.tracking.ledger import Record, SetState, append_record
+append_record(sys.argv[1], Record(time=dt.datetime.now(dt.UTC), version="waiter", inputs_hash="a" * 64, files={},
+                                  sets={"q": SetState(probabilities={"yes": 0.5, "no": 0.5}, items=("x",))}))
+"""
+
+
+def start_holder(path: Path) -> subprocess.Popen[str]:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_a_second_process_waits_for_the_lock_and_appends_after_the_holder(tmp_path: Path) -> None:
+    path = tmp_path / LEDGER_FILE
+    holder = start_holder(path)
+    waiter = subprocess.Popen([sys.executable, "-c", WAITER, str(path)])
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiter.wait(timeout=3)  # blocked on the lock (starting Python and importing takes ~1 s)
+        assert read_records(path).records == ()
+        assert holder.stdin is not None
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        assert holder.wait(timeout=60) == 0 and waiter.wait(timeout=60) == 0
+    finally:
+        for process in (holder, waiter):
+            process.kill()
+            process.communicate()
+    assert [r.version for r in read_records(path).records] == ["holder", "waiter"]
+
+
+def test_the_lock_of_a_killed_holder_is_released(tmp_path: Path) -> None:
+    path = tmp_path / LEDGER_FILE
+    holder = start_holder(path)
+    waiter = subprocess.Popen([sys.executable, "-c", WAITER, str(path)])
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiter.wait(timeout=3)
+        holder.kill()  # no release of its own: the operating system drops the lock with the process
+        assert waiter.wait(timeout=60) == 0
+    finally:
+        for process in (holder, waiter):
+            process.kill()
+            process.communicate()
+    assert [r.version for r in read_records(path).records] == ["waiter"]
+
+
 @pytest.mark.usefixtures("refuse_ledger_lock")
 def test_an_unwritable_ledger_is_a_clear_error_with_exit_2(workspace: Path) -> None:
     result = invoke("update", "-w", str(workspace))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +35,10 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        fd, tmp = _create_temporary(target)
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     try:
-        os.chmod(tmp, _default_mode())  # mkstemp makes 0600; outputs get the usual permissions
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
@@ -66,13 +65,12 @@ def save_datatree(tree: Any, path: str | os.PathLike[str]) -> Path:
         raise UsageError("there are no draws to save: --save needs --method mcmc")
     target = Path(path)
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        fd, tmp = _create_temporary(target)
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
-        tree.to_netcdf(tmp, engine="h5netcdf")
-        os.chmod(tmp, _default_mode())
+        tree.to_netcdf(tmp, engine="h5netcdf")  # truncates the file we made: its permissions stay
         os.replace(tmp, target)
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
@@ -81,7 +79,27 @@ def save_datatree(tree: Any, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+_TEMPORARY_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+                    | getattr(os, "O_NOFOLLOW", 0))
+
+
+def _create_temporary(target: Path) -> tuple[int, str]:
+    """Create a new, empty temporary file beside ``target``; returns its descriptor (open to write) and path.
+
+    It is created asking for mode 0o666, as ``open(path, "w")`` does, so the kernel applies the umask (and any
+    default ACL of the folder): the output gets the permissions a plain write would give it. (Not
+    :func:`tempfile.mkstemp` and a chmod: its 0o600 would need the umask, and reading the umask means setting
+    it, which races with other threads.)
+
+    Raises
+    ------
+    OSError
+        When the folder does not exist or cannot be written.
+    """
+    for _ in range(100):
+        tmp = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, _TEMPORARY_FLAGS, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(target.parent))

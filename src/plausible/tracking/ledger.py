@@ -4,9 +4,10 @@ The ledger is ``<workspace>/.plausible/ledger.jsonl`` (JSON Lines, sorted keys, 
 ``docs/ledger.md``). A record is an *entry* of one of two kinds: ``update`` (the state ``plausible update``
 recorded) or ``briefing`` (the state a briefing written with ``brief -o`` showed, for ``brief --since-last``).
 
-Appends hold an exclusive ``flock`` on the sibling ``ledger.lock`` and write, flush and fsync one whole line, so
-concurrent runs never interleave. A run killed mid-write leaves at most an incomplete
-last line: readers skip it with a warning and the next append removes it before writing.
+Appends hold an exclusive lock on the sibling ``ledger.lock`` (:mod:`filelock`: ``flock`` on POSIX, the native
+file lock on Windows) and write, flush and fsync one whole line, so concurrent runs never interleave. A run
+killed mid-write leaves at most an incomplete last line: readers skip it with a warning and the next append
+removes it before writing.
 
 Everything except :func:`read_records` and :class:`LockedLedger` is pure: parsing, formatting,
 :func:`diff_states` and :func:`diff_set` take and return values.
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -267,26 +267,27 @@ class LockedLedger:
 def locked_ledger(path: str | os.PathLike[str]) -> Iterator[LockedLedger]:
     """Hold the exclusive lock of a ledger (``ledger.lock`` beside it) for a read-compare-append.
 
-    The folder is created if needed. The lock is released when the block ends, or by the kernel if the
-    process dies.
+    The folder is created if needed. While another process holds the lock, this one waits for it. The lock
+    is released when the block ends, or by the operating system if the process dies.
 
     Raises
     ------
     UsageError
         When the folder or lock file cannot be created or opened (permissions).
     """
+    from filelock import FileLock  # only the commands that record pay for it
+
     target = Path(path)
-    lock = target.with_name(target.stem + ".lock")
+    lock = FileLock(target.with_name(target.stem + ".lock"), timeout=-1)  # no timeout: wait, as flock did
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        lock.acquire()
     except OSError as exc:
         raise _write_error(target, exc) from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         yield LockedLedger(target)
     finally:
-        os.close(fd)  # closing the descriptor releases the lock
+        lock.release()
 
 
 def append_record(path: str | os.PathLike[str], record: Record) -> tuple[Problem, ...]:

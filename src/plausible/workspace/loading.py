@@ -379,15 +379,17 @@ class _Loader:
         return tuple(parts), hashes
 
     def parse(self, path: Path, model: type[M], what: str, *, entries: str | None = None) -> Parsed[M] | None:
-        from plausible.io.yamlio import read_yaml
+        from plausible.io.yamlio import YamlDocument, read_yaml
         from plausible.model.crosscheck import Parsed
         from plausible.model.schema import validate_document
+        from plausible.model.schema.validation import Validated
 
         shown = self.shown(path)
         key = self._cache_key(path, shown, model, entries)
         hit = cached(*key) if key is not None else None
-        if hit is not None:
-            doc, result = hit
+        if (isinstance(hit, tuple) and len(hit) == 2 and isinstance(hit[0], YamlDocument)
+                and isinstance(hit[1], Validated) and (hit[1].model is None or isinstance(hit[1].model, model))):
+            doc, result = hit  # anything else read from the cache is a damaged entry: a miss
         else:
             try:
                 doc = read_yaml(path, shown, max_bytes=self.max_file_size)
