@@ -142,10 +142,48 @@ def _problem(doc: YamlDocument, model: type[BaseModel], error: Any) -> Problem:
     if kind == "missing":
         inside = f" in {_describe(loc[:-1])}" if loc[:-1] else ""
         return doc.problem(loc[:-1], f"missing required key {str(loc[-1])!r}{inside}")
-    message = error["msg"].removeprefix("Value error, ")
+    message = _in_our_words(kind, error["msg"].removeprefix("Value error, "))
     if kind not in {"value_error", "assertion_error"} and "input" in error:
         message += f" (got {_short(error['input'])})"
     return doc.problem(loc, f"{where}: {message}" if where else message)
+
+
+_WORDS = {
+    "list_type": "expected a list (lines starting with '- ', or [a, b])",
+    "dict_type": "expected a mapping (lines of 'key: value')",
+    "model_type": "expected a mapping (lines of 'key: value')",
+    "model_attributes_type": "expected a mapping (lines of 'key: value')",
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+}
+
+
+def _in_our_words(kind: str, message: str) -> str:
+    """The message of a pydantic error, said as the tool says things ("expected ...", "must be ...").
+
+    Examples
+    --------
+    >>> _in_our_words("list_type", "Input should be a valid list")
+    "expected a list (lines starting with '- ', or [a, b])"
+    >>> _in_our_words("greater_than", "Input should be greater than 0")
+    'must be greater than 0'
+    >>> _in_our_words("too_short", "List should have at least 1 item after validation, not 0")
+    'needs at least 1 entry'
+    """
+    if kind in _WORDS:
+        return _WORDS[kind]
+    if kind == "too_short" and "at least" in message:
+        count = message.split("at least ")[1].split(" ")[0]
+        return f"needs at least {count} {'entry' if count == '1' else 'entries'}"
+    if message.startswith("Input should be "):
+        return "must be " + message.removeprefix("Input should be ")
+    return message
 
 
 def _is_union_tag(part: str | int) -> bool:
@@ -165,6 +203,8 @@ def _describe(loc: Location) -> str:
 
 
 def _short(value: Any) -> str:
+    if value is None:
+        return "nothing: the key has no value"
     if isinstance(value, dict | list):
         return "a mapping" if isinstance(value, dict) else "a list"
     text = repr(value)
