@@ -124,12 +124,13 @@ def test_a_large_synthetic_workspace_compiles_as_the_reference() -> None:
 # Entities built directly.
 
 def judgment_pool(rng: np.random.Generator, spec: ModelSpec) -> list[Judgment]:
-    """Terms and ACH ratings of the model, numbers (some values repeated as distinct objects), odd bands."""
+    """Terms and ACH ratings of the model, numbers (some values repeated as distinct objects), odd bands, and
+    an NA judgment with Beta parameters (which the compiled set must still give as NaN)."""
     pool = [spec.judgment(term) for term in TERMS] + [spec.judgment(rating) for rating in RATINGS]
     numbers = [round(float(x), 3) for x in rng.uniform(0.01, 0.99, 6)]
     pool += [Judgment(x, label=f"{x:g}") for x in numbers + numbers]  # equal values, distinct objects
     pool += [Judgment(0.5, label="NA", not_applicable=True), Judgment(1e-300), Judgment(1.0 - 2.0**-53),
-             Judgment(0.25, 0.5, 1.5, "wide band")]
+             Judgment(0.25, 0.5, 1.5, "wide band"), Judgment(0.5, 2.0, 2.0, "NA with a band", not_applicable=True)]
     return pool
 
 
