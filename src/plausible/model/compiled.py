@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
+from functools import partial
+from itertools import chain, compress, count, repeat
 from typing import Any
 
 import numpy as np
@@ -94,56 +96,111 @@ def compile_set(hs: HypothesisSet, items: list[Item], sources: dict[str, Source]
     Returns
     -------
     CompiledSet
+
+    Notes
+    -----
+    No Python code runs per cell or per item: C-level ``map`` passes collect every event's judgments, one
+    sort groups the cells by judgment object (terms, ratings and repeated numbers are shared objects), each
+    distinct judgment is read once, and the arrays are filled from those values by fancy indexing.
+    ``tests/test_compiled.py`` checks the result byte for byte against a per-cell reference.
     """
     hids = hs.hypothesis_ids
+    n, k = len(items), len(hids)
     prior = np.array([h.prior for h in hs.hypotheses], dtype=np.float64)
-    events: dict[str, int] = {}
-    source_index: dict[str, int] = {}
-    event_rows: list[Item] = []
-    event_of, source_of, factor = [], [], []
-    for item in items:
-        if item.event not in events:
-            events[item.event] = len(events)
-            event_rows.append(item)
-        event_of.append(events[item.event])
-        source_of.append(source_index.setdefault(item.source, len(source_index)))
-        factor.append(hs.model.credibility_factor(item.credibility))
-    shape = (len(event_rows), len(hids))
-    # Judgments repeat (one object per term or number), so each distinct one is read once.
-    pick = operator.itemgetter(*hids)
-    distinct: dict[int, int] = {}
-    judgments: list[Any] = []
-    codes = []
-    for item in event_rows:
-        row = pick(item.likelihoods[hs.id])
-        for j in (row if len(hids) > 1 else (row,)):
-            code = distinct.get(id(j))
-            if code is None:
-                code = distinct[id(j)] = len(judgments)
-                judgments.append(j)
-            codes.append(code)
-    index = np.array(codes, dtype=np.int64).reshape(shape)
-    lam = np.array([j.mean for j in judgments], dtype=np.float64)[index] if judgments else np.zeros(shape)
-    na = np.array([j.not_applicable for j in judgments], dtype=bool)[index] if judgments else np.zeros(shape, bool)
-    # Beta parameters of banded cells; NaN for points (alpha is None) and NA cells.
-    alpha = np.array([j.alpha for j in judgments], dtype=np.float64)[index] if judgments else np.zeros(shape)
-    beta = np.array([j.beta for j in judgments], dtype=np.float64)[index] if judgments else np.zeros(shape)
-    alpha[na], beta[na] = np.nan, np.nan
-    lam = fill_not_applicable(lam, na, prior)
+    # Events and sources are numbered in order of first report; an event takes its first report's likelihoods.
+    event_keys = [item.event for item in items]
+    event_index = _first_seen_index(event_keys)
+    first_report = dict(zip(reversed(event_keys), reversed(items), strict=True))  # the earliest report wins
+    event_rows = list(map(first_report.__getitem__, event_index))
+    source_keys = list(map(_SOURCE, items))
+    source_index = _first_seen_index(source_keys)
+    credibility = list(map(_CREDIBILITY, items))
+    factor_of = {c: hs.model.credibility_factor(c) for c in set(credibility)}
+    event_of = np.fromiter(map(event_index.__getitem__, event_keys), np.int64, n)
+    source_of = np.fromiter(map(source_index.__getitem__, source_keys), np.int64, n)
+    factor = np.fromiter(map(factor_of.__getitem__, credibility), np.float64, n)
+    # Every cell's judgment, row by row (C-level passes: no Python code runs per cell).
+    rows = map(operator.itemgetter(hs.id), map(_LIKELIHOODS, event_rows))
+    cells = list(chain.from_iterable(map(operator.itemgetter(*hids), rows)) if k > 1
+                 else map(operator.itemgetter(*hids), rows))
+    # Judgments are shared objects (one per term, rating or repeated number): group the cells by object
+    # identity with one sort, and read each distinct judgment once.
+    index, representative = _group_by_identity(cells)
+    distinct = list(map(cells.__getitem__, representative.tolist()))
+    mean_of = np.fromiter(map(_MEAN, distinct), np.float64, len(distinct))
+    na_of = np.fromiter(map(_NOT_APPLICABLE, distinct), np.bool_, len(distinct))
+    alpha_of, beta_of = _beta_parameters(distinct, na_of)
+    index = index.reshape(len(event_rows), k)
+    lam, alpha, beta, na = mean_of[index], alpha_of[index], beta_of[index], na_of[index]
+    lam = fill_not_applicable(lam, na, prior) if na.any() else lam
     ordered_sources = [sources[s] for s in source_index]
     rho = np.array([s.reliability.mean for s in ordered_sources], dtype=np.float64)
-    rho_alpha = np.array([np.nan if s.reliability.alpha is None else s.reliability.alpha for s in ordered_sources])
-    rho_beta = np.array([np.nan if s.reliability.beta is None else s.reliability.beta for s in ordered_sources])
-    arrays = [prior, np.array(event_of, dtype=np.int64), np.array(source_of, dtype=np.int64),
-              np.array(factor, dtype=np.float64), lam, alpha, beta, na, rho, rho_alpha.astype(np.float64),
-              rho_beta.astype(np.float64)]
+    rho_alpha = np.array([np.nan if s.reliability.alpha is None else s.reliability.alpha for s in ordered_sources],
+                         dtype=np.float64)
+    rho_beta = np.array([np.nan if s.reliability.beta is None else s.reliability.beta for s in ordered_sources],
+                        dtype=np.float64)
+    arrays = [prior, event_of, source_of, factor, lam, alpha, beta, na, rho, rho_alpha, rho_beta]
     for array in arrays:  # compiled sets are shared (memoised per workspace): nobody may change them
         array.flags.writeable = False
-    prior, event_of_a, source_of_a, factor_a, lam, alpha, beta, na, rho, rho_alpha, rho_beta = arrays
     return CompiledSet(
-        hs.id, hids, prior, tuple(i.id for i in items), event_of_a, source_of_a, factor_a,
+        hs.id, hids, prior, tuple(map(_ID, items)), event_of, source_of, factor,
         lam, alpha, beta, na, tuple(source_index), rho, rho_alpha, rho_beta,
     )
+
+
+_SOURCE = operator.attrgetter("source")
+_CREDIBILITY = operator.attrgetter("credibility")
+_LIKELIHOODS = operator.attrgetter("likelihoods")
+_ID = operator.attrgetter("id")
+_MEAN = operator.attrgetter("mean")
+_NOT_APPLICABLE = operator.attrgetter("not_applicable")
+_ALPHA = operator.attrgetter("alpha")
+_BETA = operator.attrgetter("beta")
+_IS_GIVEN = partial(operator.is_not, None)
+
+
+def _beta_parameters(judgments: list[Any], not_applicable: NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
+    """Alpha and beta of each judgment: NaN for points (alpha None) and NA judgments.
+
+    Only the banded judgments' values are converted (converting None to NaN is numpy's slow path).
+    """
+    alpha, beta = np.full(len(judgments), np.nan), np.full(len(judgments), np.nan)
+    alphas = list(map(_ALPHA, judgments))
+    banded = np.fromiter(map(operator.is_not, alphas, repeat(None)), np.bool_, len(judgments))
+    if banded.any():
+        alpha[banded] = list(filter(_IS_GIVEN, alphas))
+        beta[banded] = list(map(_BETA, compress(judgments, banded)))
+    alpha[not_applicable], beta[not_applicable] = np.nan, np.nan
+    return alpha, beta
+
+
+def _group_by_identity(objects: list[Any]) -> tuple[IntArray, IntArray]:
+    """Number the distinct objects of a list (by identity): each one's number, and one position of each.
+
+    Numbers follow the order of the objects' ids, not of first appearance; nothing depends on it.
+
+    Examples
+    --------
+    >>> a, b = object(), object()
+    >>> number, position = _group_by_identity([a, b, a, a])
+    >>> numbers = number.tolist()
+    >>> [n == numbers[0] for n in numbers], sorted(number[position].tolist())
+    ([True, False, True, True], [0, 1])
+    """
+    ids = np.array(list(map(id, objects)), dtype=np.uint64)  # distinct while the list holds the objects
+    order = np.argsort(ids)
+    ids = ids[order]
+    new = np.empty(len(ids), dtype=bool)
+    new[:1] = True
+    np.not_equal(ids[1:], ids[:-1], out=new[1:])
+    number = np.empty(len(ids), dtype=np.int64)
+    number[order] = np.cumsum(new) - 1
+    return number, order[new]
+
+
+def _first_seen_index(keys: list[str]) -> dict[str, int]:
+    """Each distinct key's number, in order of first appearance."""
+    return dict(zip(dict.fromkeys(keys), count()))
 
 
 def fill_not_applicable(lam: FloatArray, na: NDArray[np.bool_], prior: FloatArray) -> FloatArray:
