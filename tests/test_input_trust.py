@@ -187,3 +187,34 @@ def test_numbers_where_numbers_belong_stay_numbers(write_workspace) -> None:  # 
                                 id="e1", day=1, extra=", likelihoods: {q: {a: 6e-1, b: 0.30, other: .3}}")})
     lik = plausible.load_workspace(root).items[0].likelihoods["q"]
     assert (lik["a"].mean, lik["b"].mean, lik["other"].mean) == (0.6, 0.3, 0.3)
+
+
+# --- validate checks the whole workspace -----------------------------------------------------------------------
+
+
+def test_validate_accepts_a_workspace_of_exercises_alone_and_reports_them() -> None:
+    from typer.testing import CliRunner
+
+    from plausible.cli import app
+
+    root = Path(__file__).parent / "data" / "exercises" / "design-section5"
+    assert not (root / "hypotheses").exists()
+    done = CliRunner().invoke(app, ["validate", "-w", str(root)])
+    assert done.exit_code == 0, done.output
+    assert "exercise quiz: 3 questions, 6 forecasts, 3 resolved" in done.stdout
+    import json
+
+    data = json.loads(CliRunner().invoke(app, ["validate", "--json", "-w", str(root)]).stdout)
+    assert data["valid"] and data["exercises"] == [{"name": "quiz", "questions": 3, "forecasts": 6, "resolved": 3}]
+
+
+def test_validate_strict_fails_on_warnings(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from plausible.cli import app
+
+    root = write_workspace({"hypotheses/q.yaml": _set_with_priors("unlikely", "very unlikely", "very unlikely"),
+                            "evidence/sources.yaml": SOURCES})
+    assert CliRunner().invoke(app, ["validate", "-w", str(root)]).exit_code == 0
+    strict = CliRunner().invoke(app, ["validate", "--strict", "-w", str(root)])
+    assert strict.exit_code == 2 and "normalised priors:" in strict.stderr

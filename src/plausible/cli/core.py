@@ -44,30 +44,54 @@ def validate(
         bool, typer.Option("--strict", help="Warnings are errors (exit 2): for an analysis repository's own CI.")
     ] = False,
 ) -> None:
-    """Check every workspace file; exit 0 when valid, 2 with `path:line: message` lines when not."""
-    try:
-        ws = load(workspace, max_file_size=max_file_size)
-    except InputError as exc:
-        if not json_output:
-            raise
-        emit_json({"valid": False, "problems": [_problem_dict(p) for p in exc.problems], "warnings": []})
-        raise typer.Exit(2) from None
-    if strict and ws.warnings:
+    """Check every workspace file, exercises included; exit 0 when valid, 2 with `path:line: message` lines."""
+    exercises = sorted(path.parent for path in (workspace / "exercises").glob("*/exercise.yaml"))
+    problems: list[Problem] = []
+    ws = None
+    if (workspace / "hypotheses").is_dir() or not exercises:  # a workspace of exercises alone is valid
+        try:
+            ws = load(workspace, max_file_size=max_file_size)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    loaded = []
+    if exercises:
+        from plausible.forecasting.loading import load_exercise
+
+        for folder in exercises:
+            try:
+                loaded.append(load_exercise(folder, ws or workspace, max_file_size=max_file_size))
+            except InputError as exc:  # a question's set may repeat the workspace's own problems: say each once
+                problems.extend(p for p in exc.problems if p not in problems)
+    warnings = list(ws.warnings) if ws is not None else []
+    if strict:
+        problems.extend(warnings)
+        warnings = []
+    if problems:
         if json_output:
-            emit_json({"valid": False, "problems": [_problem_dict(p) for p in ws.warnings], "warnings": []})
+            emit_json({"valid": False, "problems": [_problem_dict(p) for p in problems],
+                       "warnings": [_problem_dict(p) for p in warnings]})
             raise typer.Exit(2)
-        raise InputError(list(ws.warnings))
-    used = {set_id: len(ws.items_for(set_id)) for set_id in ws.sets}
+        warn_all(warnings)
+        raise InputError(problems)
+    used = {} if ws is None else {set_id: len(ws.items_for(set_id)) for set_id in ws.sets}
+    summary = {"exercises": [{"name": ex.name, "questions": len(ex.questions), "forecasts": len(ex.forecasts),
+                              "resolved": len(ex.resolutions)} for ex in loaded]}
     if json_output:
-        emit_json({"valid": True, "problems": [], "warnings": [_problem_dict(p) for p in ws.warnings],
-                   "sets": list(ws.sets), "sources": len(ws.sources), "items": len(ws.items),
-                   "items_per_set": used})
+        emit_json({"valid": True, "problems": [], "warnings": [_problem_dict(p) for p in warnings],
+                   "sets": list(used), "sources": 0 if ws is None else len(ws.sources),
+                   "items": 0 if ws is None else len(ws.items), "items_per_set": used, **summary})
         return
-    warn_all(ws.warnings)
-    print(f"ok: {len(ws.sets)} hypothesis sets, {len(ws.sources)} sources, {len(ws.items)} evidence items"
-          + (f", {len(ws.warnings)} warnings" if ws.warnings else ""))
-    for set_id, count in used.items():  # so that an item left out of a set shows
-        print(f"  {set_id}: uses {count} of the {len(ws.items)} items")
+    warn_all(warnings)
+    if ws is not None:
+        print(f"ok: {len(ws.sets)} hypothesis sets, {len(ws.sources)} sources, {len(ws.items)} evidence items"
+              + (f", {len(warnings)} warnings" if warnings else ""))
+        for set_id, count in used.items():  # so that an item left out of a set shows
+            print(f"  {set_id}: uses {count} of the {len(ws.items)} items")
+    else:
+        print("ok: no hypotheses/ folder (a workspace of forecasting exercises)")
+    for ex in loaded:
+        print(f"  exercise {ex.name}: {len(ex.questions)} questions, {len(ex.forecasts)} forecasts, "
+              f"{len(ex.resolutions)} resolved")
 
 
 def _problem_dict(problem: Problem) -> dict[str, object]:
