@@ -274,6 +274,7 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built) -> None:
             source = raw.get("source")
             if out.check_sources and isinstance(source, str) and source not in out.known_sources:
                 out.problems.append(doc.problem(("items", position, "source"), _unknown_source(source, out)))
+            _check_raw_likelihoods(doc, position, raw, out)
     known_items = set(first_seen)
     group_values = _origin_groups(entries, out)
     superseded: set[str] = set()
@@ -343,6 +344,42 @@ def _report_idle(idle: list[_Entry], entries: list[_Entry], group_values: Mappin
                 f"item {spec.id!r} gives no likelihoods and names no origin group, so it would count in no "
                 "hypothesis set: add `likelihoods:` with P(item | hypothesis) for a set in hypotheses/, or "
                 "`origin:` naming the group whose item carries them")))
+
+
+def _check_raw_likelihoods(doc: YamlDocument, position: int, raw: Mapping[str, Any], out: Built) -> None:
+    """The set and hypothesis names of an item that failed its own validation: all problems in one run.
+
+    Only the names are checked here (unknown set, unknown or missing hypothesis); the values were checked by
+    the schema, which dropped the item.
+    """
+    given = raw.get("likelihoods")
+    if not isinstance(given, dict):
+        return
+    what = f"item {raw.get('id')!r}" if isinstance(raw.get("id"), str) else "the item"
+    for set_id, values in given.items():
+        loc: Location = ("items", position, "likelihoods", set_id)
+        if any(loc[: len(b)] == b for b in doc.broken if len(b) <= len(loc)):
+            continue  # the schema has said what is wrong here
+        hs = out.sets.get(set_id)
+        if hs is None:
+            if set_id not in out.known_sets:
+                out.problems.append(doc.problem(loc, f"unknown hypothesis set {set_id!r}"
+                                                f"{did_you_mean(set_id, out.known_sets)} (sets are the files in "
+                                                "hypotheses/)"))
+            continue
+        if not isinstance(values, dict):
+            continue
+        ids = list(hs.hypothesis_ids)
+        meant: set[str] = set()
+        for hid in values:
+            if hid not in ids:
+                hint = did_you_mean(hid, ids)
+                meant.update(hint.split("'")[1:2])
+                out.problems.append(doc.problem((*loc, hid), f"{what}: unknown hypothesis {hid!r}{hint}"))
+        missing = [h for h in ids if h not in values and h not in meant]
+        if missing:
+            out.problems.append(doc.problem(loc, f"{what}: likelihoods missing for {', '.join(map(repr, missing))}; "
+                                            "give P(event | hypothesis) for every hypothesis of the set"))
 
 
 def _unknown_source(source: str, out: Built) -> str:
