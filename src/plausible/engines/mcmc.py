@@ -144,10 +144,14 @@ def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStru
                  progress: Progress | None) -> Any:
     """PyMC's NUTS, each chain whole in one process (:mod:`plausible.engines.chains`); the draws as a DataTree.
 
-    Chains start around the prior mean of each reliability (in log-odds, where NUTS moves), jittered.
+    Chains start around the prior mean of each reliability (in log-odds, where NUTS moves), jittered. With a
+    PyMC or PyTensor release other than the one tested, a warning, and the chains run through ``pm.sample``
+    (see :mod:`plausible.engines._pymc_private`).
     """
+    from plausible.engines._pymc_private import trusted
     from plausible.engines.chains import run_nuts
 
+    trusted()  # an untested PyMC or PyTensor is warned about here, where the quiet block below cannot hide it
     free = structure.free_rho
     [value] = model.value_vars
     centre = {value.name: np.log(compiled.rho_alpha[free]) - np.log(compiled.rho_beta[free])}
