@@ -296,8 +296,32 @@ def test_the_exact_path_does_not_import_pymc_or_pytensor() -> None:
     assert heavy == []
 
 
+@pytest.mark.parametrize("loaded", [True, False])
+def test_main_freezes_the_garbage_collector_only_after_pymc_loaded(loaded: bool,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exit code of the command goes through main() unchanged, with or without the freeze."""
+    import gc
+    import sys
+
+    from plausible.cli import main
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    if loaded:
+        monkeypatch.setitem(sys.modules, "pymc", sys.modules.get("pymc") or object())
+    else:
+        monkeypatch.delitem(sys.modules, "pymc", raising=False)
+    for argv, code in ((["plausible", "--help"], 0), (["plausible", "no-such-command"], 2)):
+        monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit) as exited:
+            main()
+        assert exited.value.code == code
+    assert frozen == ([True, True] if loaded else [])
+
+
 def test_after_sampling_the_program_exits_with_everything_written(tmp_path: Path) -> None:
-    """Once PyMC is loaded, main() skips the interpreter's teardown: the output and the exit code must survive."""
+    """Once PyMC is loaded, main() freezes the collector so the interpreter's teardown is short: the output and
+    the exit code must survive."""
     root = synthetic_workspace(tmp_path / "ws", 5, n_items=6)
     out = tmp_path / "draws.nc"
     done = _run("-m", "plausible", "posterior", "question", "--method", "mcmc", "--draws", "20", "--tune", "20",
