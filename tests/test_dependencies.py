@@ -162,3 +162,55 @@ def test_an_undeclared_import_is_reported(tmp_path: Path, monkeypatch: pytest.Mo
     package.mkdir()
     (package / "mod.py").write_text("import numpy\n\ndef f():\n    import scipy.special\n")
     assert _undeclared(package, {"numpy"}, {"numpy"}) == ["pkg/mod.py:4: scipy (scipy)"]
+
+
+# --- the locks: requirements/lock-pyX.Y.txt, what ./run installs ------------------------------------------
+
+
+LOCKS = sorted((ROOT / "requirements").glob("lock-py*.txt"))
+
+
+def _pins(lock: Path) -> dict[str, str]:
+    """{normalised name: version} of a lock's ``name==version`` lines (their markers dropped)."""
+    pins = {}
+    for line in lock.read_text().splitlines():
+        match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)", line)
+        if match:
+            pins[_normalise(match.group(1))] = match.group(2)
+    return pins
+
+
+def test_there_is_a_lock_for_every_python_run_may_pick() -> None:
+    assert [lock.name for lock in LOCKS] == ["lock-py3.12.txt", "lock-py3.13.txt"]
+
+
+@pytest.mark.parametrize("lock", LOCKS, ids=lambda p: p.name)
+def test_every_lock_pins_what_pyproject_declares_within_its_bounds(lock: Path) -> None:
+    """A bound changed in pyproject.toml without a refresh of the locks fails here, not in ./run's pip."""
+    from packaging.requirements import Requirement
+
+    pins = _pins(lock)
+    project = _project()
+    for spec in [*project["dependencies"], *project["optional-dependencies"]["test"]]:  # type: ignore[index]
+        requirement = Requirement(spec)
+        name = _normalise(requirement.name)
+        assert name in pins, f"{lock.name} pins no {name}"
+        assert requirement.specifier.contains(pins[name], prereleases=True), f"{lock.name}: {name}=={pins[name]} is outside {spec!r}"
+
+
+def test_the_running_environment_is_its_pythons_lock() -> None:
+    """The tests run on the versions the lock records (./run installs them with pip -c)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    lock = ROOT / "requirements" / f"lock-py{sys.version_info[0]}.{sys.version_info[1]}.txt"
+    if not lock.exists():
+        pytest.skip(f"no lock for Python {sys.version_info[0]}.{sys.version_info[1]}")
+    main, extras = _declared()
+    pins = _pins(lock)
+    installed = {}
+    for name in sorted(set(main) | set(extras["test"])):
+        try:
+            installed[name] = version(name)
+        except PackageNotFoundError:
+            installed[name] = "missing"
+    assert installed == {name: pins[name] for name in installed}
