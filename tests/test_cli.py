@@ -287,6 +287,19 @@ def test_python_dash_m_plausible_answers_in_json() -> None:
     assert data["hypotheses"]
 
 
+def test_version_names_the_engines_libraries_without_importing_them() -> None:
+    from importlib.metadata import version
+
+    done = _run("-X", "importtime", "-m", "plausible", "--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"plausible {plausible.__version__} (Python {sys.version.split()[0]}; ")
+    for name in ("pymc", "pytensor", "numpy", "arviz"):
+        assert f"{name} {version(name)}" in done.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
+    assert "plausible.cli" in imported
+    assert [name for name in imported if name.split(".")[0] in {"pymc", "pytensor", "numpy", "arviz"}] == []
+
+
 def test_the_exact_path_does_not_import_pymc_or_pytensor() -> None:
     done = _run("-X", "importtime", "-m", "plausible", "posterior", "dprk-driver")
     assert done.returncode == 0, done.stderr
