@@ -32,8 +32,8 @@ import pymc as pm
 import pytensor
 from numpy.typing import NDArray
 
-__all__ = ["STATS", "TESTED", "installed", "logp_and_gradient", "register_numba_kernel", "run_chain", "trusted",
-           "untested"]
+__all__ = ["STATS", "TESTED", "initial_state", "installed", "logp_and_gradient", "register_numba_kernel", "run_chain",
+           "trusted", "untested"]
 
 TESTED: dict[str, tuple[int, int]] = {"pymc": (6, 4), "pytensor": (3, 3)}
 """The (major, minor) release of each library whose internals the engine was tested with."""
