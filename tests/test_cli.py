@@ -288,6 +288,19 @@ def test_python_dash_m_plausible_answers_in_json() -> None:
     assert data["hypotheses"]
 
 
+def test_version_names_the_engines_libraries_without_importing_them() -> None:
+    from importlib.metadata import version
+
+    done = _run("-X", "importtime", "-m", "plausible", "--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"plausible {plausible.__version__} (Python {sys.version.split()[0]}; ")
+    for name in ("pymc", "pytensor", "numpy", "arviz"):
+        assert f"{name} {version(name)}" in done.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
+    assert "plausible.cli" in imported
+    assert [name for name in imported if name.split(".")[0] in {"pymc", "pytensor", "numpy", "arviz"}] == []
+
+
 def test_the_exact_path_does_not_import_pymc_or_pytensor() -> None:
     done = _run("-X", "importtime", "-m", "plausible", "posterior", "dprk-driver")
     assert done.returncode == 0, done.stderr
@@ -297,8 +310,32 @@ def test_the_exact_path_does_not_import_pymc_or_pytensor() -> None:
     assert heavy == []
 
 
+@pytest.mark.parametrize("loaded", [True, False])
+def test_main_freezes_the_garbage_collector_only_after_pymc_loaded(loaded: bool,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exit code of the command goes through main() unchanged, with or without the freeze."""
+    import gc
+    import sys
+
+    from plausible.cli import main
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    if loaded:
+        monkeypatch.setitem(sys.modules, "pymc", sys.modules.get("pymc") or object())
+    else:
+        monkeypatch.delitem(sys.modules, "pymc", raising=False)
+    for argv, code in ((["plausible", "--help"], 0), (["plausible", "no-such-command"], 2)):
+        monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit) as exited:
+            main()
+        assert exited.value.code == code
+    assert frozen == ([True, True] if loaded else [])
+
+
 def test_after_sampling_the_program_exits_with_everything_written(tmp_path: Path) -> None:
-    """Once PyMC is loaded, main() skips the interpreter's teardown: the output and the exit code must survive."""
+    """Once PyMC is loaded, main() freezes the collector so the interpreter's teardown is short: the output and
+    the exit code must survive."""
     root = synthetic_workspace(tmp_path / "ws", 5, n_items=6)
     out = tmp_path / "draws.nc"
     done = _run("-m", "plausible", "posterior", "question", "--method", "mcmc", "--draws", "20", "--tune", "20",

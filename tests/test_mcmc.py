@@ -134,7 +134,7 @@ def test_tiny_seeded_fit_is_deterministic_and_complete(tmp_path) -> None:  # typ
         lo, hi = h["interval"]
         assert 0.0 <= lo <= hi <= 1.0
     assert first.draws is not None and "probability" in first.draws.posterior
-    assert first.draws.posterior["probability_draw"].sizes["interval_draw"] == 50  # every draw: no thinning
+    assert first.draws["interval"]["probability_draw"].sizes["interval_draw"] == 50  # every draw: no thinning
 
 
 def test_large_sets_thin_the_interval_draws(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -145,8 +145,8 @@ def test_large_sets_thin_the_interval_draws(tmp_path, monkeypatch) -> None:  # t
     compiled = load_workspace(root).compiled("question")
     monkeypatch.setattr(mcmc, "_INTERVAL_CELLS", 2 * 60 * compiled.lam.size // 4)  # room for a quarter of the draws
     thinned = _fit(root, "question", draws=60, tune=50, chains=2, seed=5)
-    assert thinned.draws.posterior["probability_draw"].sizes["interval_draw"] == 15
-    assert thinned.draws.posterior["probability_draw"]["interval_draw"].values.tolist() == list(range(0, 60, 4))
+    assert thinned.draws["interval"]["probability_draw"].sizes["interval_draw"] == 15
+    assert thinned.draws["interval"]["probability_draw"]["interval_draw"].values.tolist() == list(range(0, 60, 4))
     np.testing.assert_allclose(thinned.probability, full.probability)  # the mean uses every draw
     for lo, hi in thinned.interval:
         assert 0.0 <= lo <= hi <= 1.0

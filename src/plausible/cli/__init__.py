@@ -8,8 +8,7 @@ strings that costs ~25 ms a run; evaluated once at definition it is nearly free.
 
 from __future__ import annotations
 
-import atexit
-import os
+import gc
 import sys
 
 import plausible.cli.analysis
@@ -25,21 +24,16 @@ __all__ = ["app", "main"]
 def main() -> None:
     """Run the CLI.
 
-    After a command that loaded PyMC, the interpreter's own teardown (freeing compiled graphs and the LLVM
-    state behind them) takes ~0.75 s, longer than some commands. Everything is written by then, so in that
-    case the exit handlers run, the streams are flushed, and the process ends without the teardown.
+    After a command that loaded PyMC, the interpreter's teardown spent ~1 s in its last garbage
+    collections, going over PyTensor's compiled graphs and numba's state (longer than some commands). So
+    in that case every object is frozen out of the collector's reach first (:func:`gc.freeze`, public and
+    documented), and the program then exits as usual: exit handlers, flushed streams, exit code and message
+    of ``SystemExit`` unchanged. That leaves ~0.1 s of teardown (0.8-1.6 s without), against ~0.04 s when
+    the process ended itself with ``os._exit`` after running the exit handlers through the private
+    ``atexit._run_exitfuncs``.
     """
     try:
         app()
-        code: object = 0
-    except SystemExit as exc:
-        code = exc.code
-    if "pymc" not in sys.modules:
-        raise SystemExit(code)
-    if code is not None and not isinstance(code, int):
-        print(code, file=sys.stderr)  # what SystemExit does with a message
-        code = 1
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-    os._exit(code or 0)
+    finally:
+        if "pymc" in sys.modules:
+            gc.freeze()

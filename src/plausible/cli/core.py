@@ -204,3 +204,34 @@ def schema(
     for kind, body in schemas.items():
         write_atomic(output / f"{kind}.schema.json", json.dumps(body, indent=2) + "\n")
     err(f"wrote {len(schemas)} schemas to {output}")
+
+
+_ENGINE_LIBRARIES = ("pymc", "pytensor", "numpy", "arviz")
+"""The libraries whose versions decide the MCMC engine's numbers (see requirements/lock-py*.txt)."""
+
+
+def _print_version(value: bool) -> None:
+    if not value:
+        return
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    libraries = ", ".join(f"{name} {installed(name)}" for name in _ENGINE_LIBRARIES)
+    print(f"plausible {installed('plausible')} (Python {platform.python_version()}; {libraries})")
+    raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                           help="Print the version of plausible and of the libraries of its engine, and exit.")
+    ] = False,
+) -> None:
+    """Bayesian analysis of competing hypotheses: evidence files in, calibrated plausibility out."""

@@ -7,9 +7,14 @@ a small model that costs more than the sampling itself. Here every chain runs Py
 ``pm.sample`` runs for one chain, and returns its draws in one message when it is done. The step is
 built and its log-density compiled once, in the parent, before the workers are forked.
 
-Chain ``i`` takes its starting jitter and its random generator from ``SeedSequence(seed).spawn(chains)[i]``
-alone, so the draws are the same whether the chains run side by side or one after another (cores = 1, or
-a platform without ``fork``).
+Chain ``i`` takes the generator ``pm.sample(random_seed=seed)`` would give it (``default_rng(seed).spawn(chains)[i]``
+after one draw of the chain's integer seed), and its starting jitter from ``SeedSequence([seed, 1]).spawn(chains)[i]``,
+so the draws are the same whether the chains run side by side or one after another (cores = 1, or a platform
+without ``fork``), and the same as ``pm.sample`` gives for the same step and starts.
+
+The loop uses PyMC's internal step API; those uses are in :mod:`plausible.engines._pymc_private`, which checks
+that the installed PyMC and PyTensor are the releases they were tested with. When they are not, it warns, and
+the chains run through ``pm.sample`` itself: the same draws, slower.
 """
 
 from __future__ import annotations
@@ -29,22 +34,9 @@ import pymc as pm
 from numpy.typing import NDArray
 from pymc.step_methods.hmc.quadpotential import QuadPotentialDiagAdapt
 
-__all__ = ["ChainRun", "run_nuts"]
+from plausible.engines import _pymc_private as private
 
-_STATS = {
-    "diverging": "diverging",
-    "depth": "tree_depth",
-    "tree_size": "n_steps",
-    "mean_tree_accept": "acceptance_rate",
-    "step_size": "step_size",
-    "step_size_bar": "step_size_bar",
-    "energy": "energy",
-    "energy_error": "energy_error",
-    "max_energy_error": "max_energy_error",
-    "model_logp": "lp",
-    "reached_max_treedepth": "reached_max_treedepth",
-}
-"""PyMC's NUTS statistics kept for each draw, by the names ArviZ uses (as ``pm.sample`` renames them)."""
+__all__ = ["ChainRun", "chain_generators", "run_nuts"]
 
 _REPORT_EVERY = 25
 """Iterations between two progress reports of a chain."""
@@ -98,19 +90,28 @@ def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: 
     Raises
     ------
     RuntimeError
-        When a chain fails or its process ends without a result (the worker's traceback is attached as a
-        note).
+        When a start is not finite, a chain fails or its process ends without a result (the worker's
+        traceback is attached as a note).
+
+    Warns
+    -----
+    UserWarning
+        Once, when the installed PyMC or PyTensor is not the release tested; the chains then run through
+        ``pm.sample``.
     """
     names = [v.name for v in model.value_vars]
-    children = [child.spawn(2) for child in np.random.SeedSequence(seed).spawn(chains)]
+    jitters = np.random.SeedSequence([seed, 1]).spawn(chains)
     starts = [{name: centre[name] + np.random.default_rng(jitter).uniform(-1.0, 1.0, np.shape(centre[name]))
-               for name in names} for jitter, _ in children]
+               for name in names} for jitter in jitters]
     mean = np.mean([np.concatenate([np.ravel(s[name]) for name in names]) for s in starts], axis=0)
     potential = QuadPotentialDiagAdapt(mean.size, mean, np.ones_like(mean), 10, rng=np.random.default_rng(seed))
     step = pm.NUTS(vars=model.value_vars, model=model, potential=potential, rng=np.random.default_rng(seed),
                    initial_point=starts[0], target_accept=target_accept)
+    if not private.trusted():
+        return _through_pm_sample(model, step, starts, names, draws=draws, tune=tune, cores=cores, seed=seed,
+                                  progress=progress)
     _check_starts(step, starts, names)
-    job = _Job(step, step.sampling_state, names, starts, [rng for _, rng in children], tune, draws)
+    job = _Job(step, private.initial_state(step), names, starts, chain_generators(seed, chains), tune, draws)
     started = time.perf_counter()
     if progress is not None:
         progress(0, job.iterations * chains)
@@ -121,18 +122,69 @@ def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: 
     return ChainRun(values, stats, time.perf_counter() - started)
 
 
+def chain_generators(seed: int, chains: int) -> list[np.random.Generator]:
+    """The generator of each chain, as ``pm.sample(random_seed=seed)`` makes them.
+
+    ``pm.sample`` spawns one generator per chain from ``default_rng(seed)`` and draws the chain's integer
+    seed (for its initial point) from each before sampling.
+    """
+    generators = np.random.default_rng(seed).spawn(chains)
+    for generator in generators:
+        generator.integers(2**30)
+    return generators
+
+
 def _check_starts(step: Any, starts: list[dict[str, NDArray[np.float64]]], names: list[str]) -> None:
     """Every start must have a finite log-density and gradient.
 
     This also runs the compiled function once here, so that numba loads (or compiles) it once, in this
     process, rather than in every worker.
     """
-    function = step._logp_dlogp_func
+    function = private.logp_and_gradient(step)
     for chain, start in enumerate(starts):
         logp, grad = function(np.concatenate([np.ravel(start[name]) for name in names]))
         if not (np.isfinite(logp) and np.isfinite(grad).all()):
             raise RuntimeError(f"chain {chain} starts where the log-density is not finite ({logp}); "
                                "the model is broken")
+
+
+def _through_pm_sample(model: pm.Model, step: Any, starts: list[dict[str, NDArray[np.float64]]], names: list[str],
+                       *, draws: int, tune: int, cores: int, seed: int,
+                       progress: Callable[[int, int], None] | None) -> ChainRun:
+    """The same chains through ``pm.sample``'s public API: the same step, starts and generators, so the same draws.
+
+    Slower than the loop (parallel chains hand every draw back to this process), and the only path that
+    does not depend on PyMC's internals.
+    """
+    chains = len(starts)
+    for chain, start in enumerate(starts):
+        try:
+            model.check_start_vals({name: np.copy(value) for name, value in start.items()})
+        except pm.exceptions.SamplingError as exc:
+            raise RuntimeError(f"chain {chain} starts where the log-density is not finite; "
+                               "the model is broken") from exc
+    total = (tune + draws) * chains
+    counts = [0] * chains
+
+    def count(trace: Any, draw: Any) -> None:
+        counts[draw.chain] = draw.draw_idx + 1
+        if progress is not None and (draw.draw_idx + 1) % _REPORT_EVERY == 0:
+            progress(sum(counts), total)
+
+    if progress is not None:
+        progress(0, total)
+    started = time.perf_counter()
+    with model:
+        idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=min(cores, chains), step=step,
+                          initvals=[dict(start) for start in starts], random_seed=seed, progressbar=False,
+                          quiet=True, compute_convergence_checks=False, callback=count,
+                          idata_kwargs={"include_transformed": True})  # the value variables, as sampled
+    seconds = time.perf_counter() - started
+    if progress is not None:
+        progress(total, total)
+    values = {name: np.asarray(idata.posterior[name].values, dtype=np.float64) for name in names}
+    stats = {name: np.asarray(idata.sample_stats[name].values) for name in private.STATS.values()}
+    return ChainRun(values, stats, seconds)
 
 
 def _can_fork() -> bool:
@@ -150,8 +202,8 @@ class _Job:
     state: Any
     names: list[str]
     starts: list[dict[str, NDArray[np.float64]]]
-    seeds: list[Any]
-    """Per chain, what ``np.random.default_rng`` turns into the chain's generator (a ``SeedSequence``)."""
+    generators: list[np.random.Generator]
+    """Per chain, its generator (see :func:`chain_generators`)."""
     tune: int
     draws: int
 
@@ -165,27 +217,8 @@ _Result = tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[Any]]]
 
 def _chain(job: _Job, chain: int, report: Callable[[int], None]) -> _Result:
     """One chain, as ``pm.sample`` drives a step for one chain (its ``_iter_sample``), tuning discarded."""
-    step = job.step
-    step.sampling_state = job.state
-    step.setup_chain(np.random.default_rng(job.seeds[chain]), job.tune, job.draws)
-    step.tune = job.tune > 0
-    step.reset_tuning()
-    step.iter_count = 0
-    point = job.starts[chain]
-    values = {name: np.empty((job.draws, *np.shape(point[name]))) for name in job.names}
-    kept: dict[str, list[Any]] = {key: [] for key in _STATS}
-    for i in range(job.iterations):
-        if i == job.tune:
-            step.stop_tuning()
-        point, stats = step.step(point)
-        if i >= job.tune:
-            for name in job.names:
-                values[name][i - job.tune] = point[name]
-            for key, store in kept.items():
-                store.append(stats[0][key])
-        if (i + 1) % _REPORT_EVERY == 0 or i + 1 == job.iterations:
-            report(i + 1)
-    return values, {_STATS[key]: np.asarray(store) for key, store in kept.items()}
+    return private.run_chain(job.step, job.state, job.starts[chain], job.generators[chain], tune=job.tune,
+                             draws=job.draws, names=job.names, report=report, every=_REPORT_EVERY)
 
 
 def _serial(job: _Job, progress: Callable[[int, int], None] | None) -> list[_Result]:

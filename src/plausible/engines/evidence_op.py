@@ -37,8 +37,8 @@ from numpy.typing import NDArray
 from pytensor.gradient import DisconnectedType, grad_not_implemented
 from pytensor.graph.basic import Apply, Variable
 from pytensor.graph.op import Op
-from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 
+from plausible.engines._pymc_private import register_numba_kernel
 from plausible.engines.corroboration import Corroborated, slot_sources
 from plausible.engines.structure import RHO_CEILING, SamplingStructure, linear_log_likelihood
 from plausible.model.compiled import CompiledSet
@@ -260,6 +260,5 @@ evidence_log_likelihood_op = EvidenceLogLikelihood()
 """The operation, ready to apply: ``logp, _ = evidence_log_likelihood_op(rho_free, rho_fixed, ...)``; ``logp[0]``."""
 
 
-@register_funcify_default_op_cache_key(EvidenceLogLikelihood)  # type: ignore[untyped-decorator,no-untyped-call]
-def _numba_evidence(op: EvidenceLogLikelihood, node: Apply[Any], **kwargs: Any) -> Any:
-    return evidence_kernel
+register_numba_kernel(EvidenceLogLikelihood, evidence_kernel)
+"""In PyTensor's numba backend (PyMC's default), the node runs the kernel itself, cached on disk with the graph."""

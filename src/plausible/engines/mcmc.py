@@ -122,7 +122,9 @@ def mcmc_posterior(compiled: CompiledSet, settings: InferenceSettings, *, inputs
     -------
     Posterior
         Probabilities (posterior means), intervals at the chosen level, source reliabilities learned,
-        diagnostics, and the ArviZ DataTree in ``draws``.
+        diagnostics, and the ArviZ DataTree in ``draws``: ``posterior`` (``rho``, ``probability``),
+        ``sample_stats``, and ``interval`` (``probability_draw``, the complete draws the interval is taken
+        over).
     """
     structure = sampling_structure(compiled)
     terms = corroborated_terms(compiled, structure)
@@ -145,10 +147,14 @@ def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStru
                  progress: Progress | None) -> Any:
     """PyMC's NUTS, each chain whole in one process (:mod:`plausible.engines.chains`); the draws as a DataTree.
 
-    Chains start around the prior mean of each reliability (in log-odds, where NUTS moves), jittered.
+    Chains start around the prior mean of each reliability (in log-odds, where NUTS moves), jittered. With a
+    PyMC or PyTensor release other than the one tested, a warning, and the chains run through ``pm.sample``
+    (see :mod:`plausible.engines._pymc_private`).
     """
+    from plausible.engines._pymc_private import trusted
     from plausible.engines.chains import run_nuts
 
+    trusted()  # an untested PyMC or PyTensor is warned about here, where the quiet block below cannot hide it
     free = structure.free_rho
     [value] = model.value_vars
     centre = {value.name: np.log(compiled.rho_alpha[free]) - np.log(compiled.rho_beta[free])}
@@ -239,9 +245,12 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
     hyp = list(compiled.hypothesis_ids)
     idata.posterior["probability"] = xr.DataArray(conditional.reshape(n_chain, n_draw, len(hyp)),
                                                   dims=("chain", "draw", "hypothesis"), coords={"hypothesis": hyp})
-    idata.posterior["probability_draw"] = xr.DataArray(
+    # In a group of its own: thinned, its draws are not the posterior's, and ArviZ's functions (summary, rhat,
+    # ess) refuse a posterior variable without the ``draw`` dimension.
+    idata["interval"] = xr.Dataset({"probability_draw": xr.DataArray(
         spread.reshape(n_chain, -1, len(hyp)), dims=("chain", "interval_draw", "hypothesis"),
-        coords={"hypothesis": hyp, "interval_draw": np.arange(0, n_draw, thin)})
+        coords={"chain": idata.posterior["chain"].values, "hypothesis": hyp,
+                "interval_draw": np.arange(0, n_draw, thin)})})
     tail = (1.0 - settings.interval) / 2.0
     interval = np.quantile(spread, [tail, 1.0 - tail], axis=0).T
     diagnostics = _diagnostics(idata)
