@@ -218,3 +218,25 @@ def test_validate_strict_fails_on_warnings(write_workspace) -> None:  # type: ig
     assert CliRunner().invoke(app, ["validate", "-w", str(root)]).exit_code == 0
     strict = CliRunner().invoke(app, ["validate", "--strict", "-w", str(root)])
     assert strict.exit_code == 2 and "normalised priors:" in strict.stderr
+
+
+def test_exercise_ids_and_options_keep_their_characters(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    from plausible.forecasting.loading import load_exercise
+
+    root = write_workspace({
+        "exercises/x/exercise.yaml": ("title: X\nquestions:\n"
+                                      "  - {id: 0123, text: Which?, kind: categorical, options: [0x1F, 1_000, 007],"
+                                      " closes: 2024-04-30}\n"),
+        "exercises/x/forecasts/a.yaml": ("forecaster: 0o7\nforecasts:\n"
+                                         "  - {question: 0123, made: 2024-04-21, probabilities: {0x1F: 0.5, 1_000: 0.3,"
+                                         " 007: 0.2}}\n"),
+        "exercises/x/resolutions.yaml": "resolutions:\n  - {question: 0123, outcome: 0x1F, resolved: 2024-05-01}\n",
+    })
+    ex = load_exercise("x", root)
+    assert list(ex.questions) == ["0123"] and ex.questions["0123"].options == ("0x1F", "1_000", "007")
+    assert ex.resolutions["0123"].outcome == "0x1F" and ex.forecasts[0].forecaster == "0o7"
+    (root / "exercises/x/forecasts/a.yaml").write_text(
+        "forecaster: b\nforecasts:\n  - {question: 83, made: 2024-04-21, probabilities: {0x1F: 1, 1_000: 0, 007: 0}}\n",
+        encoding="utf-8")
+    with pytest.raises(InputError, match="unknown question '83'"):  # 0123 is not 83 any more
+        load_exercise("x", root)

@@ -7,13 +7,13 @@ file (known questions and options, sums, dates) live in :mod:`plausible.forecast
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
+from plausible.io.yamlresolve import written_text
 from plausible.model.schema import json_schemas_of
 from plausible.model.schema.fields import Date, Identifier, StrictModel, Text, describe_value
 
@@ -47,10 +47,9 @@ def _option(value: Any) -> str:
     # Options are the text written, even where YAML 1.1 would read a number or a boolean.
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
+    written = written_text(value)  # 0x1F, 1_000, 2015-06-01: as written (see plausible.io.yamlresolve)
+    if written is not None:
+        return written
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected an option (text such as 'more-than-3'), got {describe_value(value)}")
     return value.strip()
