@@ -142,7 +142,7 @@ def _write_new_file(root: Path, n: int, k: int) -> None:
     """One new evidence file with a single item (as an analyst adds them)."""
     likelihoods = "\n".join(f"        h{j}: {0.3 + 0.4 * ((j + n) % 2)}" for j in range(k))
     (root / "evidence" / f"zz-new-{n}.yaml").write_text(
-        f"items:\n  - id: new-item-{n}\n    summary: A new report\n    source: s0\n    reported: 2030-01-0{n + 1}\n"
+        f"items:\n  - id: new-item-{n}\n    summary: A new report\n    source: s0\n    reported: 2021-01-0{n + 1}\n"
         f"    likelihoods:\n      question:\n{likelihoods}\n", encoding="utf-8")
 
 
