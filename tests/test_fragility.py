@@ -294,3 +294,26 @@ def test_leader_stability_is_seeded(tmp_path: Path) -> None:
     c = load_workspace(synthetic_workspace(tmp_path, 12, n_items=10)).compiled("question")
     a, b = leader_stability(c, draws=500, seed=9), leader_stability(c, draws=500, seed=9)
     assert a.share.tolist() == b.share.tolist() and a.interval.tolist() == b.interval.tolist()
+
+
+# --- plausible analyze ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("set_id", ["dprk-driver", "dprk-openness"])
+def test_analyze_reports_flip_and_leader_stability(set_id: str) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from plausible.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["analyze", set_id, "--workspace", str(REPO), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    flip = data["flip"]
+    assert flip["exact"] is True and flip["steps"] >= 1 and flip["new_leader"] != flip["leader"]
+    assert {"item", "hypothesis", "from", "to"} <= set(flip["changes"][0])
+    assert sum(data["leader_stability"]["share"].values()) == pytest.approx(1.0)
+    text = runner.invoke(app, ["analyze", set_id, "--workspace", str(REPO)], env={"COLUMNS": "150"})
+    assert text.exit_code == 0
+    assert "Flip distance: " in text.stdout and "(exact)" in text.stdout and "How fragile" in text.stdout

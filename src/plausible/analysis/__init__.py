@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from plausible.analysis.ach import AchMatrix, ach_matrix, inconsistency_scores
+from plausible.analysis.fragility import (
+    Change,
+    Flip,
+    FlipDistance,
+    LeaderStability,
+    flip_distance,
+    leader_stability,
+)
 from plausible.analysis.indicators import (
     IndicatorValue,
     indicator_probability,
@@ -26,6 +34,13 @@ __all__ = [
     "leave_one_out",
     "linchpins",
     "sensitivity",
+    # fragility
+    "Change",
+    "Flip",
+    "FlipDistance",
+    "LeaderStability",
+    "flip_distance",
+    "leader_stability",
     # classic ACH
     "AchMatrix",
     "ach_matrix",
