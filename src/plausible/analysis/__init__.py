@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from plausible.analysis.ach import AchMatrix, ach_matrix, inconsistency_scores
+from plausible.analysis.double_counting import DoubleCount, double_counting
 from plausible.analysis.fragility import (
     Change,
     Flip,
@@ -41,6 +42,9 @@ __all__ = [
     "LeaderStability",
     "flip_distance",
     "leader_stability",
+    # evidence counted twice
+    "DoubleCount",
+    "double_counting",
     # classic ACH
     "AchMatrix",
     "ach_matrix",

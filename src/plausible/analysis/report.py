@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from plausible.analysis.ach import AchMatrix, ach_matrix
+from plausible.analysis.double_counting import DoubleCount, double_counting
 from plausible.analysis.fragility import FlipDistance, LeaderStability, flip_distance, leader_stability
 from plausible.analysis.indicators import IndicatorValue, indicator_values
 from plausible.analysis.sensitivity import Sensitivity, sensitivity
@@ -65,6 +66,7 @@ class Analysis:
     ach: AchMatrix
     flip: FlipDistance
     stability: LeaderStability
+    double_counting: list[DoubleCount]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``plausible analyze``: weights, linchpins, indicators, ACH scores, diagnosticity, stress tests.
@@ -72,7 +74,8 @@ class Analysis:
         Keys: ``set``, ``weights``, ``leave_one_out``, ``linchpins``, ``indicators``, ``ach``,
         and ``probabilities``, ``diagnosticity``, ``source_stress``, ``prior_sensitivity``, ``flip`` (the
         smallest change of judgments that changes the leader, and per challenger), ``leader_stability`` (each
-        hypothesis' share of the imprecision draws in which it leads, and its probability's interval).
+        hypothesis' share of the imprecision draws in which it leads, and its probability's interval),
+        ``double_counting`` (warnings about evidence that may be counted twice, each with its fix).
         """
         post = self.posterior
         hids = post.hypothesis_ids
@@ -100,6 +103,7 @@ class Analysis:
             "ach": self.ach.to_dict(),
             "flip": self.flip.to_dict(),
             "leader_stability": self.stability.to_dict(),
+            "double_counting": [w.to_dict() for w in self.double_counting],
         }
 
     def weights_frame(self) -> pd.DataFrame:
@@ -132,4 +136,4 @@ def analyze(ws: Workspace, set_id: str) -> Analysis:
     spread, info = diagnosticity(post.increments, compiled.prior)
     return Analysis(post, spread, info, sensitivity(compiled, post.probability),
                     indicator_values(hs, post.probability), ach_matrix(hs, items),
-                    flip_distance(ws, set_id), leader_stability(compiled))
+                    flip_distance(ws, set_id), leader_stability(compiled), double_counting(hs, items))

@@ -67,6 +67,8 @@ def analyze_command(
         emit_json(with_as_of(result.to_dict(), ws.as_of))
     else:
         warn_all(ws.warnings)
+        for warning in result.double_counting:  # analysis warnings: not validation problems
+            err(f"warning: {warning.message}. Fix: {warning.fix}")
         from plausible.cli.render import analysis_report
 
         analysis_report(ws, result)
