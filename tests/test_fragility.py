@@ -317,3 +317,30 @@ def test_analyze_reports_flip_and_leader_stability(set_id: str) -> None:
     text = runner.invoke(app, ["analyze", set_id, "--workspace", str(REPO)], env={"COLUMNS": "150"})
     assert text.exit_code == 0
     assert "Flip distance: " in text.stdout and "(exact)" in text.stdout and "How fragile" in text.stdout
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_gain_bound_holds_for_every_event_and_challenger(tmp_path: Path, seed: int) -> None:
+    from plausible.analysis.fragility import _best_at_depth, _gain_bound, _problem
+
+    root = synthetic_workspace(tmp_path, 300 + seed, n_hypotheses=4, n_items=25, origin_fraction=0.4)
+    ws = load_workspace(root)
+    compiled = ws.compiled("question")
+    p = _problem(compiled, judgment_ladder(compiled, ws.items_for("question"), ws.hypothesis_set("question").model))
+    for d in (1, 2, 3):
+        exact, _ = _best_at_depth(p, d)
+        bound = _gain_bound(p, d)
+        reachable = np.isfinite(exact)
+        assert reachable.any()
+        assert np.all(bound[reachable] >= exact[reachable] - 1e-12), d
+
+
+def test_a_search_stopped_by_its_budget_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import plausible.analysis.fragility as fragility
+
+    root = hand_workspace(tmp_path, {"a": 0.5, "b": 0.5}, [{"a": "C", "b": "I"}])
+    monkeypatch.setattr(fragility, "FLIP_CANDIDATE_BUDGET", 3)  # not even two steps of one event fit
+    result = flip_distance(load_workspace(root), "q")
+    assert result.depth == 1
+    flip = result.smallest
+    assert (flip.steps, flip.exact, flip.new_leader) == (3, False, "b")  # the greedy bound, here the true distance

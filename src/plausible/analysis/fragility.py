@@ -9,15 +9,19 @@ old leader (by more than :data:`FLIP_TOLERANCE` in log-probability, so that roun
 
 The search is exact. The log posterior of H_k is ln π_k + Σ_g ln P(reports_g | H_k), and each event's term
 depends only on that event's cells, so for a challenger c the margin over the leader L moves by a sum of
-per-event gains. The average a_g = Σ π_k λ_gk couples all cells of one event, so no per-cell bound is used:
-for every event, every combination of exactly s steps inside it (all its cells, all hypotheses) is evaluated,
-giving the event's best gain with s steps; a max-plus knapsack then combines the events exactly over the
-budget. The depth s runs from 1 up to :data:`FLIP_SEARCH_DEPTH`, lowered for large sets so that one depth
-examines at most :data:`FLIP_CANDIDATE_BUDGET` step combinations; the first depth at which a challenger
-overtakes the leader is its exact distance (``exact: true``). Beyond the searched depth a greedy search
-(each round the single step that gains most) gives an upper bound (``exact: false``). Every returned set of
-changes is applied to the judgments and the posterior recomputed by the engine before it is reported: it is
-accepted only if the leader really changes.
+per-event gains. For each event and each s, the best gain with exactly s steps inside the event is taken over
+every combination of s steps of its cells (all hypotheses' cells: the average a_g = Σ π_k λ_gk couples them);
+a max-plus knapsack then combines the events exactly over the budget. The depth s runs from 1 up to
+:data:`FLIP_SEARCH_DEPTH`; the first depth at which a challenger overtakes the leader is its exact distance
+(``exact: true``). To keep large sets fast, from two steps on an event is first given an upper bound on its
+gain (:func:`_gain_bound`, which holds although a couples the cells: each event term increases with its own
+cell and with a, so the bound takes each at its extreme, apart) and is evaluated exactly only if that bound,
+plus the most the other events can add with the rest of the budget, could exceed the margin; an entry that
+cannot is never part of a flip. If even those events exceed :data:`FLIP_CANDIDATE_BUDGET` step combinations
+the search stops at the depth reached. Beyond it a greedy search (each round the single step that gains
+most) gives an upper bound (``exact: false``). Every returned set of changes is applied to the judgments and
+the posterior recomputed by the engine before it is reported: it is accepted only if the leader really
+changes.
 
 With several analysts a step would change one analyst's judgment in one cell and the pooled value be
 recomputed; the toolkit has no several-analysts judgments yet, so this does not arise.
@@ -32,6 +36,7 @@ same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations, product
 from typing import TYPE_CHECKING, Any
 
@@ -65,10 +70,10 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 FLIP_SEARCH_DEPTH = 4
-"""Exact search up to this many steps (fewer for large sets: see :data:`FLIP_CANDIDATE_BUDGET`)."""
+"""Exact search up to this many steps (fewer if :data:`FLIP_CANDIDATE_BUDGET` stops it)."""
 
 FLIP_CANDIDATE_BUDGET = 3_000_000
-"""Most step combinations (events × combinations of steps inside one event) examined at one depth."""
+"""Most step combinations (events left by the bounds × combinations inside one event) evaluated at one depth."""
 
 FLIP_TOLERANCE = 1e-9
 """A challenger overtakes the leader when its log posterior is above the leader's by more than this."""
@@ -281,10 +286,14 @@ def event_log_likelihood(lam: FloatArray, a: FloatArray, r: FloatArray, present:
     with np.errstate(divide="ignore"):
         truthful = np.where(present, np.log(r + (1.0 - r) * a[..., None]), 0.0).sum(axis=-1)
         noise = np.where(present, np.log1p(-r) + np.log(a)[..., None], 0.0).sum(axis=-1)
-        out: FloatArray = np.logaddexp(np.log(lam) + truthful[..., None], np.log1p(-lam) + noise[..., None])
+        if truthful.size and truthful.min() > -700.0:  # T = e^truthful is a normal float: one log is enough
+            out: FloatArray = np.log(lam * np.exp(truthful)[..., None] + (1.0 - lam) * np.exp(noise)[..., None])
+        else:
+            out = np.logaddexp(np.log(lam) + truthful[..., None], np.log1p(-lam) + noise[..., None])
     return out
 
 
+@lru_cache(maxsize=32)
 def _step_combinations(k: int, d: int) -> tuple[IntArray, IntArray]:
     """Every way to take exactly ``d`` steps over ``k`` cells: (cells, offsets), shape (C, d), rows padded.
 
@@ -309,7 +318,10 @@ def _step_combinations(k: int, d: int) -> tuple[IntArray, IntArray]:
                     offs = [s * z for s, z in zip(signs, sizes, strict=True)]
                     cells_out.append(list(chosen) + [chosen[0]] * (d - m))
                     offs_out.append(offs + [offs[0]] * (d - m))
-    return np.array(cells_out, dtype=np.int64).reshape(-1, d), np.array(offs_out, dtype=np.int64).reshape(-1, d)
+    cells = np.array(cells_out, dtype=np.int64).reshape(-1, d)
+    offsets = np.array(offs_out, dtype=np.int64).reshape(-1, d)
+    cells.flags.writeable = offsets.flags.writeable = False  # shared by the cache
+    return cells, offsets
 
 
 def _combination_count(k: int, d: int) -> int:
@@ -331,8 +343,10 @@ class _Problem:
     def rows(self, events: IntArray, lam_rows: FloatArray) -> FloatArray:
         """Event log-likelihoods of changed rows of the given events."""
         na = self.compiled.lam_na[events]
-        if na.any():
-            lam_rows = fill_not_applicable(lam_rows, na, self.compiled.prior)
+        some = na.any(axis=1)
+        if some.any():
+            lam_rows = lam_rows.copy()
+            lam_rows[some] = fill_not_applicable(lam_rows[some], na[some], self.compiled.prior)
         return event_log_likelihood(lam_rows, lam_rows @ self.compiled.prior, self.r[events],
                                     self.events.present[events])
 
@@ -351,20 +365,24 @@ def _problem(compiled: CompiledSet, ladder: JudgmentLadder) -> _Problem:
     return _Problem(compiled, ladder, events, r, base, total, int(np.argmax(total)))
 
 
-def _best_at_depth(p: _Problem, d: int) -> tuple[FloatArray, IntArray, IntArray, IntArray]:
+def _best_at_depth(p: _Problem, d: int, events: IntArray | None = None) -> tuple[FloatArray, IntArray]:
     """Each event's best gain per challenger with exactly ``d`` steps inside it, and the combination that gives it.
 
-    Returns ``(best (G, K), choice (G, K), cells (C, d), offsets (C, d))``; ``choice`` -1 where no combination fits.
+    Every combination of ``d`` steps over the event's cells (all hypotheses: a couples them) is evaluated.
+    Returns ``(best, choice)``, shape (len(events), K), for ``events`` (default all); ``choice`` indexes
+    :func:`_step_combinations` (k, d), -1 where no combination fits (best -inf).
     """
     g_count, k_count = p.compiled.lam.shape
+    chosen = np.arange(g_count) if events is None else events
     cells, offsets = _step_combinations(k_count, d)
-    best = np.full((g_count, k_count), -np.inf)
-    choice = np.full((g_count, k_count), -1, dtype=np.int64)
+    best = np.full((len(chosen), k_count), -np.inf)
+    choice = np.full((len(chosen), k_count), -1, dtype=np.int64)
     if len(cells) == 0:
-        return best, choice, cells, offsets
+        return best, choice
     chunk = max(1, 400_000 // len(cells))
-    for start in range(0, g_count, chunk):
-        gs = np.arange(start, min(g_count, start + chunk))
+    for start in range(0, len(chosen), chunk):
+        local = np.arange(start, min(len(chosen), start + chunk))
+        gs = chosen[local]
         vals = p.ladder.values[gs[:, None, None], cells[None], _MAX_RUNG + offsets[None]]  # (n, C, d)
         valid = ~np.isnan(vals).any(axis=2)
         gi, ci = np.nonzero(valid)
@@ -373,15 +391,48 @@ def _best_at_depth(p: _Problem, d: int) -> tuple[FloatArray, IntArray, IntArray,
         rows = p.compiled.lam[gs[gi]].copy()
         rows[np.arange(gi.size)[:, None], cells[ci]] = vals[gi, ci]
         gain = p.gains(gs[gi], rows, p.base[gs[gi]])
-        starts = np.flatnonzero(np.concatenate(([True], gi[1:] != gi[:-1])))
+        new_group = np.concatenate(([True], gi[1:] != gi[:-1]))
+        starts = np.flatnonzero(new_group)
         group_best = np.maximum.reduceat(gain, starts, axis=0)
-        segment = np.cumsum(np.concatenate(([False], gi[1:] != gi[:-1])))
+        segment = np.cumsum(new_group) - 1
         position = np.where(gain == group_best[segment], np.arange(gi.size)[:, None], gi.size)
         first = np.minimum.reduceat(position, starts, axis=0)
-        target = gs[gi[starts]]
+        target = local[gi[starts]]
         best[target] = group_best
         choice[target] = ci[first]
-    return best, choice, cells, offsets
+    return best, choice
+
+
+def _gain_bound(p: _Problem, d: int) -> FloatArray:
+    """An upper bound on each event's gain per challenger with ``d`` steps inside it, shape (G, K).
+
+    It holds although a = Σ π λ couples the event's cells. ln P(reports_g | H_k) = ln(λ_k T(a) + (1 − λ_k) N(a))
+    increases with λ_k (T ≥ N) and with a (T and N increase with a). Within d steps a cell stays inside the
+    range of its ladder d rungs either way, and a moves by at most the sum of the d largest changes
+    (π_k / W) |Δλ_k| of single cells (W the prior mass of the non-NA cells; an NA cell equals a). So the
+    challenger's term is at most its value at its highest reachable λ and the highest a, and the leader's at
+    least its value at its lowest λ and the lowest a, each taken apart.
+    """
+    c = p.compiled
+    window = p.ladder.values[:, :, _MAX_RUNG - d : _MAX_RUNG + d + 1]
+    na = c.lam_na | np.isnan(window).all(axis=2)
+    with np.errstate(invalid="ignore"):
+        high = np.where(na, c.lam, np.nanmax(np.where(np.isnan(window), -np.inf, window), axis=2))
+        low = np.where(na, c.lam, np.nanmin(np.where(np.isnan(window), np.inf, window), axis=2))
+    weight = np.where(c.lam_na, 0.0, c.prior)
+    total = weight.sum(axis=1, keepdims=True)
+    weight = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+    change = weight * np.maximum(high - c.lam, c.lam - low)
+    top = np.sort(change, axis=1)[:, -d:].sum(axis=1)
+    a = c.lam @ c.prior
+    a_high, a_low = np.minimum(a + top, 1.0), np.maximum(a - top, 1e-300)
+    high = np.where(c.lam_na, a_high[:, None], high)
+    low = np.where(c.lam_na, a_low[:, None], low)
+    up = event_log_likelihood(high, a_high, p.r, p.events.present) - p.base
+    down = event_log_likelihood(low, a_low, p.r, p.events.present) - p.base
+    out: FloatArray = up - down[:, [p.leader]]
+    out[:, p.leader] = 0.0
+    return out
 
 
 def _knapsack(tables: list[FloatArray], budget: int) -> tuple[FloatArray, IntArray, IntArray]:
@@ -393,7 +444,16 @@ def _knapsack(tables: list[FloatArray], budget: int) -> tuple[FloatArray, IntArr
     """
     k_count = tables[0].shape[1]
     stacked = np.stack(tables[: budget + 1])  # (s, G, K)
-    useful = np.flatnonzero((stacked[1:] > 0).any(axis=(0, 2)))
+    # A best solution spends its budget on at most `budget` events, and those that take s steps can be chosen
+    # among the `budget` best events for s steps (exchange argument): the others never need to be considered.
+    g_count = stacked.shape[1]
+    if g_count > budget:
+        top = np.argpartition(-stacked[1:], budget - 1, axis=1)[:, :budget, :]
+        candidates = np.zeros(g_count, dtype=bool)
+        candidates[top.ravel()] = True
+    else:
+        candidates = np.ones(g_count, dtype=bool)
+    useful = np.flatnonzero(candidates & (stacked[1:] > 0).any(axis=(0, 2)))
     f = np.full((budget + 1, k_count), -np.inf)
     f[0] = 0.0
     f = np.maximum.accumulate(f, axis=0)
@@ -446,22 +506,47 @@ def _changes(p: _Problem, changed: dict[tuple[int, int], int]) -> tuple[Change, 
     return tuple(out)
 
 
-def _exact(p: _Problem, depth: int, verify: _Verifier) -> dict[int, tuple[int, dict[tuple[int, int], int], FloatArray]]:
-    """Exact distances ≤ depth per challenger: {c: (steps, cell offsets, log posterior after)}."""
-    k_count = len(p.total)
+def _exact(p: _Problem, depth: int, verify: _Verifier) -> tuple[
+        dict[int, tuple[int, dict[tuple[int, int], int], FloatArray]], int]:
+    """Exact distances ≤ depth per challenger, {c: (steps, cell offsets, log posterior after)}, and the depth reached.
+
+    Depths whose every combination fits :data:`FLIP_CANDIDATE_BUDGET` are evaluated for every event. Deeper
+    ones start from :func:`_gain_bound` and evaluate exactly only the events whose bound could still complete
+    a flip: an entry whose bound plus the best the other events can add with the rest of the budget stays at
+    or below the margin can never be part of a flip. If those events exceed the budget too, the search stops.
+    """
+    g_count, k_count = p.compiled.lam.shape
     margin = p.total[p.leader] - p.total
-    g_count = p.compiled.lam.shape[0]
     tables: list[FloatArray] = [np.zeros((g_count, k_count))]
-    combos: list[tuple[IntArray, IntArray, IntArray]] = [(np.zeros((g_count, k_count), np.int64),
-                                                           np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64))]
+    choices: list[IntArray] = [np.zeros((g_count, k_count), np.int64)]
+    exact_rows: list[NDArray[np.bool_]] = [np.ones(g_count, dtype=bool)]
     found: dict[int, tuple[int, dict[tuple[int, int], int], FloatArray]] = {}
-    open_ = {c for c in range(k_count) if c != p.leader}
+    open_ = [c for c in range(k_count) if c != p.leader]
+    reached = 0
     for d in range(1, depth + 1):
-        best, choice, cells, offsets = _best_at_depth(p, d)
+        full = d == 1  # deeper: bounds first, then only the events they cannot rule out
+        if full:
+            best, choice = _best_at_depth(p, d)
+        else:
+            best, choice = _gain_bound(p, d), np.full((g_count, k_count), -1, dtype=np.int64)
         tables.append(best)
-        combos.append((choice, cells, offsets))
+        choices.append(choice)
+        exact_rows.append(np.full(g_count, full))
+        upper, _, _ = _knapsack(tables, d)
+        for s in range(1, d + 1):
+            if exact_rows[s].all():
+                continue
+            threshold = margin[open_] - upper[d - s, open_] - FLIP_TOLERANCE
+            need = ~exact_rows[s] & (tables[s][:, open_] > threshold[None, :]).any(axis=1)
+            if need.sum() * _combination_count(k_count, s) > FLIP_CANDIDATE_BUDGET:
+                return found, reached
+            rows = np.flatnonzero(need)
+            if rows.size:
+                tables[s][rows], choices[s][rows] = _best_at_depth(p, s, rows)
+                exact_rows[s][rows] = True
+        reached = d
         f, useful, picks = _knapsack(tables, d)
-        for c in sorted(open_):
+        for c in open_:
             if not f[d, c] > margin[c] + FLIP_TOLERANCE:
                 continue
             b = d
@@ -470,77 +555,80 @@ def _exact(p: _Problem, depth: int, verify: _Verifier) -> dict[int, tuple[int, d
                 s = int(picks[n, b, c])
                 if s:
                     g = int(useful[n])
-                    ch, ce, of = combos[s]
-                    row = int(ch[g, c])
-                    for cell, off in zip(ce[row], of[row], strict=True):
+                    row = int(choices[s][g, c])
+                    if not exact_rows[s][g] or row < 0:  # cannot happen (see above): a bound is never chosen
+                        changed = {}
+                        break
+                    cells, offsets = _step_combinations(k_count, s)
+                    for cell, off in zip(cells[row], offsets[row], strict=True):
                         changed[(g, int(cell))] = int(off)
                     b -= s
-            total = verify.check(changed)
+            total = verify.check(changed) if changed else None
             if total is not None:
                 found[c] = (sum(abs(o) for o in changed.values()), changed, total)
-        open_ -= set(found)
+        open_ = [c for c in open_ if c not in found]
         if not open_:
             break
-    return found
+    return found, reached
 
 
-def _greedy(p: _Problem, c: int, verify: _Verifier) -> tuple[int, dict[tuple[int, int], int], FloatArray] | None:
-    """An upper bound for challenger ``c``: each round, the single step that raises its margin most."""
-    g_count, k_count = p.compiled.lam.shape
-    margin = p.total[p.leader] - p.total[c]
-    lam = np.array(p.compiled.lam, copy=True)
-    current = p.base.copy()
-    offset = np.zeros((g_count, k_count), dtype=np.int64)
+class _Greedy:
+    """Upper bounds beyond the exact search: each round, the single step that raises a challenger's margin most."""
 
-    def candidates(gs: IntArray) -> tuple[FloatArray, IntArray, IntArray]:
+    def __init__(self, p: _Problem, verify: _Verifier) -> None:
+        self.p, self.verify = p, verify
+        g_count, k_count = p.compiled.lam.shape
+        self.first = self._candidates(np.arange(g_count), p.compiled.lam, p.base, np.zeros((g_count, k_count),
+                                                                                            dtype=np.int64))
+
+    def _candidates(self, gs: IntArray, lam: FloatArray, current: FloatArray,
+                    offset: IntArray) -> tuple[FloatArray, IntArray, IntArray]:
+        """Gains of every single step of the events ``gs`` from the current state: (gain (n, 2K, K), cell, sign)."""
+        k_count = lam.shape[1]
         cell = np.tile(np.repeat(np.arange(k_count), 2), len(gs))
         sign = np.tile(np.array([-1, 1] * k_count), len(gs))
         ev = np.repeat(gs, 2 * k_count)
         new = offset[ev, cell] + sign
         inside = np.abs(new) <= _MAX_RUNG
         vals = np.full(len(ev), np.nan)
-        vals[inside] = p.ladder.values[ev[inside], cell[inside], _MAX_RUNG + new[inside]]
-        rows = lam[ev].copy()
+        vals[inside] = self.p.ladder.values[ev[inside], cell[inside], _MAX_RUNG + new[inside]]
         ok = ~np.isnan(vals)
+        rows = lam[ev].copy()
         rows[np.arange(len(ev)), cell] = np.where(ok, vals, rows[np.arange(len(ev)), cell])
-        gain = np.where(ok, p.gains(ev, rows, current[ev])[:, c], -np.inf).reshape(len(gs), 2 * k_count)
-        pick = np.argmax(gain, axis=1)
-        return gain[np.arange(len(gs)), pick], pick // 2, np.where(pick % 2 == 1, 1, -1)
+        gain = np.where(ok[:, None], self.p.gains(ev, rows, current[ev]), -np.inf)
+        return gain.reshape(len(gs), 2 * k_count, k_count), cell[: 2 * k_count], sign[: 2 * k_count]
 
-    best, best_cell, best_sign = candidates(np.arange(g_count))
-    steps = 0
-    while steps < GREEDY_ROUNDS:
-        g = int(np.argmax(best))
-        if not best[g] > 1e-12:
-            return None
-        k, sign = int(best_cell[g]), int(best_sign[g])
-        offset[g, k] += sign
-        lam[g, k] = p.ladder.values[g, k, _MAX_RUNG + offset[g, k]]
-        margin -= best[g]
-        gs = np.array([g])
-        current[g] = p.rows(gs, lam[gs])[0]
-        steps += 1
-        if margin < -FLIP_TOLERANCE:
-            changed = {(int(a), int(b)): int(offset[a, b]) for a, b in zip(*np.nonzero(offset), strict=True)}
-            total = verify.check(changed)
-            if total is not None:
-                return sum(abs(o) for o in changed.values()), changed, total
-        best[g], best_cell[g], best_sign[g] = (x[0] for x in candidates(gs))
-    return None
-
-
-def search_depth(n_events: int, n_hypotheses: int) -> int:
-    """The exact search's depth for a set's size (:data:`FLIP_SEARCH_DEPTH`, lowered to the candidate budget).
-
-    Examples
-    --------
-    >>> search_depth(24, 7), search_depth(2000, 20)
-    (4, 2)
-    """
-    depth = 0
-    while depth < FLIP_SEARCH_DEPTH and n_events * _combination_count(n_hypotheses, depth + 1) <= FLIP_CANDIDATE_BUDGET:
-        depth += 1
-    return max(depth, 1)
+    def run(self, c: int) -> tuple[int, dict[tuple[int, int], int], FloatArray] | None:
+        """The greedy path for challenger ``c`` until it overtakes the leader, or None."""
+        p = self.p
+        g_count, k_count = p.compiled.lam.shape
+        margin = p.total[p.leader] - p.total[c]
+        lam = np.array(p.compiled.lam, copy=True)
+        current = p.base.copy()
+        offset = np.zeros((g_count, k_count), dtype=np.int64)
+        gain, cell, sign = self.first
+        column = gain[:, :, c]
+        pick = np.argmax(column, axis=1)
+        best = column[np.arange(g_count), pick]
+        for _ in range(GREEDY_ROUNDS):
+            g = int(np.argmax(best))
+            if not best[g] > 1e-12:
+                return None
+            k, step = int(cell[pick[g]]), int(sign[pick[g]])
+            offset[g, k] += step
+            lam[g, k] = p.ladder.values[g, k, _MAX_RUNG + offset[g, k]]
+            margin -= best[g]
+            gs = np.array([g])
+            current[g] = p.rows(gs, lam[gs])[0]
+            if margin < -FLIP_TOLERANCE:
+                changed = {(int(a), int(b)): int(offset[a, b]) for a, b in zip(*np.nonzero(offset), strict=True)}
+                total = self.verify.check(changed)
+                if total is not None:
+                    return sum(abs(o) for o in changed.values()), changed, total
+            again = self._candidates(gs, lam, current, offset)[0][0, :, c]
+            pick[g] = int(np.argmax(again))
+            best[g] = again[pick[g]]
+        return None
 
 
 def flip_distance_of(compiled: CompiledSet, ladder: JudgmentLadder, depth: int | None = None) -> FlipDistance:
@@ -552,7 +640,8 @@ def flip_distance_of(compiled: CompiledSet, ladder: JudgmentLadder, depth: int |
     ladder : JudgmentLadder
         From :func:`judgment_ladder`.
     depth : int, optional
-        Exact search depth (default :func:`search_depth`).
+        Exact search depth (default :data:`FLIP_SEARCH_DEPTH`; the search stops earlier when even the events
+        its bounds leave exceed :data:`FLIP_CANDIDATE_BUDGET`: ``FlipDistance.depth`` is the depth reached).
 
     Returns
     -------
@@ -570,19 +659,21 @@ def flip_distance_of(compiled: CompiledSet, ladder: JudgmentLadder, depth: int |
     (True, True)
     """
     p = _problem(compiled, ladder)
-    g_count, k_count = compiled.lam.shape
-    depth = search_depth(g_count, k_count) if depth is None else depth
+    k_count = compiled.lam.shape[1]
+    depth = FLIP_SEARCH_DEPTH if depth is None else depth
     verify = _Verifier(p)
-    found = _exact(p, depth, verify)
+    found, depth = _exact(p, depth, verify)
     hids = compiled.hypothesis_ids
     flips = []
+    greedy: _Greedy | None = None
     for c in range(k_count):
         if c == p.leader:
             continue
         result = found.get(c)
         exact = result is not None
         if result is None:
-            result = _greedy(p, c, verify)
+            greedy = _Greedy(p, verify) if greedy is None else greedy
+            result = greedy.run(c)
         if result is None:
             flips.append(Flip(hids[c], None, False, None, (), None))
             continue
@@ -603,7 +694,7 @@ def flip_distance(ws: Workspace, set_id: str, depth: int | None = None) -> FlipD
     ws : Workspace
     set_id : str
     depth : int, optional
-        Exact search depth (default :func:`search_depth`).
+        Exact search depth (default :data:`FLIP_SEARCH_DEPTH`).
 
     Returns
     -------
