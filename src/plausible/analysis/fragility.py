@@ -82,6 +82,10 @@ GREEDY_ROUNDS = 500
 """Most steps the greedy upper bound takes before it gives up (the answer is then "no flip found")."""
 
 STABILITY_DRAWS = 4000
+"""Draws of ``leader_stability`` by default; fewer (not under :data:`STABILITY_MIN_DRAWS`) when the set has so many
+imprecise judgments that draws × (banded cells + graded sources) would pass :data:`STABILITY_VARIATES`."""
+STABILITY_MIN_DRAWS = 500
+STABILITY_VARIATES = 20_000_000
 STABILITY_SEED = 20150616
 STABILITY_LEVEL = 0.9
 _MAX_RUNG = 6  # the longest built-in scale has 7 terms: at most 6 steps from one end to the other
@@ -738,15 +742,15 @@ class LeaderStability:
                 "draws": self.draws, "seed": self.seed, "level": self.level}
 
 
-def leader_stability(compiled: CompiledSet, draws: int = STABILITY_DRAWS, seed: int = STABILITY_SEED,
+def leader_stability(compiled: CompiledSet, draws: int | None = None, seed: int = STABILITY_SEED,
                      level: float = STABILITY_LEVEL) -> LeaderStability:
     """How often each hypothesis leads when judgments and reliabilities vary as the analyst stated.
 
     Parameters
     ----------
     compiled : CompiledSet
-    draws : int
-        Number of draws of (λ, ρ).
+    draws : int, optional
+        Number of draws of (λ, ρ) (default :data:`STABILITY_DRAWS`, fewer for very large sets).
     seed : int
         Seed of the generator (the same seed gives the same result).
     level : float
@@ -767,6 +771,9 @@ def leader_stability(compiled: CompiledSet, draws: int = STABILITY_DRAWS, seed: 
     rng = np.random.default_rng(seed)
     banded = ~np.isnan(compiled.lam_alpha)
     graded = ~np.isnan(compiled.rho_alpha)
+    if draws is None:
+        variates = int(banded.sum() + graded.sum())
+        draws = max(STABILITY_MIN_DRAWS, min(STABILITY_DRAWS, STABILITY_VARIATES // max(variates, 1)))
     k_count = len(compiled.prior)
     g_count = compiled.lam.shape[0]
     log_prior = np.log(compiled.prior)
