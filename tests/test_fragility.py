@@ -344,3 +344,17 @@ def test_a_search_stopped_by_its_budget_says_so(tmp_path: Path, monkeypatch: pyt
     assert result.depth == 1
     flip = result.smallest
     assert (flip.steps, flip.exact, flip.new_leader) == (3, False, "b")  # the greedy bound, here the true distance
+
+
+@pytest.mark.parametrize("n_items", [
+    400,  # the same kind of workspace, smaller: in the fast suite
+    pytest.param(2000, marks=pytest.mark.slow),  # the benchmark's size
+])
+def test_benchmark_case_flip_distance_is_exact(tmp_path: Path, n_items: int) -> None:
+    """The benchmark's K = 20 workspace (benchmarks/exact.py): the exact search reaches its flip, which holds."""
+    root = synthetic_workspace(tmp_path / "ws", 1, n_hypotheses=20, n_items=n_items, n_sources=100, n_files=20)
+    result = flip_distance(load_workspace(root), "question")
+    flip = result.smallest
+    assert flip.exact and flip.steps is not None and flip.new_leader != result.leader
+    changed = apply_changes(root, tmp_path / "changed", "question", flip.to_dict(result.hypothesis_ids)["changes"])
+    assert leader(changed, "question") == flip.new_leader
