@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from plausible.engines.exact import log_likelihood_increments, softmax
-from plausible.model.compiled import CompiledSet, fill_not_applicable
+from plausible.model.compiled import CompiledSet, FloatArray, IntArray, fill_not_applicable
 from plausible.model.entities import Item
 from plausible.model.scales import Judgment, ModelSpec
 
@@ -65,9 +65,6 @@ __all__ = [
     "judgment_ladder",
     "leader_stability",
 ]
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 FLIP_SEARCH_DEPTH = 4
 """Exact search up to this many steps (fewer if :data:`FLIP_CANDIDATE_BUDGET` stops it)."""
@@ -196,6 +193,7 @@ def judgment_ladder(compiled: CompiledSet, items: list[Item], model: ModelSpec) 
     Returns
     -------
     JudgmentLadder
+        Each cell's values after -6..+6 steps, and the item that wrote each event's judgments.
 
     Examples
     --------
@@ -645,22 +643,25 @@ def flip_distance_of(compiled: CompiledSet, ladder: JudgmentLadder, depth: int |
         From :func:`judgment_ladder`.
     depth : int, optional
         Exact search depth (default :data:`FLIP_SEARCH_DEPTH`; the search stops earlier when even the events
-        its bounds leave exceed :data:`FLIP_CANDIDATE_BUDGET`: ``FlipDistance.depth`` is the depth reached).
+        its bounds leave exceed :data:`FLIP_CANDIDATE_BUDGET`).
 
     Returns
     -------
     FlipDistance
+        Its ``depth`` is the depth the exact search reached.
 
     Examples
     --------
-    >>> from plausible.testing import synthetic_workspace
     >>> import tempfile
+    >>> from plausible.testing import synthetic_workspace
     >>> from plausible.workspace import load_workspace
     >>> with tempfile.TemporaryDirectory() as d:
     ...     ws = load_workspace(synthetic_workspace(d, 3, n_items=4))
-    ...     result = flip_distance(ws, "question")
-    >>> result.smallest.new_leader != result.leader, result.smallest.exact
-    (True, True)
+    ...     c = ws.compiled("question")
+    ...     ladder = judgment_ladder(c, ws.items_for("question"), ws.hypothesis_set("question").model)
+    >>> result = flip_distance_of(c, ladder, depth=2)
+    >>> result.depth, result.smallest.new_leader != result.leader, result.smallest.exact
+    (2, True, True)
     """
     p = _problem(compiled, ladder)
     k_count = compiled.lam.shape[1]
@@ -703,17 +704,17 @@ def flip_distance(ws: Workspace, set_id: str, depth: int | None = None) -> FlipD
     Returns
     -------
     FlipDistance
+        The smallest flip, and for each other hypothesis the fewest steps that put it above the leader.
 
     Examples
     --------
-    >>> from plausible.testing import synthetic_workspace
-    >>> import tempfile
+    The example workspace of ``plausible init``:
+
+    >>> from importlib import resources
     >>> from plausible.workspace import load_workspace
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     ws = load_workspace(synthetic_workspace(d, 5, n_items=6))
-    ...     result = flip_distance(ws, "question")
-    >>> result.smallest.steps is None or result.smallest.steps >= 1
-    True
+    >>> result = flip_distance(load_workspace(str(resources.files("plausible.data") / "example")), "plant-outage")
+    >>> result.leader, result.smallest.steps, result.smallest.exact, result.smallest.new_leader
+    ('cyber-attack', 1, True, 'equipment-failure')
     """
     compiled = ws.compiled(set_id)
     ladder = judgment_ladder(compiled, ws.items_for(set_id), ws.hypothesis_set(set_id).model)
@@ -759,6 +760,7 @@ def leader_stability(compiled: CompiledSet, draws: int | None = None, seed: int 
     Returns
     -------
     LeaderStability
+        Per hypothesis, the share of the draws it leads and the interval of its probability.
 
     Examples
     --------
