@@ -58,7 +58,7 @@ def analyze_command(
     csv: Annotated[Path | None, typer.Option("--csv", help="Write the ACH matrix as CSV to this file.")] = None,
     as_of: AsOfOption = None,
 ) -> None:
-    """Weights of evidence, diagnosticity, linchpins, source and prior sensitivity, indicators, ACH scores."""
+    """Weights of evidence, linchpins, source and prior stress, flip distance, leader stability, indicators, ACH."""
     from plausible.analysis.report import analyze
 
     ws = load(workspace, as_of=as_of)
