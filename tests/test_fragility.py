@@ -358,3 +358,10 @@ def test_benchmark_case_flip_distance_is_exact(tmp_path: Path, n_items: int) -> 
     assert flip.exact and flip.steps is not None and flip.new_leader != result.leader
     changed = apply_changes(root, tmp_path / "changed", "question", flip.to_dict(result.hypothesis_ids)["changes"])
     assert leader(changed, "question") == flip.new_leader
+
+
+def test_a_set_without_evidence_has_no_flip(tmp_path: Path) -> None:
+    ws = load_workspace(synthetic_workspace(tmp_path, 0, n_hypotheses=2, n_items=0))
+    result = flip_distance(ws, "question")
+    assert result.smallest.steps is None and not result.smallest.exact
+    assert leader_stability(ws.compiled("question"), draws=50).share.max() == 1.0

@@ -23,6 +23,9 @@ most) gives an upper bound (``exact: false``). Every returned set of changes is 
 the posterior recomputed by the engine before it is reported: it is accepted only if the leader really
 changes.
 
+A change names the item whose judgments the engine uses for the event (its first report). For an origin
+group the judgments are the group's, written once on one of its items: that is where to change them.
+
 With several analysts a step would change one analyst's judgment in one cell and the pooled value be
 recomputed; the toolkit has no several-analysts judgments yet, so this does not arise.
 
@@ -612,7 +615,7 @@ class _Greedy:
         column = gain[:, :, c]
         pick = np.argmax(column, axis=1)
         best = column[np.arange(g_count), pick]
-        for _ in range(GREEDY_ROUNDS):
+        for _ in range(GREEDY_ROUNDS if g_count else 0):
             g = int(np.argmax(best))
             if not best[g] > 1e-12:
                 return None
