@@ -146,6 +146,43 @@ def _write_new_file(root: Path, n: int, k: int) -> None:
         f"    likelihoods:\n      question:\n{likelihoods}\n", encoding="utf-8")
 
 
+def fragility() -> dict[str, Any]:
+    """Flip distance and leader stability (10,000 draws) on both DPRK sets, and the flip distance on a synthetic
+    workspace with K = 20 hypotheses and N = 2,000 items (S = 100 sources): in-process, best of several runs.
+
+    The flip distance is timed from the compiled set and the written judgments (``flip_distance``: the steps
+    each cell can take, then the search); the first run of a process also builds the step combinations.
+    """
+    from plausible.analysis.fragility import flip_distance, leader_stability
+    from plausible.workspace import load_workspace
+
+    repo = Path(__file__).resolve().parent.parent
+    ws = load_workspace(repo)
+    out: dict[str, Any] = {"dprk": {}}
+    for set_id in ("dprk-driver", "dprk-openness"):
+        compiled = ws.compiled(set_id)
+        result = flip_distance(ws, set_id)
+        stability = leader_stability(compiled, draws=10_000)
+        lead = result.hypothesis_ids.index(result.leader)
+        out["dprk"][set_id] = {
+            "flip_s": best_of(lambda s=set_id: flip_distance(ws, s)),
+            "stability_s": best_of(lambda c=compiled: leader_stability(c, draws=10_000)),
+            "steps": result.smallest.steps, "exact": result.smallest.exact, "leader": result.leader,
+            "new_leader": result.smallest.new_leader, "leader_share": float(stability.share[lead]),
+        }
+    with tempfile.TemporaryDirectory() as tmp:
+        big = load_workspace(synthetic_workspace(Path(tmp), 1, n_hypotheses=20, n_items=2000, n_sources=100,
+                                                 n_files=20))
+        t = time.perf_counter()
+        result = flip_distance(big, "question")
+        first = time.perf_counter() - t
+        out["synthetic"] = {"K": 20, "N": 2000, "S": 100, "events": int(big.compiled("question").lam.shape[0]),
+                            "first_s": first, "flip_s": best_of(lambda: flip_distance(big, "question"), repeat=3),
+                            "steps": result.smallest.steps, "exact": result.smallest.exact,
+                            "depth": result.depth}
+    return out
+
+
 def loading(n_items: int = 10_000, n_files: int = 20, k: int = 20, s: int = 500) -> dict[str, Any]:
     """Load and validate 10,000 items across 20 files (cold: parse cache off; warm: second load with it
     on), then the first posterior, and posterior + trajectory + leave-one-out."""

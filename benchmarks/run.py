@@ -92,6 +92,8 @@ def main() -> None:
     print("pgmpy:", results["pgmpy"])
     results["loading"] = exact.loading()
     print("loading:", results["loading"])
+    results["fragility"] = exact.fragility()
+    print("fragility:", json.dumps(results["fragility"], indent=1))
     results["yaml_readers"] = exact.yaml_readers()
     print("YAML readers:", results["yaml_readers"])
     if args.mcmc_from is not None:
@@ -165,6 +167,25 @@ def render(r: dict[str, Any]) -> str:
         f"({verdict(ld['cached_load_plus_first_s'] < 3)}); posterior + trajectory + leave-one-out "
         f"{ld['posterior_trajectory_loo_s']:.2f} s (goal < 1 s: {verdict(ld['posterior_trajectory_loo_s'] < 1)}).",
     ]
+    if "fragility" in r:
+        f = r["fragility"]
+        syn = f["synthetic"]
+        lines += [
+            "",
+            "**How fragile is the answer** (`plausible analyze`, in process, best of several runs): flip distance "
+            "(fewest judgment steps that change the leader) and leader stability (10,000 imprecision draws).",
+            "",
+            "| set | flip distance | flip time | leader's share | stability time | goal |",
+            "|---|---|---:|---:|---:|---|",
+            *(f"| {name} | {d['steps']} ({'exact' if d['exact'] else 'upper bound'}; {d['leader']} → "
+              f"{d['new_leader']}) | {d['flip_s']:.3f} s | {100 * d['leader_share']:.2f}% | {d['stability_s']:.3f} s | "
+              f"each < 0.5 s: {verdict(d['flip_s'] < 0.5 and d['stability_s'] < 0.5)}; exact: {verdict(d['exact'])} |"
+              for name, d in f["dprk"].items()),
+            f"| K = {syn['K']}, N = {syn['N']:,} ({syn['events']:,} events) | {syn['steps']} "
+            f"({'exact' if syn['exact'] else 'upper bound'}; exact search to {syn['depth']} steps) | {syn['flip_s']:.2f} s "
+            f"(first in a process {syn['first_s']:.2f} s) | | | < 5 s: {verdict(syn['flip_s'] < 5)}; exact: "
+            f"{verdict(syn['exact'])} |",
+        ]
     if "yaml_readers" in r:
         y = r["yaml_readers"]
         lines += [

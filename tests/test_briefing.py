@@ -449,9 +449,52 @@ def test_confidence_levels_follow_the_documented_criteria(facts: ConfidenceInput
     assert assess_confidence(facts).level == level
 
 
+def _fragile(steps: int | None, share: float) -> ConfidenceInputs:
+    """Every other criterion strong; the flip distance and the leader's share as given."""
+    return ConfidenceInputs(10, 5, 0, 0, 0, 0, flip_steps=steps, flip_found=steps is not None,
+                            flip_changes=("x / a: C → N",), flip_leader="b", leader_share=share)
+
+
+@pytest.mark.parametrize(("facts", "level", "ratings"), [
+    (_fragile(4, 0.95), "high", ("strong", "strong")),           # at the strong thresholds
+    (_fragile(None, 1.0), "high", ("strong", "strong")),         # no flip found
+    (_fragile(3, 0.95), "moderate", ("adequate", "strong")),
+    (_fragile(2, 0.75), "moderate", ("adequate", "adequate")),   # at the adequate thresholds
+    (_fragile(1, 0.9), "moderate", ("weak", "adequate")),        # one weak criterion
+    (_fragile(1, 0.74), "low", ("weak", "weak")),                # two weak criteria
+    (_fragile(0, 0.9), "moderate", ("weak", "adequate")),        # the exact engine leads with another answer
+])
+def test_fragility_criteria_follow_the_documented_thresholds(facts: ConfidenceInputs, level: str,
+                                                             ratings: tuple[str, str]) -> None:
+    result = assess_confidence(facts)
+    assert result.level == level
+    assert tuple(c.rating for c in result.criteria[-2:]) == ratings
+    assert [c.name for c in result.criteria[-2:]] == ["judgments", "imprecision"]
+
+
+def test_the_confidence_statement_names_the_judgments_that_flip_the_answer(ws: plausible.Workspace,
+                                                                           markdown: str, page: str) -> None:
+    flip = analyze(ws, SET).flip.smallest
+    assert flip.exact and flip.steps is not None
+    bottom = md_section(markdown, "Bottom line")
+    for change in flip.changes:
+        assert md_escape(change.describe()) in bottom
+    section = md_section(markdown, "How fragile is this")
+    rows = md_table(section, "| hypothesis |")
+    stability = analyze(ws, SET).stability
+    assert [r[0] for r in rows] == [h for h in sorted(stability.hypothesis_ids, key=lambda h: -ws.posterior(SET)
+                                                     .probabilities[h])]
+    for row in rows:
+        share = float(stability.share[stability.hypothesis_ids.index(row[0])])
+        assert displays(row[1], share)
+        assert len(row[3]) == round(20 * share) or (0 < share and row[3] == "▏")
+    assert "How fragile is this" in page and flip.changes[0].item in page
+
+
 def test_the_documented_criteria_are_the_ones_applied() -> None:
     doc = (REPO / "docs" / "briefing.md").read_text(encoding="utf-8")
-    for phrase in (">= 10 reports", "5-9 reports", ">= 50%", "25-50%", "<= 20 points", "> 40 points"):
+    for phrase in (">= 10 reports", "5-9 reports", ">= 50%", "25-50%", "<= 20 points", "> 40 points",
+                   "4 steps or more", "2-3 steps", "1 step changes the leader", ">= 95%", "75-95%", "< 75%"):
         assert phrase in doc, phrase
 
 

@@ -137,6 +137,20 @@ def test_tiny_seeded_fit_is_deterministic_and_complete(tmp_path) -> None:  # typ
     assert first.draws["interval"]["probability_draw"].sizes["interval_draw"] == 50  # every draw: no thinning
 
 
+def test_leader_probability_is_the_share_of_draws_led(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    root = synthetic_workspace(tmp_path, 11, n_items=12, origin_fraction=0.4)
+    post = _fit(root, "question", draws=50, tune=50, chains=2, seed=5)
+    conditional = post.draws.posterior["probability"].values.reshape(-1, len(post.hypothesis_ids))
+    counts = np.zeros(len(post.hypothesis_ids))
+    for row in conditional:  # a plain loop over the saved draws
+        counts[int(np.argmax(row))] += 1
+    assert post.leader_probability is not None
+    assert post.leader_probability.tolist() == pytest.approx((counts / len(conditional)).tolist())
+    out = post.to_dict()["leader_probability"]
+    assert list(out) == list(post.hypothesis_ids) and sum(out.values()) == pytest.approx(1.0)
+    assert "leader_probability" not in load_workspace(root).posterior("question").to_dict()  # exact: not computed
+
+
 def test_large_sets_thin_the_interval_draws(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from plausible.engines import mcmc
 

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from plausible.analysis.ach import AchMatrix, ach_matrix, inconsistency_scores
+from plausible.analysis.double_counting import DoubleCount, double_counting
+from plausible.analysis.fragility import (
+    Change,
+    Flip,
+    FlipDistance,
+    LeaderStability,
+    flip_distance,
+    leader_stability,
+)
 from plausible.analysis.indicators import (
     IndicatorValue,
     indicator_probability,
@@ -26,6 +35,16 @@ __all__ = [
     "leave_one_out",
     "linchpins",
     "sensitivity",
+    # fragility
+    "Change",
+    "Flip",
+    "FlipDistance",
+    "LeaderStability",
+    "flip_distance",
+    "leader_stability",
+    # evidence counted twice
+    "DoubleCount",
+    "double_counting",
     # classic ACH
     "AchMatrix",
     "ach_matrix",

@@ -9,6 +9,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from plausible.analysis.ach import AchMatrix, ach_matrix
+from plausible.analysis.double_counting import DoubleCount, double_counting
+from plausible.analysis.fragility import FlipDistance, LeaderStability, flip_distance, leader_stability
 from plausible.analysis.indicators import IndicatorValue, indicator_values
 from plausible.analysis.sensitivity import Sensitivity, sensitivity
 from plausible.engines.exact import exact_posterior
@@ -62,12 +64,18 @@ class Analysis:
     sensitivity: Sensitivity
     indicators: list[IndicatorValue]
     ach: AchMatrix
+    flip: FlipDistance
+    stability: LeaderStability
+    double_counting: list[DoubleCount]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``plausible analyze``: weights, linchpins, indicators, ACH scores, diagnosticity, stress tests.
 
         Keys: ``set``, ``weights``, ``leave_one_out``, ``linchpins``, ``indicators``, ``ach``,
-        and ``probabilities``, ``diagnosticity``, ``source_stress``, ``prior_sensitivity``.
+        and ``probabilities``, ``diagnosticity``, ``source_stress``, ``prior_sensitivity``, ``flip`` (the
+        smallest change of judgments that changes the leader, and per challenger), ``leader_stability`` (each
+        hypothesis' share of the imprecision draws in which it leads, and its probability's interval),
+        ``double_counting`` (warnings about evidence that may be counted twice, each with its fix).
         """
         post = self.posterior
         hids = post.hypothesis_ids
@@ -93,6 +101,9 @@ class Analysis:
             "indicators": [{"id": v.id, "text": v.text, "probability": v.probability,
                             "value_of_information": v.value_of_information} for v in self.indicators],
             "ach": self.ach.to_dict(),
+            "flip": self.flip.to_dict(),
+            "leader_stability": self.stability.to_dict(),
+            "double_counting": [w.to_dict() for w in self.double_counting],
         }
 
     def weights_frame(self) -> pd.DataFrame:
@@ -107,7 +118,7 @@ class Analysis:
 
 
 def analyze(ws: Workspace, set_id: str) -> Analysis:
-    """Weights, diagnosticity, sensitivity, indicators and the ACH matrix of a set (exact engine).
+    """Weights, diagnosticity, sensitivity, fragility, indicators and the ACH matrix of a set (exact engine).
 
     Parameters
     ----------
@@ -124,4 +135,5 @@ def analyze(ws: Workspace, set_id: str) -> Analysis:
     post = exact_posterior(compiled, ws.inputs_hash)
     spread, info = diagnosticity(post.increments, compiled.prior)
     return Analysis(post, spread, info, sensitivity(compiled, post.probability),
-                    indicator_values(hs, post.probability), ach_matrix(hs, items))
+                    indicator_values(hs, post.probability), ach_matrix(hs, items),
+                    flip_distance(ws, set_id), leader_stability(compiled), double_counting(hs, items))

@@ -14,7 +14,16 @@ single reports         no linchpin                linchpins, none changes the le
 single sources         each source disbelieved    one moves the leader >= 10 points   one changes the leader
                        moves the leader < 10 pts
 interval (MCMC only)   width <= 20 points         20-40 points                        > 40 points
+judgments              >= 4 steps to flip         2-3 steps                           1 step flips it
+                       (or no flip found)
+imprecision            leader leads in >= 95%     75-95% of the draws                 < 75%
+                       of the draws
 =====================  =========================  ==================================  =====================
+
+*Judgments*: the flip distance (:mod:`plausible.analysis.fragility`), the fewest one-term steps of likelihood
+judgments after which another answer leads; an upper bound from the greedy search counts as one more than the
+exact search's depth (the least it can be). *Imprecision*: the leader's ``leader_stability``, its share of
+draws of the banded judgments and graded reliabilities in which it leads.
 
 **High** when every criterion assessed is strong; **low** when the amount of evidence is weak or two or
 more criteria are weak; **moderate** otherwise. The exact engine computes no interval, so that criterion is
@@ -43,6 +52,8 @@ GOOD_GRADES = ("A", "B")
 AMOUNT_STRONG, AMOUNT_ADEQUATE = 10, 5
 QUALITY_STRONG, QUALITY_ADEQUATE = 0.5, 0.25
 WIDTH_STRONG, WIDTH_ADEQUATE = 0.20, 0.40
+FLIP_STRONG, FLIP_ADEQUATE = 4, 2
+STABILITY_STRONG, STABILITY_ADEQUATE = 0.95, 0.75
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,16 @@ class ConfidenceInputs:
         Sources that, disbelieved, change the leader.
     interval_width : float or None
         Width of the leader's credible interval (MCMC), None for the exact engine.
+    flip_steps : int or None
+        The flip distance (the least it can be when the search returned an upper bound); None when no flip
+        was found or it was not computed (see ``flip_found``).
+    flip_found : bool or None
+        Whether a flip was found; None when the flip distance was not computed (criterion not assessed).
+    flip_changes : tuple of str
+        The judgment changes of the smallest flip, in words, and ``flip_leader`` the answer that then leads.
+    flip_leader : str or None
+    leader_share : float or None
+        The leader's ``leader_stability``; None when not computed (criterion not assessed).
     """
 
     reports: int
@@ -91,6 +112,11 @@ class ConfidenceInputs:
     sources_moving_leader: int
     sources_changing_leader: int
     interval_width: float | None = None
+    flip_steps: int | None = None
+    flip_found: bool | None = None
+    flip_changes: tuple[str, ...] = ()
+    flip_leader: str | None = None
+    leader_share: float | None = None
 
 
 def _plural(n: int, word: str) -> str:
@@ -117,6 +143,11 @@ def assess_confidence(facts: ConfidenceInputs) -> Confidence:
     'high'
     >>> assess_confidence(ConfidenceInputs(3, 3, 0, 0, 0, 0)).level
     'low'
+    >>> c = assess_confidence(ConfidenceInputs(29, 11, 0, 0, 0, 2, flip_steps=1, flip_found=True,
+    ...                                        flip_changes=("kcna-1 / a: C → N",), flip_leader="b",
+    ...                                        leader_share=0.8))
+    >>> c.level, c.criteria[-2].detail
+    ('low', 'changing one judgment by one step would put b in the lead (kcna-1 / a: C → N)')
     """
     criteria: list[Criterion] = []
     n = facts.reports
@@ -161,6 +192,17 @@ def assess_confidence(facts: ConfidenceInputs) -> Confidence:
         criteria.append(Criterion("interval width", precision,
                                   f"the leading answer's interval spans {round(100 * width)} points"))
 
+    if facts.flip_found is not None:
+        criteria.append(_judgments(facts))
+
+    if facts.leader_share is not None:
+        share = facts.leader_share
+        stable: Rating = ("strong" if share >= STABILITY_STRONG - 1e-12
+                          else "adequate" if share >= STABILITY_ADEQUATE - 1e-12 else "weak")
+        criteria.append(Criterion("imprecision", stable,
+                                  f"the leading answer leads in {round(100 * share)}% of draws of the judgments and "
+                                  "reliabilities within their stated imprecision"))
+
     weak = sum(c.rating == "weak" for c in criteria)
     level: Level
     if amount == "weak" or weak >= 2:
@@ -170,3 +212,20 @@ def assess_confidence(facts: ConfidenceInputs) -> Confidence:
     else:
         level = "moderate"
     return Confidence(level, tuple(criteria))
+
+
+def _judgments(facts: ConfidenceInputs) -> Criterion:
+    """The flip-distance criterion, naming the judgments whose change would flip the answer."""
+    steps = facts.flip_steps
+    if not facts.flip_found or steps is None:
+        return Criterion("judgments", "strong", "no change of the likelihood judgments by a few steps on their "
+                                                "scales changes the leading answer")
+    if steps == 0:
+        return Criterion("judgments", "weak", f"at the judgments' point values (exact engine) {facts.flip_leader} "
+                                              "leads instead")
+    rating: Rating = "strong" if steps >= FLIP_STRONG else "adequate" if steps >= FLIP_ADEQUATE else "weak"
+    cells = len(facts.flip_changes)
+    what = ("changing one judgment by one step" if steps == 1
+            else f"{steps} one-step changes of {'one judgment' if cells == 1 else f'{cells} judgments'}")
+    named = "; ".join(facts.flip_changes)
+    return Criterion("judgments", rating, f"{what} would put {facts.flip_leader} in the lead ({named})")

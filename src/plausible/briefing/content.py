@@ -15,6 +15,8 @@ import numpy as np
 
 from plausible.analysis import analyze, indicator_values, trajectory
 from plausible.analysis.ach import AchMatrix
+from plausible.analysis.double_counting import DoubleCount
+from plausible.analysis.fragility import FlipDistance, LeaderStability
 from plausible.analysis.sensitivity import LINCHPIN_SHIFT
 from plausible.analysis.trajectory import Trajectory
 from plausible.briefing.confidence import GOOD_GRADES, Confidence, ConfidenceInputs, assess_confidence
@@ -211,6 +213,20 @@ class SetBriefing:
     weights: tuple[EvidenceRow, ...]
     ach: AchMatrix
     method: MethodNote
+    flip: FlipDistance
+    """The exact engine's flip distance: the fewest judgment steps that change its leader."""
+    stability: LeaderStability
+    """The exact engine's leader stability under the judgments' and reliabilities' stated imprecision."""
+    double_counting: tuple[DoubleCount, ...] = ()
+    """Evidence that may be counted twice (warnings of ``analyze``)."""
+
+    @property
+    def stability_rows(self) -> tuple[tuple[str, float, tuple[float, float]], ...]:
+        """``(hypothesis, share of draws led, interval of its probability)``, in the order of ``hypotheses``."""
+        index = {h: k for k, h in enumerate(self.stability.hypothesis_ids)}
+        return tuple((row.id, float(self.stability.share[index[row.id]]),
+                      (float(self.stability.interval[index[row.id], 0]),
+                       float(self.stability.interval[index[row.id], 1]))) for row in self.hypotheses)
 
     @property
     def leader(self) -> HypothesisRow:
@@ -337,6 +353,18 @@ def build_set(
                                      hids[int(np.argmax(stressed))]))
 
     interval = intervals[rows[0].id]
+    flip = analysis.flip
+    smallest = flip.smallest
+    if flip.leader != rows[0].id:  # the chosen engine leads with another answer than the judgments' point values
+        flip_steps: int | None = 0
+        flip_changes: tuple[str, ...] = ()
+        flip_leader: str | None = flip.leader
+    else:
+        flip_steps = (None if smallest.steps is None
+                      else smallest.steps if smallest.exact else min(smallest.steps, flip.depth + 1))
+        flip_changes = tuple(c.describe() for c in smallest.changes)
+        flip_leader = smallest.new_leader
+    share = analysis.stability.share[list(hids).index(rows[0].id)]
     confidence = assess_confidence(ConfidenceInputs(
         reports=len(post.item_ids),
         good_reports=sum(is_good_source(ws.sources[items[i].source]) for i in post.item_ids),
@@ -346,6 +374,8 @@ def build_set(
                                   - 1e-12 for r in source_rows),
         sources_changing_leader=sum(r.stressed_leader != rows[0].id for r in source_rows),
         interval_width=None if interval is None else interval[1] - interval[0],
+        flip_steps=flip_steps, flip_found=flip_steps is not None, flip_changes=flip_changes, flip_leader=flip_leader,
+        leader_share=float(share),
     ))
 
     paths = {item.id: item.path for item in items.values()}
@@ -371,6 +401,7 @@ def build_set(
         set_id, hs.question, as_of, spec, post, post.interval_level, tuple(rows), confidence, changes, evidence_for,
         evidence_against, linchpins, nearest, (float(uniform[lead]), hids[int(np.argmax(uniform))]), indicators,
         tuple(source_rows), trajectory(ws, set_id, by="date"), weights, analysis.ach, method_note,
+        analysis.flip, analysis.stability, tuple(analysis.double_counting),
     )
 
 

@@ -139,6 +139,22 @@ def points(change: float) -> str:
     return text.replace("-", MINUS) + " pts"
 
 
+BAR_WIDTH = 20
+"""Characters of a full share bar (100%)."""
+
+
+def share_bar(share: float) -> str:
+    """A share as a bar of block characters, ``BAR_WIDTH`` for 100% (a share above 0 shows at least a sliver).
+
+    Examples
+    --------
+    >>> share_bar(0.5), share_bar(0.0), share_bar(0.001)
+    ('██████████', '', '▏')
+    """
+    full = round(BAR_WIDTH * share)
+    return "█" * full if full or share <= 0 else "▏"
+
+
 def truncate(text: str, limit: int) -> str:
     r"""Fold whitespace and cut ``text`` to at most ``limit`` characters, ending with an ellipsis if cut.
 

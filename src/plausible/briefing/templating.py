@@ -88,6 +88,7 @@ def environment(kind: Format) -> jinja2.Environment:
         "iso": lambda d: safe(iso_time(d) if isinstance(d, dt.datetime) else d.isoformat() if isinstance(d, dt.date)
                               else "–"),
         "num": lambda x, spec="{:.2f}": safe("–" if x is None else spec.format(x).replace("-", fmt.MINUS)),
+        "bar": lambda share: safe(fmt.share_bar(share)),
         "trunc": fmt.truncate,
         "code": code,
         "url": fmt.safe_url,

@@ -58,7 +58,7 @@ def analyze_command(
     csv: Annotated[Path | None, typer.Option("--csv", help="Write the ACH matrix as CSV to this file.")] = None,
     as_of: AsOfOption = None,
 ) -> None:
-    """Weights of evidence, diagnosticity, linchpins, source and prior sensitivity, indicators, ACH scores."""
+    """Weights of evidence, linchpins, source and prior stress, flip distance, leader stability, indicators, ACH."""
     from plausible.analysis.report import analyze
 
     ws = load(workspace, as_of=as_of)
@@ -67,6 +67,8 @@ def analyze_command(
         emit_json(with_as_of(result.to_dict(), ws.as_of))
     else:
         warn_all(ws.warnings)
+        for warning in result.double_counting:  # analysis warnings: not validation problems
+            err(f"warning: {warning.message}. Fix: {warning.fix}")
         from plausible.cli.render import analysis_report
 
         analysis_report(ws, result)

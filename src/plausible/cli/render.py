@@ -13,7 +13,7 @@ from plausible.core.display import percent
 from plausible.engines.posterior import Posterior
 from plausible.workspace import Workspace
 
-__all__ = ["analysis_report", "history_table", "posterior_table", "sets_table"]
+__all__ = ["analysis_report", "fragility_report", "history_table", "posterior_table", "sets_table"]
 
 
 def posterior_table(ws: Workspace, post: Posterior) -> None:
@@ -122,6 +122,7 @@ def analysis_report(ws: Workspace, analysis: Analysis) -> None:
     uniform = analysis.sensitivity.uniform_prior
     console.print(f"Prior sensitivity: P({hids[lead]}) {percent(post.probability[lead])} with the given prior, "
                   f"{percent(uniform[lead])} with a uniform one (leader: {hids[int(uniform.argmax())]})")
+    fragility_report(console, analysis)
     if analysis.indicators:
         ind = Table(title="What to collect next (indicators by value of information)", title_justify="left")
         for name in ("indicator", "P(event)", "value (bits)"):
@@ -136,3 +137,42 @@ def analysis_report(ws: Workspace, analysis: Analysis) -> None:
     for h in sorted(hids, key=lambda h: analysis.ach.weighted[h], reverse=True):
         ach.add_row(h, f"{analysis.ach.weighted[h]:.2f}", str(analysis.ach.unweighted[h]))
     console.print(ach)
+
+
+def fragility_report(console: Console, analysis: Analysis) -> None:
+    """Print how fragile the answer is: the smallest flip, each challenger's distance, the leader shares."""
+    flip, stability = analysis.flip, analysis.stability
+    smallest = flip.smallest
+    if smallest.steps is None:
+        console.print(f"Flip distance: no change of up to {flip.depth} judgment steps, and none the greedy search "
+                      f"found, puts another hypothesis above {flip.leader}")
+    else:
+        how = "exact" if smallest.exact else f"upper bound: the exact search covers up to {flip.depth} steps"
+        steps = "1 judgment step makes" if smallest.steps == 1 else f"{smallest.steps} judgment steps make"
+        console.print(f"Flip distance: {steps} {smallest.new_leader} lead instead of {flip.leader} ({how}):")
+        for change in smallest.changes:
+            console.print(f"  {change.describe()}")
+    table = Table(title="How fragile is the answer: steps to overtake the leader, share of imprecision draws "
+                  "led", title_justify="left")
+    table.add_column("hypothesis", no_wrap=True)
+    table.add_column("steps", justify="right")
+    table.add_column("leads", justify="right")
+    table.add_column(f"{stability.level:.0%} interval", justify="right", no_wrap=True)
+    hids = flip.hypothesis_ids
+    by_target = {f.target: f for f in flip.challengers}
+    for k in sorted(range(len(hids)), key=lambda k: -analysis.posterior.probability[k]):
+        h = hids[k]
+        found = by_target.get(h)
+        if found is None:
+            steps = "(leader)"
+        elif found.steps is None:
+            steps = "none found"
+        else:
+            steps = f"{found.steps}{'' if found.exact else '+'}" + ("" if found.leads else f" ({found.new_leader})")
+        low, high = stability.interval[k]
+        table.add_row(h, steps, percent(stability.share[k]), f"{percent(low)}–{percent(high)}")
+    console.print(table)
+    console.print(f"steps: fewest judgment steps after which the hypothesis is above {flip.leader} (exact up to "
+                  f"{flip.depth}; '+' an upper bound; in brackets the hypothesis that then leads, if another). "
+                  f"leads: share of {stability.draws:,} draws of the banded judgments and graded reliabilities "
+                  f"(seed {stability.seed}) in which it leads.", style="dim")

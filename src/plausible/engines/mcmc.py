@@ -268,8 +268,30 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
         set_id=compiled.set_id, method=Method.MCMC, hypothesis_ids=compiled.hypothesis_ids, prior=compiled.prior,
         probability=conditional.mean(axis=0), item_ids=compiled.item_ids, increments=increments,
         interval=interval, interval_level=settings.interval, diagnostics=diagnostics, sources=sources,
-        inputs_hash=inputs_hash, draws=idata,
+        inputs_hash=inputs_hash, draws=idata, leader_probability=leader_probability(conditional),
     )
+
+
+def leader_probability(conditional: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The share of draws in which each hypothesis has the highest conditional probability.
+
+    Parameters
+    ----------
+    conditional : ndarray, shape (draws, K)
+        P(H | reports, ρ) at each posterior draw.
+
+    Returns
+    -------
+    ndarray, shape (K,)
+
+    Examples
+    --------
+    >>> leader_probability(np.array([[0.6, 0.4], [0.3, 0.7], [0.9, 0.1], [0.5, 0.5]])).tolist()
+    [0.75, 0.25]
+    """
+    counts = np.bincount(np.argmax(conditional, axis=1), minlength=conditional.shape[1])
+    out: NDArray[np.float64] = counts / max(conditional.shape[0], 1)
+    return out
 
 
 def _describe_run(idata: Any, compiled: CompiledSet, settings: InferenceSettings, inputs_hash: str) -> None:

@@ -89,6 +89,9 @@ class Posterior:
         The ArviZ DataTree of the MCMC run, or None.
     as_of : datetime.date or None
         When given, only the items reported on or before this date were used.
+    leader_probability : ndarray, shape (K,), or None
+        MCMC only: the share of posterior draws in which each hypothesis has the highest conditional
+        probability P(H | reports, ρ), i.e. the posterior probability that it leads.
     """
 
     set_id: str
@@ -105,6 +108,7 @@ class Posterior:
     inputs_hash: str = ""
     draws: Any = None
     as_of: dt.date | None = None
+    leader_probability: NDArray[np.float64] | None = None
 
     @property
     def probabilities(self) -> dict[str, float]:
@@ -180,6 +184,9 @@ class Posterior:
         }
         if self.interval_level is not None:
             out["interval_level"] = self.interval_level
+        if self.leader_probability is not None:
+            out["leader_probability"] = {h: float(p) for h, p in zip(self.hypothesis_ids, self.leader_probability,
+                                                                     strict=True)}
         if self.as_of is not None:
             out["as_of"] = self.as_of.isoformat()
         if self.sources:

@@ -206,7 +206,8 @@ def _first_seen_index(keys: list[str]) -> dict[str, int]:
 def fill_not_applicable(lam: FloatArray, na: NDArray[np.bool_], prior: FloatArray) -> FloatArray:
     """Set NA cells to the prior-weighted mean of the row's other cells, so they carry no weight.
 
-    A row rated NA throughout carries no weight at all (every cell 0.5).
+    A row rated NA throughout carries no weight at all (every cell 0.5). Rows are the last axis, so a stack
+    of likelihood tables (draws × events × hypotheses) is filled the same way.
 
     Examples
     --------
@@ -215,7 +216,7 @@ def fill_not_applicable(lam: FloatArray, na: NDArray[np.bool_], prior: FloatArra
     [[0.8, 0.2, 0.5]]
     """
     weights = np.where(na, 0.0, prior)
-    total = weights.sum(axis=1, keepdims=True)
-    mean = np.divide((weights * np.where(na, 0.0, lam)).sum(axis=1, keepdims=True), total,
-                     out=np.full_like(total, 0.5), where=total > 0)
+    total = weights.sum(axis=-1, keepdims=True)
+    weighted = (weights * np.where(na, 0.0, lam)).sum(axis=-1, keepdims=True)
+    mean = np.divide(weighted, total, out=np.full_like(weighted, 0.5), where=total > 0)
     return np.where(na, mean, lam)

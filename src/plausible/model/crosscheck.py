@@ -138,7 +138,8 @@ def _build_set(
     if len(seen) < len(spec.hypotheses):
         return None
     hypotheses = tuple(
-        Hypothesis(h.id, h.title, priors[i], h.description, h.catch_all) for i, h in enumerate(spec.hypotheses)
+        Hypothesis(h.id, h.title, priors[i], h.description, h.catch_all, h.rationale)
+        for i, h in enumerate(spec.hypotheses)
     )
     return HypothesisSet(set_id, spec.question, hypotheses, model, doc.path, tuple(indicators),
                          spec.exhaustive, spec.description)
@@ -295,13 +296,18 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built) -> None:
                 out.problems.append(doc.problem(entry.loc("supersedes"), f"item {spec.id!r} supersedes unknown "
                                                 f"item {target!r}{did_you_mean(target, known_items)}"))
             superseded.add(target)
+        for other in spec.independent_of:
+            if other not in known_items or other == spec.id:
+                what = "itself" if other == spec.id else f"unknown item {other!r}{did_you_mean(other, known_items)}"
+                out.problems.append(doc.problem(entry.loc("independent_of"), f"item {spec.id!r} is marked "
+                                                f"independent of {what}; list the ids of other items of its source"))
         likelihoods, ratings = _item_likelihoods(entry, group_values, out)
         if not ratings and not _reports_elsewhere(entry, out):
             idle.append(entry)
         item = Item(
             spec.id, spec.summary, spec.source, spec.reported, doc.path, doc.line_of(entry.loc("id")),
             spec.observed, spec.credibility, spec.origin, spec.relevance, spec.quote, spec.url, spec.rationale,
-            tuple(spec.supersedes), likelihoods, ratings,
+            tuple(spec.supersedes), likelihoods, ratings, tuple(spec.independent_of),
         )
         ordered.append(((spec.reported, doc.path, entry.position), item))
     ordered.sort(key=lambda pair: pair[0])

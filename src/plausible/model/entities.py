@@ -20,6 +20,8 @@ class Hypothesis:
     prior: float
     description: str | None = None
     catch_all: bool = False
+    rationale: str | None = None
+    """Why this prior (as written)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class Item:
     supersedes: tuple[str, ...] = ()
     likelihoods: dict[str, dict[str, Judgment]] = field(default_factory=dict)
     ratings: dict[str, dict[str, str]] = field(default_factory=dict)
+    independent_of: tuple[str, ...] = ()
+    """Items of the same source reviewed as independent reports (no double-counting warning for the pair)."""
 
     @property
     def event(self) -> str:

@@ -254,6 +254,63 @@ class ModelSpec:
         assert found is not None  # with clamp, only a deliberate gap has no name; ACH bands are contiguous
         return found
 
+    def ladder(self, written: str, judgment: Judgment) -> tuple[tuple[tuple[str, Judgment], ...], int] | None:
+        """The scale a written judgment steps along, lowest first, and the judgment's place on it.
+
+        A step moves a judgment to the adjacent term of the scale it was written in: the next ACH rating
+        (II, I, N, C, CC) or the next term of the likelihood scale. A number is placed in the ICD 203 band
+        that holds it (by :func:`name_band`'s edge rule, outermost bands beyond the ends) and steps to the
+        adjacent ICD 203 terms' Beta means. ``NA`` does not step (None).
+
+        Parameters
+        ----------
+        written : str
+            The text the analyst wrote (``Item.ratings``).
+        judgment : Judgment
+            Its resolved judgment.
+
+        Returns
+        -------
+        tuple or None
+            ``(rungs, place)``: ``rungs`` are ``(label, judgment)`` pairs from the lowest term up, the written
+            judgment itself (with its text) at index ``place``; None for NA.
+
+        Examples
+        --------
+        >>> spec = ModelSpec()
+        >>> rungs, place = spec.ladder("C", spec.judgment("C"))
+        >>> [label for label, _ in rungs], place
+        (['II', 'I', 'N', 'C', 'CC'], 3)
+        >>> rungs, place = spec.ladder("0.5", spec.judgment(0.5))
+        >>> [label for label, _ in rungs][2:5], place
+        (['unlikely', '0.5', 'likely'], 3)
+        """
+        if judgment.not_applicable:
+            return None
+        text = written.strip()
+        order = [r.value for r in reversed(AchRating) if r is not AchRating.NA]
+        if text.upper() in order:
+            return tuple((r, self._ratings[r]) for r in order), order.index(text.upper())
+        entries = self.scales.get(self.likelihood_scale, ())
+        key = normalise_term(text)
+        for place, entry in enumerate(entries):
+            if key in {normalise_term(t) for t in entry.terms}:
+                return tuple(
+                    (text, judgment) if e is entry else (e.terms[0], self._scale_term(self.likelihood_scale, e))
+                    for e in entries
+                ), place
+        scale = "icd203" if "icd203" in self.scales else self.likelihood_scale
+        entries = self.scales[scale]
+        found = name_band([(str(i), e.band) for i, e in enumerate(entries)], judgment.mean, clamp=True)
+        place = 0 if found is None else int(found)
+        return tuple(
+            (text, judgment) if i == place else (e.terms[0], self._scale_term(scale, e))
+            for i, e in enumerate(entries)
+        ), place
+
+    def _scale_term(self, scale: str, entry: ScaleBand) -> Judgment:
+        return self._terms[scale][normalise_term(entry.terms[0])]
+
     def band_of(self, term: str) -> tuple[float, float]:
         """The band ``[low, high]`` of a term of the likelihood scale."""
         for entry in self.scales[self.likelihood_scale]:

@@ -39,6 +39,11 @@ class EvidenceItem(StrictModel):
         default_factory=list,
         description="Ids of earlier items this one corrects or retracts; they no longer count.",
     )
+    independent_of: list[Identifier] = Field(
+        default_factory=list,
+        description="Ids of items of the same source that were reviewed and report independent events "
+        "(silences analyze's warning that the pair may be counted twice).",
+    )
     likelihoods: dict[Identifier, dict[Identifier, LikelihoodValue]] = Field(
         default_factory=dict,
         description="P(this event | hypothesis), per hypothesis set the item bears on: "
