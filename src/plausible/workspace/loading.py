@@ -421,8 +421,8 @@ class _Loader:
         for path in self.files(folder):
             file_id = path.name.rsplit(".", 1)[0]
             if not ID_PATTERN.match(file_id):
-                self.problems.append(Problem(self.shown(path), None, f"{file_id!r} is not a valid {what} id (a "
-                                             f"{what}'s id is its file name): use letters, digits and single '-', "
+                self.problems.append(Problem(self.shown(path), None, f"{file_id!r} is not a valid {what} id ("
+                                             f"{'an' if what[0] in 'aeiou' else 'a'} {what}'s id is its file name): use letters, digits and single '-', "
                                              "'_' or '.' between them (kebab-case such as 'food-aid')"))
                 continue
             if file_id in named:
