@@ -421,9 +421,10 @@ class _Loader:
         for path in self.files(folder):
             file_id = path.name.rsplit(".", 1)[0]
             if not ID_PATTERN.match(file_id):
+                article = "an" if what[0] in "aeiou" else "a"
                 self.problems.append(Problem(self.shown(path), None, f"{file_id!r} is not a valid {what} id ("
-                                             f"{'an' if what[0] in 'aeiou' else 'a'} {what}'s id is its file name): use letters, digits and single '-', "
-                                             "'_' or '.' between them (kebab-case such as 'food-aid')"))
+                                             f"{article} {what}'s id is its file name): use letters, digits and "
+                                             "single '-', '_' or '.' between them (kebab-case such as 'food-aid')"))
                 continue
             if file_id in named:
                 self.problems.append(Problem(self.shown(path), None, f"a second file for {what} {file_id!r} "
