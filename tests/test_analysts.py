@@ -269,3 +269,37 @@ def test_hostile_analyst_files_are_reported_with_their_line(tmp_path: Path, file
         load_workspace(root)
     assert message in str(caught.value)
     assert any(p.line is not None for p in caught.value.problems)
+
+
+def test_briefing_shows_where_three_analysts_disagree_and_counts_it(tmp_path: Path) -> None:
+    from plausible.briefing import build_briefing, render_html, render_markdown
+
+    ws = load_workspace(_three(tmp_path))
+    briefing = build_briefing(ws, ["q"], forecasts=False)
+    sb = briefing.sets[0]
+    section = sb.analysts
+    assert section is not None
+    report = analysts_report(ws, "q")
+    assert [line.id for line in section.lines] == [a.id for a in report.analysts]
+    assert section.leader == report.leader == sb.leader.id
+    assert [d.item for d in section.disagreements] == [d.item for d in report.disagreements][:3]
+    first = section.disagreements[0]
+    assert dict((a, p) for a, p, _ in first.readings) == report.disagreements[0].leader_probability
+    e1 = next(d for d in section.disagreements if d.item == "e1")
+    assert ("bo", e1.readings[0][1], "Bo's reason.") in e1.readings
+    assert any(c.name == "analysts" for c in sb.confidence.criteria)
+    text = render_markdown(briefing).text
+    assert "Where the analysts disagree" in text and "Bo's reason." in text
+    assert "3 analysts judged this set" in text
+    html = render_html(briefing)
+    assert "Where the analysts disagree" in html
+
+
+def test_briefing_of_one_analyst_has_no_disagreement_section(tmp_path: Path) -> None:
+    from plausible.briefing import build_briefing, render_markdown
+
+    ws = load_workspace(_workspace(tmp_path, _evidence(A)))
+    briefing = build_briefing(ws, ["q"], forecasts=False)
+    assert briefing.sets[0].analysts is None
+    assert all(c.name != "analysts" for c in briefing.sets[0].confidence.criteria)
+    assert "Where the analysts disagree" not in render_markdown(briefing).text
