@@ -282,10 +282,10 @@ def test_briefing_shows_where_three_analysts_disagree_and_counts_it(tmp_path: Pa
     report = analysts_report(ws, "q")
     assert [line.id for line in section.lines] == [a.id for a in report.analysts]
     assert section.leader == report.leader == sb.leader.id
-    assert [d.item for d in section.disagreements] == [d.item for d in report.disagreements][:3]
+    assert [d.found.item for d in section.disagreements] == [d.item for d in report.disagreements][:3]
     first = section.disagreements[0]
     assert dict((a, p) for a, p, _ in first.readings) == report.disagreements[0].leader_probability
-    e1 = next(d for d in section.disagreements if d.item == "e1")
+    e1 = next(d for d in section.disagreements if d.found.item == "e1")
     assert ("bo", e1.readings[0][1], "Bo's reason.") in e1.readings
     assert any(c.name == "analysts" for c in sb.confidence.criteria)
     text = render_markdown(briefing).text

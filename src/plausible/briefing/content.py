@@ -15,7 +15,7 @@ import numpy as np
 
 from plausible.analysis import analyze, indicator_values, trajectory
 from plausible.analysis.ach import AchMatrix
-from plausible.analysis.analysts import analysts_report, rationale
+from plausible.analysis.analysts import AnalystLine, Disagreement, analysts_report, rationale
 from plausible.analysis.double_counting import DoubleCount
 from plausible.analysis.fragility import FlipDistance, LeaderStability
 from plausible.analysis.sensitivity import LINCHPIN_SHIFT
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MOVE_THRESHOLD",
-    "AnalystBottomLine",
     "AnalystsSection",
     "Basis",
     "Briefing",
@@ -75,24 +74,11 @@ TOP_DISAGREEMENTS = 3
 
 
 @dataclass(frozen=True)
-class AnalystBottomLine:
-    """One analyst's answer: their leader, its probability, and the pooled leader's probability in their view."""
-
-    id: str
-    name: str
-    leader: str
-    probability: float
-    pooled_leader_probability: float
-
-
-@dataclass(frozen=True)
 class DisagreementRow:
-    """An item the analysts read differently: what it does to the pooled leader, and each analyst's reason."""
+    """An item the analysts read differently (``plausible analysts``), with its summary and each analyst's reason."""
 
-    item: str
+    found: Disagreement
     summary: str
-    spread_db: float
-    leader_range: tuple[float, float]
     readings: tuple[tuple[str, float, str | None], ...]
     """Per analyst: the pooled leader's posterior when this item takes their judgment, and their rationale."""
 
@@ -102,7 +88,8 @@ class AnalystsSection:
     """"Where the analysts disagree": shown when more than one analyst judged the set (exact engine)."""
 
     leader: str
-    lines: tuple[AnalystBottomLine, ...]
+    lines: tuple[AnalystLine, ...]
+    """Each analyst's bottom line: their posterior in their own view, and their leader."""
     disagreements: tuple[DisagreementRow, ...]
     """The top :data:`TOP_DISAGREEMENTS` items by the range of the leader's posterior."""
     total: int
@@ -425,7 +412,7 @@ def build_set(
         analysts_other_leader=() if section is None else tuple(
             sorted({line.leader for line in section.lines if line.leader != section.leader})),
         analysts_widest=None if section is None or not section.disagreements
-        else section.disagreements[0].leader_range[1] - section.disagreements[0].leader_range[0],
+        else section.disagreements[0].found.leader_range[1] - section.disagreements[0].found.leader_range[0],
     ))
 
     paths = {item.id: item.path for item in items.values()}
@@ -460,14 +447,12 @@ def _analysts_section(ws: Workspace, set_id: str, items: dict[str, Item]) -> Ana
     report = analysts_report(ws, set_id)
     if len(report.analysts) < 2:
         return None
-    lines = tuple(AnalystBottomLine(a.id, a.name, a.leader, a.probabilities[a.leader],
-                                    a.probabilities[report.leader]) for a in report.analysts)
     rows = []
     for d in report.disagreements[:TOP_DISAGREEMENTS]:
         item = items[d.item]
         readings = tuple((a, p, rationale(ws, a, item)) for a, p in d.leader_probability.items())
-        rows.append(DisagreementRow(d.item, item.summary, d.spread_db, d.leader_range, readings))
-    return AnalystsSection(report.leader, lines, tuple(rows), len(report.disagreements))
+        rows.append(DisagreementRow(d, item.summary, readings))
+    return AnalystsSection(report.leader, report.analysts, tuple(rows), len(report.disagreements))
 
 
 def _changes(post: Posterior, before: SetState, paths: dict[str, str], basis: Basis, *,
