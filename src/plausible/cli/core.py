@@ -87,6 +87,8 @@ def validate(
               + (f", {len(warnings)} warnings" if warnings else ""))
         for set_id, count in used.items():  # so that an item left out of a set shows
             print(f"  {set_id}: uses {count} of the {len(ws.items)} items")
+        if len(ws.analysts) > 1:
+            print(f"  analysts: {', '.join(ws.analysts)} (judgments pooled per cell; see `plausible analysts SET`)")
     else:
         print("ok: no hypotheses/ folder (a workspace of forecasting exercises)")
     for ex in loaded:
