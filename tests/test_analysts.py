@@ -303,3 +303,26 @@ def test_briefing_of_one_analyst_has_no_disagreement_section(tmp_path: Path) -> 
     assert briefing.sets[0].analysts is None
     assert all(c.name != "analysts" for c in briefing.sets[0].confidence.criteria)
     assert "Where the analysts disagree" not in render_markdown(briefing).text
+
+
+def test_an_analyst_may_fill_cells_and_sets_the_items_lack(tmp_path: Path) -> None:
+    second = "question: Second?\nexhaustive: true\nhypotheses:\n  - {id: x, title: X}\n  - {id: y, title: Y}\n"
+    half = "name: Bo\nlikelihoods:\n  e1: {second: {x: 0.3}}\n"
+    root = _workspace(tmp_path / "half", _evidence(A), {"bo": half})
+    _write(root, {"hypotheses/second.yaml": second})
+    with pytest.raises(InputError, match="no analyst judges 'y' for 'second'"):
+        load_workspace(root)
+    full = "name: Bo\nlikelihoods:\n  e1: {second: {x: 0.3, y: 0.6}}\n"
+    root = _workspace(tmp_path / "full", _evidence(A), {"bo": full})
+    _write(root, {"hypotheses/second.yaml": second})
+    ws = load_workspace(root)
+    assert [i.id for i in ws.items_for("second")] == ["e1"]
+    a = 0.5 * 0.3 + 0.5 * 0.6  # e1's source s1 has reliability 0.8: rho*lambda + (1 - rho)*a
+    x, y = 0.8 * 0.3 + 0.2 * a, 0.8 * 0.6 + 0.2 * a
+    assert list(ws.posterior("second").probability) == pytest.approx([x / (x + y), y / (x + y)], abs=1e-12)
+    # a hypothesis added later: the lead's item lacks it, an analyst's file fills it
+    lacking = _evidence(A).replace(", other: 0.3}}", "}}", 1)
+    filled = _workspace(tmp_path / "filled", lacking, {"bo": "name: Bo\nlikelihoods:\n  e1: {q: {other: 0.3}}\n"})
+    truth = _workspace(tmp_path / "truth", _evidence(A))
+    assert list(load_workspace(filled).posterior("q").probability) == pytest.approx(
+        list(load_workspace(truth).posterior("q").probability), abs=1e-15)

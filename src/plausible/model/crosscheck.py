@@ -616,7 +616,7 @@ def _pooled_item(item: Item, specs: Mapping[str, _Entry], carriers: Mapping[tupl
         own = set_id in entry.spec.likelihoods or item.origin is None
         author = entry.analyst if own else specs[carriers[(str(item.origin), set_id)]].analyst
         judged[set_id] = {author: row}
-    sets = {*item.likelihoods}
+    sets = {*item.likelihoods, *extra.get(item.id, {})}
     if item.origin is not None:
         sets.update(s for (o, s), c in carriers.items() if o == item.origin)
     for set_id in sorted(sets):
