@@ -519,14 +519,19 @@ def _apply_analysts(files: Mapping[str, Parsed[AnalystFile] | None], entries: li
     carriers = {(origin, set_id): carrier for origin, per_set in groups.items()
                 for set_id, (_, carrier) in per_set.items()}
     extra: dict[str, dict[str, dict[str, dict[str, Judgment]]]] = defaultdict(lambda: defaultdict(dict))
+    where: dict[tuple[str, str], tuple[str, int | None]] = {}  # the first analyst's line judging (item, set)
     for analyst_id, parsed in sorted(files.items()):
         if parsed is not None:
             _read_analyst(analyst_id, parsed, specs, carriers, extra, out)
+            for item_id, per_set in parsed.model.likelihoods.items():
+                for set_id in per_set:
+                    where.setdefault((item_id, set_id),
+                                     (parsed.doc.path, parsed.doc.line_of(("likelihoods", item_id, set_id))))
     if not extra and not any(e.analyst != "lead" for e in entries) and len(out.analysts) == 1:
         for item in out.all_items:  # one analyst: the items' judgments are the lead's, untouched
             item.judged.update({s: {"lead": row} for s, row in item.likelihoods.items()})
         return
-    replaced = {item.id: _pooled_item(item, specs, carriers, extra, weights, out) for item in out.all_items}
+    replaced = {item.id: _pooled_item(item, specs, carriers, extra, weights, where, out) for item in out.all_items}
     out.all_items = [replaced[item.id] for item in out.all_items]
     out.items = [replaced[item.id] for item in out.items]
 
@@ -608,7 +613,8 @@ def _analyst_priors(analyst_id: str, parsed: Parsed[AnalystFile], set_id: str, v
 
 def _pooled_item(item: Item, specs: Mapping[str, _Entry], carriers: Mapping[tuple[str, str], str],
                  extra: Mapping[str, Mapping[str, Mapping[str, dict[str, Judgment]]]],
-                 weights: Mapping[str, float], out: Built) -> Item:
+                 weights: Mapping[str, float], where: Mapping[tuple[str, str], tuple[str, int | None]],
+                 out: Built) -> Item:
     """The item with each analyst's judgments per set, and their pool as its likelihoods."""
     entry = specs[item.id]
     judged: dict[str, dict[str, dict[str, Judgment]]] = {}
@@ -631,8 +637,8 @@ def _pooled_item(item: Item, specs: Mapping[str, _Entry], carriers: Mapping[tupl
             continue
         ratings[set_id] = {h: j.label for h, j in pooled.items()}
         missing = [h for h in out.sets[set_id].hypothesis_ids if h not in pooled]
-        if missing and item.id in extra:
-            out.problems.append(Problem(entry.doc.path, entry.doc.line_of(entry.loc("id")), (
+        if missing and (item.id, set_id) in where:
+            out.problems.append(Problem(*where[(item.id, set_id)], (
                 f"item {item.id!r}: no analyst judges {', '.join(map(repr, missing))} for {set_id!r}; the "
                 "analysts' files give the item likelihoods for that set, but not for every hypothesis")))
     return replace(item, likelihoods=likelihoods, ratings=ratings, judged=judged)
