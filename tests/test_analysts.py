@@ -257,6 +257,7 @@ def test_analysts_command_table_and_json(tmp_path: Path) -> None:
     ({"analysts/bo.yaml": "name: Bo\nlikelihoods:\n  e1: {q: {rde: 0.5}}\n"}, "unknown hypothesis 'rde'"),
     ({"analysts/bo.yaml": "name: Bo\nlikelihoods:\n  e1: {q: {red: 1.5}}\n"}, "not a probability"),
     ({"analysts/bo.yaml": "name: Bo\nweight: -1\n"}, "greater than 0"),
+    ({"analysts/bo.yaml": "name: Bo\nweight: 1e308\n"}, "less than or equal to 1000000"),
     ({"analysts/bo.yaml": "name: Bo\npriors:\n  q: {red: 0.5}\n"}, "prior missing for 'blue'"),
     ({"analysts/bo.yaml": "name: Bo\nrationales:\n  e7: Why.\n"}, "rationale for unknown item 'e7'"),
     ({"analysts/bo.yaml": "name: Bo\ncolour: red\n"}, "colour"),

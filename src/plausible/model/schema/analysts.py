@@ -16,8 +16,8 @@ class AnalystFile(StrictModel):
 
     name: Text = Field(description="The analyst's full name.")
     role: str | None = Field(None, description="Free text: lead, red team, area specialist, ...")
-    weight: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
-        1.0, description="Weight of this analyst in the pool (a positive number; default 1)."
+    weight: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] = Field(
+        1.0, description="Weight of this analyst in the pool (a positive number up to 1e6; default 1)."
     )
     priors: dict[Identifier, dict[Identifier, PriorValue]] = Field(
         default_factory=dict,
