@@ -217,7 +217,8 @@ def test_schema_prints_strict_json_schemas() -> None:
     result = invoke("schema")
     assert result.exit_code == 0, result.output
     schemas = json.loads(result.stdout)
-    assert set(schemas) == {"hypotheses", "sources", "evidence", "model", "exercise", "forecasts", "resolutions"}
+    assert set(schemas) == {"hypotheses", "sources", "evidence", "model", "analyst", "exercise", "forecasts",
+                            "resolutions"}
     for kind, body in schemas.items():
         assert body["additionalProperties"] is False, kind
         assert body["type"] == "object"
@@ -228,7 +229,7 @@ def test_schema_output_folder_gets_one_file_per_kind(tmp_path: Path) -> None:
     result = invoke("schema", "-o", str(tmp_path))
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in tmp_path.glob("*.schema.json"))
-    assert written == ["evidence.schema.json", "exercise.schema.json", "forecasts.schema.json", "hypotheses.schema.json",
+    assert written == ["analyst.schema.json", "evidence.schema.json", "exercise.schema.json", "forecasts.schema.json", "hypotheses.schema.json",
                        "model.schema.json", "resolutions.schema.json", "sources.schema.json"]
     printed = json.loads(invoke("schema").stdout)
     for name in written:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the public surface, grouped in __all__ below
     from plausible.core.types import Method
     from plausible.engines.posterior import Diagnostics, Posterior, SourceReliability
     from plausible.engines.progress import Progress
-    from plausible.model.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
+    from plausible.model.entities import Analyst, Hypothesis, HypothesisSet, Indicator, Item, Source
     from plausible.model.scales import Judgment, ModelSpec, Reliability
     from plausible.model.schema import json_schemas
     from plausible.model.schema.model import InferenceSettings
@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # the public surface, grouped in __all__ below
 # a command should pay only for the modules it uses (the file schemas cost ~200 ms, NumPy ~100 ms).
 _HOMES = {
     **dict.fromkeys(("Workspace", "load_workspace"), "plausible.workspace"),
-    **dict.fromkeys(("Hypothesis", "HypothesisSet", "Indicator", "Item", "Source"), "plausible.model.entities"),
+    **dict.fromkeys(("Analyst", "Hypothesis", "HypothesisSet", "Indicator", "Item", "Source"),
+                   "plausible.model.entities"),
     **dict.fromkeys(("Judgment", "ModelSpec", "Reliability"), "plausible.model.scales"),
     "Method": "plausible.core.types",
     "InferenceSettings": "plausible.model.schema.model",
@@ -64,6 +65,7 @@ __all__ = [
     "Method",
     "Progress",
     # entities
+    "Analyst",
     "Hypothesis",
     "HypothesisSet",
     "Indicator",

@@ -18,12 +18,18 @@ judgments              >= 4 steps to flip         2-3 steps                     
                        (or no flip found)
 imprecision            leader leads in >= 95%     75-95% of the draws                 < 75%
                        of the draws
+analysts (when more    every analyst's leader is  same leader, but one item's          an analyst's own
+than one judged)       the pooled one; no item's  disagreement moves it >= 10 points   view leads with
+                       disagreement moves it                                           another answer
+                       >= 10 points
 =====================  =========================  ==================================  =====================
 
 *Judgments*: the flip distance (:mod:`plausible.analysis.fragility`), the fewest one-term steps of likelihood
 judgments after which another answer leads; an upper bound from the greedy search counts as one more than the
 exact search's depth (the least it can be). *Imprecision*: the leader's ``leader_stability``, its share of
-draws of the banded judgments and graded reliabilities in which it leads.
+draws of the banded judgments and graded reliabilities in which it leads. *Analysts*: each analyst's view
+(``posterior --analyst``) and the range of the pooled leader's posterior when one item takes each analyst's
+judgment (``plausible analysts``).
 
 **High** when every criterion assessed is strong; **low** when the amount of evidence is weak or two or
 more criteria are weak; **moderate** otherwise. The exact engine computes no interval, so that criterion is
@@ -54,6 +60,8 @@ QUALITY_STRONG, QUALITY_ADEQUATE = 0.5, 0.25
 WIDTH_STRONG, WIDTH_ADEQUATE = 0.20, 0.40
 FLIP_STRONG, FLIP_ADEQUATE = 4, 2
 STABILITY_STRONG, STABILITY_ADEQUATE = 0.95, 0.75
+AGREEMENT_SHIFT = 0.10
+"""A disagreement on one report that moves the pooled leader's posterior this much makes the criterion adequate."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,12 @@ class ConfidenceInputs:
     flip_leader : str or None
     leader_share : float or None
         The leader's ``leader_stability``; None when not computed (criterion not assessed).
+    analysts : int or None
+        How many analysts judged the set; None or 1: the criterion is not assessed.
+    analysts_other_leader : tuple of str
+        The answers other than the pooled leader that some analyst's own view puts in the lead.
+    analysts_widest : float or None
+        The widest range of the pooled leader's posterior over the analysts' readings of one item.
     """
 
     reports: int
@@ -117,6 +131,9 @@ class ConfidenceInputs:
     flip_changes: tuple[str, ...] = ()
     flip_leader: str | None = None
     leader_share: float | None = None
+    analysts: int | None = None
+    analysts_other_leader: tuple[str, ...] = ()
+    analysts_widest: float | None = None
 
 
 def _plural(n: int, word: str) -> str:
@@ -203,6 +220,9 @@ def assess_confidence(facts: ConfidenceInputs) -> Confidence:
                                   f"the leading answer leads in {round(100 * share)}% of draws of the judgments and "
                                   "reliabilities within their stated imprecision"))
 
+    if facts.analysts is not None and facts.analysts > 1:
+        criteria.append(_analysts(facts))
+
     weak = sum(c.rating == "weak" for c in criteria)
     level: Level
     if amount == "weak" or weak >= 2:
@@ -229,3 +249,27 @@ def _judgments(facts: ConfidenceInputs) -> Criterion:
             else f"{steps} one-step changes of {'one judgment' if cells == 1 else f'{cells} judgments'}")
     named = "; ".join(facts.flip_changes)
     return Criterion("judgments", rating, f"{what} would put {facts.flip_leader} in the lead ({named})")
+
+
+def _analysts(facts: ConfidenceInputs) -> Criterion:
+    """Whether the analysts agree on the leader, and how far their disagreement on one item moves it.
+
+    Examples
+    --------
+    >>> _analysts(ConfidenceInputs(9, 9, 0, 0, 0, 0, analysts=3, analysts_widest=0.04)).rating
+    'strong'
+    >>> _analysts(ConfidenceInputs(9, 9, 0, 0, 0, 0, analysts=2, analysts_other_leader=("b",))).detail
+    "2 analysts judged this set, and one analyst's own judgments put b in the lead"
+    """
+    n = facts.analysts or 0
+    if facts.analysts_other_leader:
+        others = " or ".join(facts.analysts_other_leader)
+        return Criterion("analysts", "weak", f"{n} analysts judged this set, and one analyst's own judgments put "
+                                             f"{others} in the lead")
+    widest = facts.analysts_widest or 0.0
+    if widest >= AGREEMENT_SHIFT - 1e-12:
+        return Criterion("analysts", "adequate", f"{n} analysts judged this set and agree on the leading answer, "
+                                                 f"but their readings of one report move it by {round(100 * widest)} "
+                                                 "points")
+    return Criterion("analysts", "strong", f"{n} analysts judged this set and agree on the leading answer; no "
+                                           "single report's disagreement moves it by 10 points")

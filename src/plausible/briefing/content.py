@@ -15,6 +15,7 @@ import numpy as np
 
 from plausible.analysis import analyze, indicator_values, trajectory
 from plausible.analysis.ach import AchMatrix
+from plausible.analysis.analysts import AnalystLine, Disagreement, analysts_report, rationale
 from plausible.analysis.double_counting import DoubleCount
 from plausible.analysis.fragility import FlipDistance, LeaderStability
 from plausible.analysis.sensitivity import LINCHPIN_SHIFT
@@ -36,8 +37,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MOVE_THRESHOLD",
+    "AnalystsSection",
     "Basis",
     "Briefing",
+    "DisagreementRow",
     "Changes",
     "EvidenceRow",
     "HypothesisRow",
@@ -65,6 +68,32 @@ KEY_EVIDENCE = 5
 
 NEAREST_LINCHPINS = 3
 """When no report is a linchpin, the reports closest to being one that are shown."""
+
+TOP_DISAGREEMENTS = 3
+"""Items shown under "Where the analysts disagree", those whose disagreement moves the leader most first."""
+
+
+@dataclass(frozen=True)
+class DisagreementRow:
+    """An item the analysts read differently (``plausible analysts``), with its summary and each analyst's reason."""
+
+    found: Disagreement
+    summary: str
+    readings: tuple[tuple[str, float, str | None], ...]
+    """Per analyst: the pooled leader's posterior when this item takes their judgment, and their rationale."""
+
+
+@dataclass(frozen=True)
+class AnalystsSection:
+    """"Where the analysts disagree": shown when more than one analyst judged the set (exact engine)."""
+
+    leader: str
+    lines: tuple[AnalystLine, ...]
+    """Each analyst's bottom line: their posterior in their own view, and their leader."""
+    disagreements: tuple[DisagreementRow, ...]
+    """The top :data:`TOP_DISAGREEMENTS` items by the range of the leader's posterior."""
+    total: int
+    """How many items more than one analyst judged."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +248,8 @@ class SetBriefing:
     """The exact engine's leader stability under the judgments' and reliabilities' stated imprecision."""
     double_counting: tuple[DoubleCount, ...] = ()
     """Evidence that may be counted twice (warnings of ``analyze``)."""
+    analysts: AnalystsSection | None = None
+    """Where the analysts disagree (None when at most one analyst judged the set)."""
 
     @property
     def stability_rows(self) -> tuple[tuple[str, float, tuple[float, float]], ...]:
@@ -365,6 +396,7 @@ def build_set(
         flip_changes = tuple(c.describe() for c in smallest.changes)
         flip_leader = smallest.new_leader
     share = analysis.stability.share[list(hids).index(rows[0].id)]
+    section = _analysts_section(ws, set_id, items)
     confidence = assess_confidence(ConfidenceInputs(
         reports=len(post.item_ids),
         good_reports=sum(is_good_source(ws.sources[items[i].source]) for i in post.item_ids),
@@ -376,6 +408,11 @@ def build_set(
         interval_width=None if interval is None else interval[1] - interval[0],
         flip_steps=flip_steps, flip_found=flip_steps is not None, flip_changes=flip_changes, flip_leader=flip_leader,
         leader_share=float(share),
+        analysts=None if section is None else len(section.lines),
+        analysts_other_leader=() if section is None else tuple(
+            sorted({line.leader for line in section.lines if line.leader != section.leader})),
+        analysts_widest=None if section is None or not section.disagreements
+        else section.disagreements[0].found.leader_range[1] - section.disagreements[0].found.leader_range[0],
     ))
 
     paths = {item.id: item.path for item in items.values()}
@@ -401,8 +438,21 @@ def build_set(
         set_id, hs.question, as_of, spec, post, post.interval_level, tuple(rows), confidence, changes, evidence_for,
         evidence_against, linchpins, nearest, (float(uniform[lead]), hids[int(np.argmax(uniform))]), indicators,
         tuple(source_rows), trajectory(ws, set_id, by="date"), weights, analysis.ach, method_note,
-        analysis.flip, analysis.stability, tuple(analysis.double_counting),
+        analysis.flip, analysis.stability, tuple(analysis.double_counting), section,
     )
+
+
+def _analysts_section(ws: Workspace, set_id: str, items: dict[str, Item]) -> AnalystsSection | None:
+    """Where the analysts disagree (exact engine), or None when at most one analyst judged the set."""
+    report = analysts_report(ws, set_id)
+    if len(report.analysts) < 2:
+        return None
+    rows = []
+    for d in report.disagreements[:TOP_DISAGREEMENTS]:
+        item = items[d.item]
+        readings = tuple((a, p, rationale(ws, a, item)) for a, p in d.leader_probability.items())
+        rows.append(DisagreementRow(d, item.summary, readings))
+    return AnalystsSection(report.leader, report.analysts, tuple(rows), len(report.disagreements))
 
 
 def _changes(post: Posterior, before: SetState, paths: dict[str, str], basis: Basis, *,

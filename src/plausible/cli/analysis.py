@@ -21,7 +21,7 @@ from plausible.cli.app import (
     with_as_of,
 )
 
-__all__ = ["analyze_command", "history"]
+__all__ = ["analysts_command", "analyze_command", "history"]
 
 SetArgument = Annotated[str, typer.Argument(metavar="SET", help="Hypothesis set id (file stem in hypotheses/).")]
 
@@ -76,3 +76,25 @@ def analyze_command(
         from plausible.io.atomic import write_atomic
 
         err(f"wrote the ACH matrix to {write_atomic(csv, result.ach.to_csv())}")
+
+
+@app.command("analysts")
+@command
+def analysts_command(
+    set_id: SetArgument,
+    workspace: WorkspaceOption = Path("."),
+    json_output: JsonOption = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """Each analyst's posterior of SET, the pool, and the items whose disagreement moves the leader most."""
+    from plausible.analysis.analysts import analysts_report
+
+    ws = load(workspace, as_of=as_of)
+    result = analysts_report(ws, set_id)
+    if json_output:
+        emit_json(with_as_of(result.to_dict(), ws.as_of))
+        return
+    warn_all(ws.warnings)
+    from plausible.cli.render import analysts_tables
+
+    analysts_tables(ws, result)

@@ -87,6 +87,8 @@ def validate(
               + (f", {len(warnings)} warnings" if warnings else ""))
         for set_id, count in used.items():  # so that an item left out of a set shows
             print(f"  {set_id}: uses {count} of the {len(ws.items)} items")
+        if len(ws.analysts) > 1:
+            print(f"  analysts: {', '.join(ws.analysts)} (judgments pooled per cell; see `plausible analysts SET`)")
     else:
         print("ok: no hypotheses/ folder (a workspace of forecasting exercises)")
     for ex in loaded:
@@ -117,9 +119,15 @@ def posterior(
     ] = None,
     save: Annotated[Path | None, typer.Option(help="Save the MCMC draws (ArviZ DataTree) to this netCDF file.")] = None,
     as_of: AsOfOption = None,
+    analyst: Annotated[
+        str | None, typer.Option("--analyst", help="One analyst's view: their judgments where given, the pool of "
+                                 "the others' elsewhere (default: every analyst pooled).")
+    ] = None,
 ) -> None:
     """Posterior plausibility of each hypothesis of SET given all evidence (or that reported by --as-of)."""
     ws = load(workspace, as_of=as_of)
+    if analyst is not None:
+        ws = ws.view_of(analyst)
     mcmc_options = {"draws": draws, "tune": tune, "chains": chains, "seed": seed, "sampler": sampler,
                     "target_accept": target_accept, "interval": interval}
     given: dict[str, Any] = {k: v for k, v in mcmc_options.items() if v is not None}
@@ -135,12 +143,14 @@ def posterior(
     for warning in result.warnings:
         err(f"warning: {warning}")
     if json_output:
-        emit_json(result.to_dict())
+        emit_json(result.to_dict() if analyst is None else {**result.to_dict(), "analyst": analyst})
     else:
         warn_all(ws.warnings)
         from plausible.cli.render import posterior_table
 
         posterior_table(ws, result)
+        if analyst is not None:
+            err(f"the view of analyst {analyst!r}: their judgments where given, the others' pool elsewhere")
     if save is not None:  # after the answer is shown, so a failed save loses nothing
         from plausible.io.atomic import save_datatree
 

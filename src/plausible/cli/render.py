@@ -7,13 +7,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from plausible.analysis.analysts import AnalystsReport
 from plausible.analysis.report import Analysis
 from plausible.analysis.trajectory import Trajectory
 from plausible.core.display import percent
 from plausible.engines.posterior import Posterior
 from plausible.workspace import Workspace
 
-__all__ = ["analysis_report", "fragility_report", "history_table", "posterior_table", "sets_table"]
+__all__ = ["analysis_report", "analysts_tables", "fragility_report", "history_table", "posterior_table", "sets_table"]
 
 
 def posterior_table(ws: Workspace, post: Posterior) -> None:
@@ -176,3 +177,31 @@ def fragility_report(console: Console, analysis: Analysis) -> None:
                   f"{flip.depth}; '+' an upper bound; in brackets the hypothesis that then leads, if another). "
                   f"leads: share of {stability.draws:,} draws of the banded judgments and graded reliabilities "
                   f"(seed {stability.seed}) in which it leads.", style="dim")
+
+
+def analysts_tables(ws: Workspace, report: AnalystsReport) -> None:
+    """Print each analyst's posterior beside the pool, then the disagreements ranked by what they change."""
+    hs = ws.hypothesis_set(report.set_id)
+    console = Console()
+    table = Table(title=hs.question, title_justify="left")
+    table.add_column("hypothesis", no_wrap=True)
+    for line in report.analysts:
+        table.add_column(f"{line.id}" + (f" (w {line.weight:g})" if line.weight != 1 else ""), justify="right")
+    table.add_column("pooled", justify="right", style="bold")
+    for hid in sorted(report.pooled, key=lambda h: -report.pooled[h]):
+        table.add_row(hid, *(percent(line.probabilities[hid]) + (" *" if line.leader == hid else "")
+                             for line in report.analysts), percent(report.pooled[hid]))
+    console.print(table)
+    if not report.disagreements:
+        console.print("No item was judged by more than one analyst.", style="dim")
+        return
+    worst = Table(title=f"Disagreements, by what they change for the pooled leader {report.leader}",
+                  title_justify="left")
+    for name in ("item", "spread (dB)", f"P({report.leader}) range", "by analyst"):
+        worst.add_column(name, justify="left" if name in {"item", "by analyst"} else "right")
+    for d in report.disagreements:
+        by = ", ".join(f"{a} {percent(p)}" for a, p in d.leader_probability.items())
+        worst.add_row(d.item, f"{d.spread_db:.1f}", f"{percent(d.leader_range[0])}–{percent(d.leader_range[1])}", by)
+    console.print(worst)
+    console.print("* the analyst's leader · range: the leader's posterior when that item alone takes each "
+                  "analyst's judgment", style="dim")

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from plausible.core.display import percent
 from plausible.core.errors import Problem
 from plausible.io.yamlio import Location, YamlDocument
 from plausible.io.yamlresolve import written_text
-from plausible.model.entities import Hypothesis, HypothesisSet, Indicator, Item, Source
+from plausible.model.entities import Analyst, Hypothesis, HypothesisSet, Indicator, Item, Source
+from plausible.model.pooling import pool_priors, pool_row
 from plausible.model.scales import Judgment, ModelSpec
-from plausible.model.schema import EvidenceFile, EvidenceItem, HypothesisSetFile, SourcesFile, did_you_mean
+from plausible.model.schema import AnalystFile, EvidenceFile, EvidenceItem, HypothesisSetFile, SourcesFile, did_you_mean
 from plausible.model.schema.fields import LikelihoodValue
 
 __all__ = ["Built", "Parsed", "build_entities"]
@@ -57,6 +58,7 @@ class Built:
     known_sets: set[str] = field(default_factory=set)
     known_sources: set[str] = field(default_factory=set)
     check_sources: bool = True
+    analysts: dict[str, Analyst] = field(default_factory=dict)
 
 
 def build_entities(
@@ -64,6 +66,7 @@ def build_entities(
     sources_file: Parsed[SourcesFile] | None,
     evidence_files: Iterable[Parsed[EvidenceFile]],
     models: Mapping[str, ModelSpec],
+    analyst_files: Mapping[str, Parsed[AnalystFile] | None] | None = None,
 ) -> Built:
     """Resolve references and judgments across files.
 
@@ -77,6 +80,8 @@ def build_entities(
         Parsed evidence files, in file-name order.
     models : mapping
         Model name to its specification.
+    analyst_files : mapping, optional
+        Analyst id (the file's stem) to its parsed ``analysts/`` file, or None when that file is broken.
 
     Returns
     -------
@@ -91,7 +96,10 @@ def build_entities(
     if sources_file is not None:
         out.known_sources.update(i for _, i in sources_file.dropped_ids)
         _build_sources(sources_file, models.get("default") or ModelSpec(), out)
-    _build_items(list(evidence_files), out)
+    files = dict(analyst_files or {})
+    covered = _analyst_cells(files)
+    entries, group_values = _build_items(list(evidence_files), out, covered, {"lead", *files})
+    _apply_analysts(files, entries, group_values, out)
     return out
 
 
@@ -208,6 +216,7 @@ def _judgments(
     loc: Location,
     out: Built,
     what: str,
+    covered: Collection[str] = (),
 ) -> dict[str, Judgment]:
     result: dict[str, Judgment] = {}
     meant: set[str] = set()  # hypotheses an unknown key was probably meant to be
@@ -222,7 +231,7 @@ def _judgments(
             result[hid] = model.judgment(value)
         except ValueError as exc:
             out.problems.append(doc.problem((*loc, hid), f"{what}: {exc}"))
-    missing = [h for h in hypothesis_ids if h not in values and h not in meant]
+    missing = [h for h in hypothesis_ids if h not in values and h not in meant and h not in covered]
     if missing and not any(loc[: len(b)] == b for b in doc.broken):  # a broken mapping is reported already
         out.problems.append(doc.problem(loc, f"{what}: likelihoods missing for {', '.join(map(repr, missing))}; "
                                         "give P(event | hypothesis) for every hypothesis of the set"))
@@ -249,16 +258,25 @@ class _Entry:
     doc: YamlDocument
     position: int
     spec: EvidenceItem
+    analyst: str = "lead"
 
     def loc(self, *rest: str) -> Location:
         return ("items", self.position, *rest)
 
 
-def _build_items(files: list[Parsed[EvidenceFile]], out: Built) -> None:
+_Groups = dict[str, dict[str, tuple[Mapping[str, LikelihoodValue], str]]]
+_Cells = Mapping[tuple[str, str], set[str]]
+
+
+def _build_items(files: list[Parsed[EvidenceFile]], out: Built, covered: _Cells,
+                 analysts: Collection[str]) -> tuple[list[_Entry], _Groups]:
     first_seen: dict[str, str] = {}
     entries: list[_Entry] = []
     for parsed in files:
         doc = parsed.doc
+        file_analyst = parsed.model.analyst or "lead"
+        if file_analyst not in analysts:
+            out.problems.append(doc.problem(("analyst",), _unknown_analyst(file_analyst, analysts)))
         good = {position: spec for position, spec in zip(parsed.kept, parsed.model.items, strict=True)}
         broken = dict(parsed.dropped_ids)
         for position in sorted({*good, *broken}):
@@ -270,7 +288,11 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built) -> None:
                 continue
             first_seen[item_id] = f"{doc.path}:{doc.line_of(loc)}"
             if position in good:
-                entries.append(_Entry(doc, position, good[position]))
+                spec = good[position]
+                if spec.analyst is not None and spec.analyst not in analysts:
+                    out.problems.append(doc.problem(("items", position, "analyst"),
+                                                    _unknown_analyst(spec.analyst, analysts)))
+                entries.append(_Entry(doc, position, spec, spec.analyst or file_analyst))
         for position, raw in parsed.dropped:  # still check the references that can be read
             source = raw.get("source")
             if out.check_sources and isinstance(source, str) and source not in out.known_sources:
@@ -301,19 +323,20 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built) -> None:
                 what = "itself" if other == spec.id else f"unknown item {other!r}{did_you_mean(other, known_items)}"
                 out.problems.append(doc.problem(entry.loc("independent_of"), f"item {spec.id!r} is marked "
                                                 f"independent of {what}; list the ids of other items of its source"))
-        likelihoods, ratings = _item_likelihoods(entry, group_values, out)
-        if not ratings and not _reports_elsewhere(entry, out):
+        likelihoods, ratings = _item_likelihoods(entry, group_values, out, covered)
+        if not ratings and not _reports_elsewhere(entry, out) and not any(i == spec.id for i, _ in covered):
             idle.append(entry)
         item = Item(
             spec.id, spec.summary, spec.source, spec.reported, doc.path, doc.line_of(entry.loc("id")),
             spec.observed, spec.credibility, spec.origin, spec.relevance, spec.quote, spec.url, spec.rationale,
-            tuple(spec.supersedes), likelihoods, ratings, tuple(spec.independent_of),
+            tuple(spec.supersedes), likelihoods, ratings, tuple(spec.independent_of), entry.analyst,
         )
         ordered.append(((spec.reported, doc.path, entry.position), item))
     ordered.sort(key=lambda pair: pair[0])
     out.all_items = [item for _, item in ordered]
     out.items = [item for item in out.all_items if item.id not in superseded]
     _report_idle([entry for entry in idle if entry.spec.id not in superseded], entries, group_values, out)
+    return entries, group_values
 
 
 def _reports_elsewhere(entry: _Entry, out: Built) -> bool:
@@ -394,7 +417,8 @@ def _unknown_source(source: str, out: Built) -> str:
 
 
 def _item_likelihoods(
-    entry: _Entry, group_values: Mapping[str, Mapping[str, tuple[Mapping[str, LikelihoodValue], str]]], out: Built
+    entry: _Entry, group_values: Mapping[str, Mapping[str, tuple[Mapping[str, LikelihoodValue], str]]], out: Built,
+    covered: _Cells,
 ) -> tuple[dict[str, dict[str, Judgment]], dict[str, dict[str, str]]]:
     """An item's judgments per set: its own, or those it shares with its origin group."""
     spec, doc = entry.spec, entry.doc
@@ -414,7 +438,8 @@ def _item_likelihoods(
             continue  # a known set whose file is broken: its own problems are reported there
         if set_id in spec.likelihoods:
             likelihoods[set_id] = _judgments(values, list(hs.hypothesis_ids), hs.model, doc,
-                                             entry.loc("likelihoods", set_id), out, f"item {spec.id!r}")
+                                             entry.loc("likelihoods", set_id), out, f"item {spec.id!r}",
+                                             covered.get((spec.id, set_id), set()))
         else:  # inherited from the origin group: checked on the item that wrote it
             likelihoods[set_id] = _quietly(values, hs)
         ratings[set_id] = {h: str(v) for h, v in values.items()}
@@ -431,9 +456,7 @@ def _quietly(values: Mapping[str, LikelihoodValue], hs: HypothesisSet) -> dict[s
     return result
 
 
-def _origin_groups(
-    entries: list[_Entry], out: Built
-) -> dict[str, dict[str, tuple[Mapping[str, LikelihoodValue], str]]]:
+def _origin_groups(entries: list[_Entry], out: Built) -> _Groups:
     """For each origin, the likelihoods per set given by its members; conflicting values are problems."""
     groups: dict[str, dict[str, tuple[Mapping[str, LikelihoodValue], str]]] = defaultdict(dict)
     for entry in entries:
@@ -452,3 +475,170 @@ def _origin_groups(
                     "likelihoods: give them once, on one item",
                 ))
     return groups
+
+
+def _unknown_analyst(analyst: str, analysts: Collection[str]) -> str:
+    return (f"unknown analyst {analyst!r}{did_you_mean(analyst, analysts)} (analysts are the files in analysts/, "
+            "and 'lead'; add analysts/<analyst-id>.yaml)")
+
+
+def _is_na(value: LikelihoodValue) -> bool:
+    return isinstance(value, str) and value.strip().upper() == "NA"
+
+
+def _analyst_cells(files: Mapping[str, Parsed[AnalystFile] | None]) -> dict[tuple[str, str], set[str]]:
+    """The cells (item, set) → hypotheses that some analyst file judges (NA is no judgment)."""
+    cells: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for parsed in files.values():
+        if parsed is None:
+            continue
+        for item_id, per_set in parsed.model.likelihoods.items():
+            for set_id, values in per_set.items():
+                cells[(item_id, set_id)].update(h for h, v in values.items() if not _is_na(v))
+    return dict(cells)
+
+
+def _analyst_entities(files: Mapping[str, Parsed[AnalystFile] | None]) -> dict[str, Analyst]:
+    analysts = {a: Analyst(a, p.model.name, p.model.weight, p.model.role, p.doc.path, dict(p.model.rationales))
+                for a, p in sorted(files.items()) if p is not None}
+    if "lead" not in files:
+        analysts = {"lead": Analyst("lead", "lead"), **analysts}
+    return analysts
+
+
+def _apply_analysts(files: Mapping[str, Parsed[AnalystFile] | None], entries: list[_Entry], groups: _Groups,
+                    out: Built) -> None:
+    """Attach every analyst's judgments to the items, pool them per cell, and pool the priors per set.
+
+    The likelihoods written in an item are its analyst's; an analyst's file takes precedence over them cell by
+    cell. An item of an origin group is judged on the member that carries the group's likelihoods.
+    """
+    out.analysts = _analyst_entities(files)
+    weights = {a: analyst.weight for a, analyst in out.analysts.items()}
+    specs = {entry.spec.id: entry for entry in entries}
+    carriers = {(origin, set_id): carrier for origin, per_set in groups.items()
+                for set_id, (_, carrier) in per_set.items()}
+    extra: dict[str, dict[str, dict[str, dict[str, Judgment]]]] = defaultdict(lambda: defaultdict(dict))
+    where: dict[tuple[str, str], tuple[str, int | None]] = {}  # the first analyst's line judging (item, set)
+    for analyst_id, parsed in sorted(files.items()):
+        if parsed is not None:
+            _read_analyst(analyst_id, parsed, specs, carriers, extra, out)
+            for item_id, per_set in parsed.model.likelihoods.items():
+                for set_id in per_set:
+                    where.setdefault((item_id, set_id),
+                                     (parsed.doc.path, parsed.doc.line_of(("likelihoods", item_id, set_id))))
+    if not extra and not any(e.analyst != "lead" for e in entries) and len(out.analysts) == 1:
+        for item in out.all_items:  # one analyst: the items' judgments are the lead's, untouched
+            item.judged.update({s: {"lead": row} for s, row in item.likelihoods.items()})
+        return
+    replaced = {item.id: _pooled_item(item, specs, carriers, extra, weights, where, out) for item in out.all_items}
+    out.all_items = [replaced[item.id] for item in out.all_items]
+    out.items = [replaced[item.id] for item in out.items]
+
+
+def _read_analyst(analyst_id: str, parsed: Parsed[AnalystFile], specs: Mapping[str, _Entry],
+                  carriers: dict[tuple[str, str], str],
+                  extra: dict[str, dict[str, dict[str, dict[str, Judgment]]]], out: Built) -> None:
+    doc, spec = parsed.doc, parsed.model
+    what = f"analyst {analyst_id!r}"
+    for item_id, per_set in spec.likelihoods.items():
+        entry = specs.get(item_id)
+        if entry is None:
+            out.problems.append(doc.problem(("likelihoods", item_id), f"{what} judges unknown item {item_id!r}"
+                                            f"{did_you_mean(item_id, specs)}"))
+            continue
+        for set_id, values in per_set.items():
+            loc: Location = ("likelihoods", item_id, set_id)
+            hs = out.sets.get(set_id)
+            if hs is None:
+                if set_id not in out.known_sets:
+                    out.problems.append(doc.problem(loc, f"{what}: unknown hypothesis set {set_id!r}"
+                                                    f"{did_you_mean(set_id, out.known_sets)}"))
+                continue
+            origin = entry.spec.origin
+            if origin is not None:
+                carrier = carriers.setdefault((origin, set_id), item_id)
+                if carrier != item_id:
+                    out.problems.append(doc.problem(loc, (
+                        f"{what} judges item {item_id!r}, whose origin {origin!r} has its likelihoods for "
+                        f"{set_id!r} carried by item {carrier!r}: judge {carrier!r} (reports of one event share "
+                        "its likelihoods)")))
+                    continue
+            row = _judgments(values, list(hs.hypothesis_ids), hs.model, doc, loc, out,
+                             f"{what}, item {item_id!r}", covered=hs.hypothesis_ids)
+            extra[item_id][set_id][analyst_id] = row
+    for item_id in spec.rationales:
+        if item_id not in specs:
+            out.problems.append(doc.problem(("rationales", item_id), f"{what} gives a rationale for unknown item "
+                                            f"{item_id!r}{did_you_mean(item_id, specs)}"))
+    for set_id, values in spec.priors.items():
+        _analyst_priors(analyst_id, parsed, set_id, values, out)
+
+
+def _analyst_priors(analyst_id: str, parsed: Parsed[AnalystFile], set_id: str, values: Mapping[str, Any],
+                    out: Built) -> None:
+    """Record an analyst's priors of a set and pool the set's priors again."""
+    doc = parsed.doc
+    hs = out.sets.get(set_id)
+    if hs is None:
+        if set_id not in out.known_sets:
+            out.problems.append(doc.problem(("priors", set_id), f"analyst {analyst_id!r}: unknown hypothesis set "
+                                            f"{set_id!r}{did_you_mean(set_id, out.known_sets)}"))
+        return
+    ids = list(hs.hypothesis_ids)
+    numbers: list[float] = []
+    for hid in ids:
+        if hid not in values:
+            out.problems.append(doc.problem(("priors", set_id), f"analyst {analyst_id!r}: prior missing for "
+                                            f"{hid!r}; give a prior for every hypothesis of {set_id!r}"))
+            return
+        try:
+            numbers.append(hs.model.judgment(values[hid]).mean)
+        except ValueError as exc:
+            out.problems.append(doc.problem(("priors", set_id, hid), f"analyst {analyst_id!r}: {exc}"))
+            return
+    for hid in values:
+        if hid not in ids:
+            out.problems.append(doc.problem(("priors", set_id, hid), f"analyst {analyst_id!r}: unknown hypothesis "
+                                            f"{hid!r}{did_you_mean(hid, ids)}"))
+            return
+    total = sum(numbers)
+    by_analyst = {"lead": tuple(h.prior for h in hs.hypotheses), **hs.priors_by_analyst,
+                  analyst_id: tuple(v / total for v in numbers)}
+    weights = {a: analyst.weight for a, analyst in out.analysts.items()}
+    pooled = pool_priors(by_analyst, weights)
+    hypotheses = tuple(replace(h, prior=p) for h, p in zip(hs.hypotheses, pooled, strict=True))
+    out.sets[set_id] = replace(hs, hypotheses=hypotheses, priors_by_analyst=by_analyst)
+
+
+def _pooled_item(item: Item, specs: Mapping[str, _Entry], carriers: Mapping[tuple[str, str], str],
+                 extra: Mapping[str, Mapping[str, Mapping[str, dict[str, Judgment]]]],
+                 weights: Mapping[str, float], where: Mapping[tuple[str, str], tuple[str, int | None]],
+                 out: Built) -> Item:
+    """The item with each analyst's judgments per set, and their pool as its likelihoods."""
+    entry = specs[item.id]
+    judged: dict[str, dict[str, dict[str, Judgment]]] = {}
+    for set_id, row in item.likelihoods.items():
+        own = set_id in entry.spec.likelihoods or item.origin is None
+        author = entry.analyst if own else specs[carriers[(str(item.origin), set_id)]].analyst
+        judged[set_id] = {author: row}
+    sets = {*item.likelihoods, *extra.get(item.id, {})}
+    if item.origin is not None:
+        sets.update(s for (o, s), c in carriers.items() if o == item.origin)
+    for set_id in sorted(sets):
+        carrier = carriers.get((str(item.origin), set_id), item.id) if item.origin is not None else item.id
+        for analyst_id, row in extra.get(carrier, {}).get(set_id, {}).items():
+            judged.setdefault(set_id, {})
+            judged[set_id][analyst_id] = {**judged[set_id].get(analyst_id, {}), **row}
+    likelihoods = {s: pool_row(rows, weights) for s, rows in judged.items()}
+    ratings = dict(item.ratings)
+    for set_id, pooled in likelihoods.items():
+        if set_id in item.likelihoods:
+            continue
+        ratings[set_id] = {h: j.label for h, j in pooled.items()}
+        missing = [h for h in out.sets[set_id].hypothesis_ids if h not in pooled]
+        if missing and (item.id, set_id) in where:
+            out.problems.append(Problem(*where[(item.id, set_id)], (
+                f"item {item.id!r}: no analyst judges {', '.join(map(repr, missing))} for {set_id!r}; the "
+                "analysts' files give the item likelihoods for that set, but not for every hypothesis")))
+    return replace(item, likelihoods=likelihoods, ratings=ratings, judged=judged)

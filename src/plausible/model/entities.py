@@ -8,7 +8,21 @@ from dataclasses import dataclass, field
 from plausible.core.types import Relevance
 from plausible.model.scales import Judgment, ModelSpec, Reliability
 
-__all__ = ["Hypothesis", "HypothesisSet", "Indicator", "Item", "Source", "items_as_of"]
+__all__ = ["Analyst", "Hypothesis", "HypothesisSet", "Indicator", "Item", "Source", "items_as_of"]
+
+
+@dataclass(frozen=True)
+class Analyst:
+    """One analyst: the judgments are on the items (``Item.judged``), the priors on the sets."""
+
+    id: str
+    name: str
+    weight: float = 1.0
+    role: str | None = None
+    path: str | None = None
+    """The analyst's file, or None for the lead without one."""
+    rationales: dict[str, str] = field(default_factory=dict)
+    """Why the analyst reads an item so, by item id."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,8 @@ class HypothesisSet:
     indicators: tuple[Indicator, ...] = ()
     exhaustive: bool = False
     description: str | None = None
+    priors_by_analyst: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    """Each analyst's normalised priors (the hypothesis file's are the lead's); the hypotheses hold their pool."""
 
     @property
     def hypothesis_ids(self) -> tuple[str, ...]:
@@ -89,6 +105,10 @@ class Item:
     ratings: dict[str, dict[str, str]] = field(default_factory=dict)
     independent_of: tuple[str, ...] = ()
     """Items of the same source reviewed as independent reports (no double-counting warning for the pair)."""
+    analyst: str = "lead"
+    """Who judged the likelihoods written in the item (its or its file's ``analyst:`` key)."""
+    judged: dict[str, dict[str, dict[str, Judgment]]] = field(default_factory=dict)
+    """Each analyst's judgments per set: ``{set: {analyst: {hypothesis: judgment}}}``; ``likelihoods`` is their pool."""
 
     @property
     def event(self) -> str:

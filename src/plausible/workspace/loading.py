@@ -15,7 +15,7 @@ from plausible.core.limits import DEFAULT_MAX_BYTES
 from plausible.core.names import ID_PATTERN, did_you_mean
 from plausible.core.types import Method
 from plausible.io.cache import cached, store
-from plausible.model.entities import HypothesisSet, Item, Source
+from plausible.model.entities import Analyst, HypothesisSet, Item, Source
 from plausible.model.scales import ModelSpec
 
 if TYPE_CHECKING:  # parsing and validating (pydantic) is imported only when the cache cannot serve
@@ -57,6 +57,11 @@ class Workspace:
         Every item ever written, superseded ones included, in trajectory order (what ``as_of`` filters).
     as_of : datetime.date or None
         The day this view of the workspace stands on (see :meth:`on`), or None for everything.
+    analysts : dict
+        The analysts by id (``lead`` at least): their judgments are on the items (``Item.judged``), whose
+        likelihoods are the analysts' pool.
+    viewed_by : str or None
+        The analyst whose view this is (see :meth:`view_of`), or None for the pool.
     """
 
     root: Path
@@ -67,6 +72,8 @@ class Workspace:
     files: dict[str, str] = field(default_factory=dict)
     all_items: list[Item] = field(default_factory=list)
     as_of: dt.date | None = None
+    analysts: dict[str, Analyst] = field(default_factory=dict)
+    viewed_by: str | None = None
     _compiled: dict[str, CompiledSet] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def on(self, day: dt.date | None) -> Workspace:
@@ -90,6 +97,54 @@ class Workspace:
         if day is None:
             return whole
         return replace(whole, items=items_as_of(whole.all_items, day), as_of=day)
+
+    def view_of(self, analyst: str) -> Workspace:
+        """The workspace as one analyst sees it: the analyst's judgments where given, the others' pool elsewhere.
+
+        Priors likewise: the analyst's own when stated (the hypothesis files' are the lead's), else the pool of
+        the others'. On a workspace with one analyst, that analyst's view is the workspace.
+
+        Raises
+        ------
+        UsageError
+            For an analyst the workspace does not have.
+
+        Examples
+        --------
+        The example of ``plausible init`` has a second analyst, ``sam``:
+
+        >>> from importlib import resources
+        >>> ws = load_workspace(str(resources.files("plausible.data") / "example"))
+        >>> sorted(ws.analysts), ws.view_of("sam").viewed_by
+        (['lead', 'sam'], 'sam')
+        >>> screens = {i.id: i for i in ws.view_of("sam").items}["gazette-hmi-screens"]
+        >>> screens.likelihoods["plant-outage"]["cyber-attack"].mean, screens.likelihoods["plant-outage"]["other"].mean
+        (0.8, 0.3)
+        """
+        from plausible.model.pooling import pool_priors, view_row
+
+        if analyst not in self.analysts:
+            known = ", ".join(self.analysts) or "none"
+            raise UsageError(f"unknown analyst {analyst!r}{did_you_mean(analyst, self.analysts)} (analysts in "
+                             f"this workspace: {known})")
+        weights = {a: entry.weight for a, entry in self.analysts.items()}
+
+        def seen(item: Item) -> Item:
+            lik = {s: view_row(rows, weights, analyst) for s, rows in item.judged.items()}
+            return replace(item, likelihoods=lik)
+
+        sets = {}
+        for set_id, hs in self.sets.items():
+            by = hs.priors_by_analyst
+            if by:
+                chosen = by[analyst] if analyst in by else pool_priors(
+                    {a: p for a, p in by.items() if a != analyst}, weights)
+                hs = replace(hs, hypotheses=tuple(replace(h, prior=p)
+                                                  for h, p in zip(hs.hypotheses, chosen, strict=True)))
+            sets[set_id] = hs
+        seen_items = {item.id: seen(item) for item in self.all_items}
+        return replace(self, sets=sets, items=[seen_items[i.id] for i in self.items],
+                       all_items=list(seen_items.values()), viewed_by=analyst)
 
     def compiled(self, set_id: str) -> CompiledSet:
         """The set and its items compiled into (read-only) arrays, once per loaded workspace."""
@@ -224,16 +279,17 @@ def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = D
             if future:
                 raise InputError(future)
             ws = Workspace(root, hit.sets, hit.sources, hit.items, loader.warnings + hit.warnings, hashes,
-                           hit.all_items)
+                           hit.all_items, analysts=hit.analysts)
             return ws.on(as_of)
     built = _build(loader, layout)
     problems = loader.problems + built.problems + _reported_in_future(built.all_items)
     if problems:
         raise InputError(problems)
     if whole is not None and loader.hashes == whole[1]:  # no file changed while we read it
-        store(_Entities(built.sets, built.sources, built.items, built.warnings, built.all_items), *whole[0])
+        store(_Entities(built.sets, built.sources, built.items, built.warnings, built.all_items, built.analysts),
+              *whole[0])
     ws = Workspace(root, built.sets, built.sources, built.items, loader.warnings + built.warnings, loader.hashes,
-                   built.all_items)
+                   built.all_items, analysts=built.analysts)
     return ws.on(as_of)
 
 
@@ -260,10 +316,12 @@ class _Layout:
     sets: dict[str, Path]
     registry: Path | None
     evidence: list[Path]
+    analysts: dict[str, Path] = field(default_factory=dict)
 
     def paths(self) -> list[Path]:
         """Every file to read, in reading order."""
-        return [*self.models, *self.sets.values(), *([self.registry] if self.registry else []), *self.evidence]
+        return [*self.models, *self.sets.values(), *([self.registry] if self.registry else []), *self.evidence,
+                *self.analysts.values()]
 
 
 @dataclass(frozen=True)
@@ -275,12 +333,13 @@ class _Entities:
     items: list[Item]
     warnings: list[Problem]
     all_items: list[Item]
+    analysts: dict[str, Analyst] = field(default_factory=dict)
 
 
 def _build(loader: _Loader, layout: _Layout) -> Built:
     """Parse, validate and cross-check every file of ``layout``."""
     from plausible.model.crosscheck import build_entities
-    from plausible.model.schema import EvidenceFile, HypothesisSetFile, SourcesFile
+    from plausible.model.schema import AnalystFile, EvidenceFile, HypothesisSetFile, SourcesFile
 
     models = loader.models(layout.models)
     set_files = {set_id: loader.parse(path, HypothesisSetFile, "a hypothesis set")
@@ -292,7 +351,9 @@ def _build(loader: _Loader, layout: _Layout) -> Built:
         parsed for path in layout.evidence
         if (parsed := loader.parse(path, EvidenceFile, "an evidence file", entries="items")) is not None
     ]
-    return build_entities(set_files, sources_file, evidence, models)
+    analysts = {analyst_id: loader.parse(path, AnalystFile, "an analyst's file")
+                for analyst_id, path in layout.analysts.items()}
+    return build_entities(set_files, sources_file, evidence, models, analysts)
 
 
 class _Loader:
@@ -341,15 +402,8 @@ class _Loader:
     def layout(self) -> _Layout:
         """Find the workspace's files; misplaced ones become problems or warnings."""
         models = self.files("models")
-        sets: dict[str, Path] = {}
-        for path in self.files("hypotheses"):
-            set_id = path.name.rsplit(".", 1)[0]
-            if not ID_PATTERN.match(set_id):
-                self.problems.append(Problem(self.shown(path), None, f"{set_id!r} is not a valid set id (a set's "
-                                             "id is its file name): use letters, digits and single '-', '_' or "
-                                             "'.' between them (kebab-case such as 'food-aid')"))
-                continue
-            sets[set_id] = path
+        sets = self.named("hypotheses", "set")
+        analysts = self.named("analysts", "analyst")
         registry: Path | None = self.root / "evidence" / "sources.yaml"
         evidence = self.files("evidence", recursive=True)
         if registry in evidence:
@@ -359,7 +413,25 @@ class _Loader:
             if evidence:
                 self.problems.append(Problem("evidence/sources.yaml", None, "missing: evidence items cite sources, "
                                              "which are declared in evidence/sources.yaml"))
-        return _Layout(models, sets, registry, evidence)
+        return _Layout(models, sets, registry, evidence, analysts)
+
+    def named(self, folder: str, what: str) -> dict[str, Path]:
+        """The files of ``folder`` by id (the file name); a file whose name is no id is a problem."""
+        named: dict[str, Path] = {}
+        for path in self.files(folder):
+            file_id = path.name.rsplit(".", 1)[0]
+            if not ID_PATTERN.match(file_id):
+                article = "an" if what[0] in "aeiou" else "a"
+                self.problems.append(Problem(self.shown(path), None, f"{file_id!r} is not a valid {what} id ("
+                                             f"{article} {what}'s id is its file name): use letters, digits and "
+                                             "single '-', '_' or '.' between them (kebab-case such as 'food-aid')"))
+                continue
+            if file_id in named:
+                self.problems.append(Problem(self.shown(path), None, f"a second file for {what} {file_id!r} "
+                                             f"(first: {self.shown(named[file_id])}); keep one"))
+                continue
+            named[file_id] = path
+        return named
 
     def whole_key(self, layout: _Layout) -> tuple[tuple[str, ...], dict[str, str]] | None:
         """The cache key of the whole workspace (every file's path and content hash) and those hashes.

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from plausible.model.schema.analysts import AnalystFile
 from plausible.model.schema.evidence import EvidenceFile, EvidenceItem
 from plausible.model.schema.hypotheses import HypothesisSetFile, HypothesisSpec, IndicatorSpec
 from plausible.model.schema.model import InferenceSettings, ModelFile, ScaleEntry
@@ -15,6 +16,7 @@ from plausible.model.schema.validation import did_you_mean, validate_document
 
 __all__ = [
     # file models
+    "AnalystFile",
     "EvidenceFile",
     "HypothesisSetFile",
     "ModelFile",
@@ -39,6 +41,7 @@ FILE_KINDS: dict[str, type[BaseModel]] = {
     "sources": SourcesFile,
     "evidence": EvidenceFile,
     "model": ModelFile,
+    "analyst": AnalystFile,
 }
 """Each kind of workspace file and its model."""
 
@@ -49,7 +52,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     Examples
     --------
     >>> sorted(json_schemas())
-    ['evidence', 'hypotheses', 'model', 'sources']
+    ['analyst', 'evidence', 'hypotheses', 'model', 'sources']
     >>> json_schemas()["sources"]["additionalProperties"]
     False
     """

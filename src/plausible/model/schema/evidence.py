@@ -44,6 +44,9 @@ class EvidenceItem(StrictModel):
         description="Ids of items of the same source that were reviewed and report independent events "
         "(silences analyze's warning that the pair may be counted twice).",
     )
+    analyst: Identifier | None = Field(
+        None, description="Who judged this item's likelihoods (an analyst id; default: the file's, else 'lead')."
+    )
     likelihoods: dict[Identifier, dict[Identifier, LikelihoodValue]] = Field(
         default_factory=dict,
         description="P(this event | hypothesis), per hypothesis set the item bears on: "
@@ -54,4 +57,7 @@ class EvidenceItem(StrictModel):
 class EvidenceFile(StrictModel):
     """An evidence file: items added together; never edited once recorded."""
 
+    analyst: Identifier | None = Field(
+        None, description="Who judged the likelihoods of this file's items (an analyst id; default 'lead')."
+    )
     items: list[EvidenceItem] = Field(description="The reports in this file.")
