@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from plausible.cli import app
+from tests.test_ledger import copy_dprk
 
 REPO = Path(__file__).resolve().parents[1]
 FILE = "evidence/2015-06-17-drought.yaml"
@@ -23,10 +24,8 @@ def invoke(*args: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    for folder in ("hypotheses", "evidence", "models"):
-        shutil.copytree(REPO / folder, root / folder)
-    return root
+    """A copy of the repository's DPRK workspace."""
+    return copy_dprk(tmp_path)
 
 
 def warned(root: Path, *command: str) -> list[str]:

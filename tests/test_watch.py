@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import queue
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import pytest
 from plausible.core.errors import UsageError
 from plausible.tracking.ledger import LEDGER_FILE, read_records
 from plausible.tracking.watching import FileEvent, WatchEvent, watch
-from tests.test_ledger import NEW_EVIDENCE, NEW_FILE
+from tests.test_ledger import NEW_EVIDENCE, NEW_FILE, copy_dprk
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 5.0  # seconds to wait for an event; events normally arrive within a few debounce periods
@@ -31,10 +30,8 @@ POLLING = {"force_polling": True, "poll_delay_ms": 20}
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    for folder in ("hypotheses", "evidence", "models"):
-        shutil.copytree(REPO / folder, root / folder)
-    return root
+    """A copy of the repository's DPRK workspace."""
+    return copy_dprk(tmp_path)
 
 
 class Watching:
