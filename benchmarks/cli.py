@@ -27,6 +27,49 @@ def latency(runs: int = 15) -> dict[str, Any]:
             "imports": import_breakdown(command)}
 
 
+def latency_two_analysts(runs: int = 15) -> dict[str, Any]:
+    """`plausible posterior dprk-driver --json` on a copy of the DPRK workspace with a second analyst.
+
+    The second analyst (generated, seeded) judges every item that carries likelihoods, each cell moved one
+    way or the other from the lead's, so every cell is pooled. Compared with the same copy without the file.
+    """
+    import random
+    import shutil
+    import tempfile
+
+    import yaml
+
+    rng = random.Random(20151130)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "ws"
+        for folder in ("hypotheses", "evidence", "models"):
+            shutil.copytree(REPO / folder, root / folder)
+        single = _median_latency(root, runs)
+        judged: dict[str, dict[str, dict[str, float]]] = {}
+        for path in sorted((root / "evidence").glob("*.yaml")):
+            for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("items", []):
+                for set_id, cells in (item.get("likelihoods") or {}).items():
+                    judged.setdefault(str(item["id"]), {})[set_id] = {
+                        str(h): round(rng.uniform(0.1, 0.9), 2) for h in cells}
+        (root / "analysts").mkdir()
+        (root / "analysts" / "second.yaml").write_text(
+            yaml.safe_dump({"name": "A second analyst", "likelihoods": judged}, sort_keys=False), encoding="utf-8")
+        pooled = _median_latency(root, runs)
+    return {"single_median_s": single, "two_analysts_median_s": pooled,
+            "cells": sum(len(c) for sets in judged.values() for c in sets.values())}
+
+
+def _median_latency(root: Path, runs: int) -> float:
+    command = [sys.executable, "-m", "plausible", "posterior", "dprk-driver", "--json", "-w", str(root)]
+    subprocess.run(command, capture_output=True, check=True)  # fill the parse cache
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def import_breakdown(command: list[str], top: int = 8) -> list[tuple[str, float]]:
     """The heaviest top-level imports (cumulative ms) from `python -X importtime`."""
     out = subprocess.run([command[0], "-X", "importtime", *command[1:]], cwd=REPO, capture_output=True, text=True,
@@ -43,4 +86,4 @@ def import_breakdown(command: list[str], top: int = 8) -> list[tuple[str, float]
 
 
 if __name__ == "__main__":
-    print(json.dumps(latency(), indent=1))
+    print(json.dumps({"latency": latency(), "two_analysts": latency_two_analysts()}, indent=1))

@@ -86,6 +86,8 @@ def main() -> None:
     print(results["machine"])
     results["cli"] = cli.latency()
     print("CLI:", json.dumps(results["cli"], indent=1))
+    results["two_analysts"] = cli.latency_two_analysts()
+    print("two analysts:", json.dumps(results["two_analysts"]))
     results["grid"] = exact.grid()
     print(table(results["grid"], GRID_COLUMNS))
     results["pgmpy"] = exact.pgmpy_comparison()
@@ -115,6 +117,14 @@ GRID_COLUMNS = [("K", "K", ""), ("N", "N", ""), ("S", "S", ""), ("floor_s", "bar
                 ("trajectory_s", "trajectory (s)", ".2e"), ("loo_s", "leave-one-out (s)", ".2e")]
 
 
+def _two_analysts(t: dict[str, Any] | None) -> list[str]:
+    if not t:
+        return []
+    return [f"With a second analyst judging every cell ({t['cells']} cells pooled; a copy of the DPRK workspace): "
+            f"median {t['two_analysts_median_s']:.3f} s, against {t['single_median_s']:.3f} s for the same copy "
+            f"with one analyst. Goal < 0.6 s: {verdict(t['two_analysts_median_s'] < 0.6)}.", ""]
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
@@ -136,6 +146,7 @@ def render(r: dict[str, Any]) -> str:
         "",
         "Heaviest imports (cumulative ms): " + ", ".join(f"`{n}` {ms:.0f}" for n, ms in c["imports"]) + ".",
         "",
+        *_two_analysts(r.get("two_analysts")),
         "## Exact engine in process",
         "",
         "Point likelihoods, one report per event, Beta-graded sources at their means. The floor is the bare",
