@@ -365,3 +365,185 @@ def test_a_set_without_evidence_has_no_flip(tmp_path: Path) -> None:
     result = flip_distance(ws, "question")
     assert result.smallest.steps is None and not result.smallest.exact
     assert leader_stability(ws.compiled("question"), draws=50).share.max() == 1.0
+
+
+# --- several analysts: a step moves one analyst's judgment, and the cell is pooled again ----------------------
+
+TERMS = ["almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely",
+         "almost certain", "II", "I", "N", "C", "CC", 0.2, 0.55, 0.7, "NA"]
+
+
+def analysts_workspace(root: Path, seed: int) -> Path:
+    """A random set of ≤ 3 hypotheses and ≤ 3 items judged by the lead (in the items) and by ``bo`` (own file)."""
+    rng = np.random.default_rng(seed)
+    k, n = int(rng.integers(2, 4)), int(rng.integers(1, 4))
+    hids = [f"h{j}" for j in range(k)]
+    prior = rng.dirichlet(np.ones(k))
+
+    def row() -> dict[str, Any]:
+        picks = [TERMS[int(i)] for i in rng.integers(0, len(TERMS), size=k)]
+        if all(p == "NA" for p in picks):
+            picks[0] = "N"
+        return dict(zip(hids, picks, strict=True))
+
+    return write(root, {
+        "hypotheses/q.yaml": {"question": "Which?", "hypotheses": [{"id": h, "title": h, "prior": float(p)}
+                                                                    for h, p in zip(hids, prior, strict=True)]},
+        "evidence/sources.yaml": {"sources": [{"id": "s", "name": "S",
+                                               "reliability": float(rng.choice([1.0, 0.7, 0.4]))}]},
+        "evidence/items.yaml": {"items": [{"id": f"i{j}", "summary": "x", "source": "s", "reported": "2020-01-01",
+                                           "likelihoods": {"q": row()}} for j in range(n)]},
+        "analysts/bo.yaml": {"name": "Bo", "weight": float(rng.choice([1.0, 2.0, 0.5])),
+                             "likelihoods": {f"i{j}": {"q": row()} for j in range(n)}},
+    })
+
+
+def brute_force_analysts(ws: Any, set_id: str, depth: int) -> dict[str, int]:
+    """Fewest single-analyst steps (≤ depth) that put each challenger above the leader, every change enumerated.
+
+    Independent of the search's ladders: each analyst's judgment steps along :meth:`ModelSpec.ladder` of what
+    that analyst wrote, every cell is pooled again with :func:`pool_judgments`, and the engine scores it.
+    """
+    from plausible.model.pooling import pool_judgments
+
+    compiled = ws.compiled(set_id)
+    model = ws.hypothesis_set(set_id).model
+    weights = {a: entry.weight for a, entry in ws.analysts.items()}
+    items = {item.id: item for item in ws.items_for(set_id)}
+    hids = compiled.hypothesis_ids
+    cells = []  # (item, hypothesis, analyst, rungs)
+    for item_id in compiled.item_ids:
+        for h in hids:
+            for analyst, row in sorted(items[item_id].judged[set_id].items()):
+                if h in row and not row[h].not_applicable:
+                    cells.append((item_id, h, analyst, model.ladder(row[h].label, row[h])))
+    total0 = np.log(compiled.prior) + log_likelihood(compiled)
+    lead = int(np.argmax(total0))
+    best: dict[str, int] = {}
+    for vector in l1_ball(len(cells), depth):
+        steps = sum(map(abs, vector))
+        if steps == 0:
+            continue
+        judged = {(i, h): dict(items[i].judged[set_id].items()) for i in compiled.item_ids for h in hids}
+        judged = {key: {a: row[key[1]] for a, row in rows.items() if key[1] in row} for key, rows in judged.items()}
+        ok = True
+        for (item_id, h, analyst, rungs), off in zip(cells, vector, strict=True):
+            if off:
+                scale, place = rungs
+                if not 0 <= place + off < len(scale):
+                    ok = False
+                    break
+                judged[(item_id, h)][analyst] = scale[place + off][1]
+        if not ok:
+            continue
+        lam = np.array(compiled.lam, copy=True)
+        for j, item_id in enumerate(compiled.item_ids):
+            for k, h in enumerate(hids):
+                pooled = pool_judgments(judged[(item_id, h)], weights)
+                assert pooled is not None
+                lam[compiled.event_of[j], k] = pooled.mean
+        lam = fill_not_applicable(lam, compiled.lam_na, compiled.prior)
+        inc = log_likelihood_increments(compiled.prior, lam, compiled.rho_effective(), compiled.event_of,
+                                        compiled.source_of)
+        total = np.log(compiled.prior) + inc.sum(axis=0)
+        for c in range(len(hids)):
+            if c != lead and total[c] > total[lead] + FLIP_TOLERANCE:
+                best[hids[c]] = min(best.get(hids[c], steps), steps)
+    return best
+
+
+def apply_analyst_changes(source: Path, target: Path, set_id: str, changes: list[dict[str, Any]]) -> Path:
+    """Copy a workspace and write each change into its analyst's judgments: the lead's in the items, others' files."""
+    shutil.copytree(source, target)
+    evidence = target / "evidence" / "items.yaml"
+    data = yaml.safe_load(evidence.read_text(encoding="utf-8"))
+    by_id = {item["id"]: item for item in data["items"]}
+    for change in changes:
+        assert change["analyst"] is not None
+        if change["analyst"] == "lead":
+            by_id[change["item"]]["likelihoods"][set_id][change["hypothesis"]] = change["to"]
+            continue
+        path = target / "analysts" / f"{change['analyst']}.yaml"
+        own = yaml.safe_load(path.read_text(encoding="utf-8"))
+        own["likelihoods"][change["item"]][set_id][change["hypothesis"]] = change["to"]
+        path.write_text(yaml.safe_dump(own, sort_keys=False), encoding="utf-8")
+    evidence.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_two_analysts_search_agrees_with_brute_force_over_single_analyst_steps(tmp_path: Path, seed: int) -> None:
+    ws = load_workspace(analysts_workspace(tmp_path, 500 + seed))
+    depth = 3
+    truth = brute_force_analysts(ws, "q", depth)
+    result = flip_distance(ws, "q", depth=depth)
+    for flip in result.challengers:
+        if flip.target in truth:
+            assert flip.exact and flip.steps == truth[flip.target], (flip.target, truth)
+            assert sum(c.steps for c in flip.changes) == flip.steps
+            assert all(c.analyst in ("lead", "bo") for c in flip.changes)
+        else:
+            assert not flip.exact and (flip.steps is None or flip.steps > depth)
+    if truth:
+        assert result.smallest.steps == min(truth.values()) and result.smallest.exact
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_two_analysts_returned_changes_change_the_leader_in_the_files(tmp_path: Path, seed: int) -> None:
+    root = analysts_workspace(tmp_path / "ws", 700 + seed)
+    result = flip_distance(load_workspace(root), "q")
+    flip = result.smallest
+    if flip.steps is None:
+        return
+    changes = flip.to_dict(result.hypothesis_ids)["changes"]
+    assert sum(c["steps"] for c in changes) == flip.steps
+    changed = apply_analyst_changes(root, tmp_path / "changed", "q", changes)
+    assert leader(changed, "q") == flip.new_leader != result.leader
+
+
+def test_one_analysts_step_flips_and_the_change_names_that_analyst(tmp_path: Path) -> None:
+    # The lead's judgments are at the ends of the scale the wrong way (x at CC cannot rise... y at II cannot
+    # fall); bo's mirror them, so the pools tie and the prior decides. Only a step of bo's can help y.
+    root = hand_workspace(tmp_path / "ws", {"x": 0.52, "y": 0.48}, [{"x": "II", "y": "CC"}])
+    write(root, {"analysts/bo.yaml": {"name": "Bo", "likelihoods": {"i0": {"q": {"x": "CC", "y": "II"}}}}})
+    ws = load_workspace(root)
+    result = flip_distance(ws, "q")
+    assert result.leader == "x"
+    flip = result.smallest
+    assert (flip.steps, flip.exact, flip.new_leader) == (1, True, "y")
+    (change,) = flip.changes
+    assert change.analyst == "bo" and change.steps == 1
+    assert (change.before, change.after) in {("CC", "C"), ("II", "I")}
+    assert change.describe().startswith("i0 / ") and f", bo: {change.before} → {change.after}" in change.describe()
+    data = flip.to_dict(result.hypothesis_ids)["changes"]
+    assert data[0]["analyst"] == "bo"
+    assert leader(apply_analyst_changes(root, tmp_path / "changed", "q", data), "q") == "y"
+
+
+def test_two_analysts_pooled_rungs_are_the_extreme_pools(tmp_path: Path) -> None:
+    root = hand_workspace(tmp_path / "ws", {"x": 0.5, "y": 0.5}, [{"x": "likely", "y": "N"}])
+    write(root, {"analysts/bo.yaml": {"name": "Bo", "weight": 3.0,
+                                      "likelihoods": {"i0": {"q": {"x": "unlikely", "y": "NA"}}}}})
+    ws = load_workspace(root)
+    model = ws.hypothesis_set("q").model
+    weights = {a: e.weight for a, e in ws.analysts.items()}
+    compiled = ws.compiled("q")
+    ladder = judgment_ladder(compiled, ws.items_for("q"), model, weights)
+    m = {t: model.judgment(t).mean for t in ("unlikely", "likely", "very likely", "very unlikely",
+                                             "almost certain", "roughly even chance")}
+    pool = lambda lead, bo: float(np.exp((np.log(m[lead]) + 3 * np.log(m[bo])) / 4))  # noqa: E731
+    assert ladder.values[0, 0, _MAX_RUNG] == compiled.lam[0, 0] == pytest.approx(pool("likely", "unlikely"))
+    # One step up: bo's unlikely → roughly even chance (weight 3) beats the lead's likely → very likely.
+    assert ladder.values[0, 0, _MAX_RUNG + 1] == pytest.approx(pool("likely", "roughly even chance"))
+    assert ladder.moves is not None and ladder.moves[0][0][1] == (("bo", 1),)
+    # y: only the lead judged it (bo said NA), so it steps along the lead's ACH ratings, the lead named.
+    assert ladder.values[0, 1, _MAX_RUNG + 1] == pytest.approx(model.judgment("C").mean)
+    assert ladder.moves[0][1][-2] == (("lead", -2),)
+    assert np.isnan(ladder.values[0, 1, _MAX_RUNG + 3])  # N is two rungs below CC
+
+
+def test_one_analyst_changes_name_no_analyst() -> None:
+    ws = load_workspace(REPO)
+    result = flip_distance(ws, "dprk-driver")
+    assert result.smallest.changes and all(c.analyst is None for c in result.smallest.changes)
+    assert all("analyst" not in c for c in result.smallest.to_dict(result.hypothesis_ids)["changes"])

@@ -26,8 +26,18 @@ changes.
 A change names the item whose judgments the engine uses for the event (its first report). For an origin
 group the judgments are the group's, written once on one of its items: that is where to change them.
 
-With several analysts a step would change one analyst's judgment in one cell and the pooled value be
-recomputed; the toolkit has no several-analysts judgments yet, so this does not arise.
+**Several analysts.** When a set's judgments come from several analysts (``analysts/<id>.yaml``), each cell's
+value is the weighted geometric mean of the analysts who judged it (:mod:`plausible.model.pooling`), and a step
+changes ONE analyst's judgment in one cell, along that analyst's own scale ladder (as above: the adjacent term of
+the scale that analyst wrote in); the pooled value is then recomputed. ``NA`` judgments do not step. The search
+stays exact: with the event's other cells fixed, the margin of a challenger over the leader is monotone in one
+cell's value (directly for their own cells, through a for the others), so with s steps in one cell only the most
+extreme pooled value reachable in each direction matters. Rung +s of a pooled cell is the largest pooled value
+reachable with s up-steps spread over its analysts (each within the ends of their own ladder), rung −s the
+smallest with s down-steps; each rung records the analysts' steps that reach it, and a change is reported per
+analyst (``analyst`` in the change), so one cell's s steps may be several analysts' changes, and the step count
+is always the number of single-analyst steps. With one analyst nothing of this arises and the changes name no
+analyst.
 
 **Leader stability.** Every banded judgment (verbal term, ACH rating) is drawn from its Beta and every
 Beta-graded source reliability from its prior, the distributions the MCMC engine uses; the exact posterior
@@ -38,6 +48,8 @@ same numbers.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations, product
@@ -49,6 +61,7 @@ from numpy.typing import NDArray
 from plausible.engines.exact import log_likelihood_increments, softmax
 from plausible.model.compiled import CompiledSet, FloatArray, IntArray, fill_not_applicable
 from plausible.model.entities import Item
+from plausible.model.pooling import pool_judgments
 from plausible.model.scales import Judgment, ModelSpec
 
 if TYPE_CHECKING:
@@ -105,25 +118,36 @@ class Change:
     steps: int
     numeric: bool
     """Whether the analyst wrote a number: it then steps to the adjacent ICD 203 term's value."""
+    analyst: str | None = None
+    """Whose judgment changes, when the set has several analysts (None with one: the values are the cell's)."""
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"item", "hypothesis", "from", "to", "steps", "term"}``: numbers for a number, else the terms."""
+        """``{"item", "hypothesis", "from", "to", "steps", "term"}``: numbers for a number, else the terms.
+
+        With several analysts ``"analyst"`` names whose judgment it is (``from`` and ``to`` are that analyst's).
+        """
+        out: dict[str, Any] = {"item": self.item, "hypothesis": self.hypothesis}
+        if self.analyst is not None:
+            out["analyst"] = self.analyst
         if self.numeric:
-            return {"item": self.item, "hypothesis": self.hypothesis, "from": self.value_before,
-                    "to": self.value_after, "steps": self.steps, "term": self.after}
-        return {"item": self.item, "hypothesis": self.hypothesis, "from": self.before, "to": self.after,
-                "steps": self.steps}
+            out.update({"from": self.value_before, "to": self.value_after, "steps": self.steps, "term": self.after})
+        else:
+            out.update({"from": self.before, "to": self.after, "steps": self.steps})
+        return out
 
     def describe(self) -> str:
-        """``item / hypothesis: from → to`` in words.
+        """``item / hypothesis: from → to`` in words (``item / hypothesis, analyst: from → to`` with several).
 
         Examples
         --------
         >>> Change("kcna-1", "h1", "0.55", "unlikely", 0.55, 0.3193, 1, True).describe()
         'kcna-1 / h1: 0.55 → 0.319 (unlikely)'
+        >>> Change("kcna-1", "h1", "likely", "very likely", 0.68, 0.88, 1, False, "bo").describe()
+        'kcna-1 / h1, bo: likely → very likely'
         """
         after = f"{self.value_after:.3g} ({self.after})" if self.numeric else self.after
-        return f"{self.item} / {self.hypothesis}: {self.before} → {after}"
+        who = "" if self.analyst is None else f", {self.analyst}"
+        return f"{self.item} / {self.hypothesis}{who}: {self.before} → {after}"
 
 
 @dataclass(frozen=True)
@@ -172,18 +196,88 @@ class FlipDistance:
         return out
 
 
+Rungs = tuple[tuple[tuple[str, Judgment], ...], int]
+"""A scale, lowest term first, as ``(label, judgment)`` pairs, and the written judgment's place on it."""
+
+Moves = tuple[tuple[str, int], ...]
+"""The single-analyst steps of one pooled rung: ``(analyst, offset along that analyst's ladder)`` each."""
+
+
 @dataclass(frozen=True)
 class JudgmentLadder:
     """Each cell's scale as values: ``values[g, k, R + o]`` is the cell after ``o`` steps (NaN: no such step)."""
 
     values: FloatArray
-    labels: list[list[tuple[tuple[tuple[str, Judgment], ...], int] | None]]
+    labels: list[list[Rungs | None]]
     writer: tuple[str, ...]
     """The item whose judgments each event uses (its first report)."""
+    analysts: list[list[dict[str, Rungs]]] | None = None
+    """With several analysts: each cell's ladder per analyst who judged it (not NA); None with one analyst."""
+    moves: list[list[dict[int, Moves]]] | None = None
+    """With several analysts: for each cell and offset o, the analysts' steps that give ``values[g, k, R + o]``."""
 
 
-def judgment_ladder(compiled: CompiledSet, items: list[Item], model: ModelSpec) -> JudgmentLadder:
-    """The steps each cell of a compiled set can take, from the text the analyst wrote.
+def _extreme_moves(rungs: Mapping[str, Rungs], weights: Mapping[str, float], steps: int, sign: int) -> Moves | None:
+    """The ``steps`` single-analyst steps in direction ``sign`` that move a cell's log pool furthest, or None.
+
+    Each analyst steps along their own ladder within its ends; the log pool is Σ w ln λ / Σ w, so the best
+    split of the steps maximises sign × Σ_a w_a (ln λ_a' − ln λ_a), a small knapsack over the analysts (sorted,
+    ties to the first found). None when the analysts' ladders do not have ``steps`` steps that way between them.
+
+    Examples
+    --------
+    >>> spec = ModelSpec()
+    >>> rungs = {"a": spec.ladder("likely", spec.judgment("likely")), "b": spec.ladder("CC", spec.judgment("CC"))}
+    >>> _extreme_moves(rungs, {}, 1, 1), _extreme_moves(rungs, {}, 2, -1)
+    ((('a', 1),), (('a', -2),))
+    """
+    best: dict[int, tuple[float, Moves]] = {0: (0.0, ())}
+    for analyst in sorted(rungs):
+        scale, place = rungs[analyst]
+        weight = weights.get(analyst, 1.0)
+        room = len(scale) - 1 - place if sign > 0 else place
+        base = math.log(scale[place][1].mean)
+        grown: dict[int, tuple[float, Moves]] = {}
+        for used, (score, moves) in best.items():
+            for n in range(0, min(room, steps - used) + 1):
+                value = score + sign * weight * (math.log(scale[place + sign * n][1].mean) - base) if n else score
+                known = grown.get(used + n)
+                if known is None or value > known[0]:
+                    grown[used + n] = (value, (*moves, (analyst, sign * n)) if n else moves)
+        best = grown
+    found = best.get(steps)
+    return None if found is None else found[1]
+
+
+def _pooled_cell(judged: Mapping[str, Judgment], model: ModelSpec, weights: Mapping[str, float]) -> tuple[
+        dict[str, Rungs], dict[int, tuple[Moves, float]]]:
+    """One cell's analysts' ladders, and per offset (-R..R, 0 left out) the analysts' steps and the pooled value."""
+    rungs: dict[str, Rungs] = {}
+    for analyst, judgment in sorted(judged.items()):
+        own = model.ladder(judgment.label, judgment)
+        if own is not None:
+            rungs[analyst] = own
+    out: dict[int, tuple[Moves, float]] = {}
+    if not rungs:
+        return rungs, out
+    for sign in (-1, 1):
+        for steps in range(1, _MAX_RUNG + 1):
+            moves = _extreme_moves(rungs, weights, steps, sign)
+            if moves is None:
+                break
+            stepped = {a: rungs[a][0][rungs[a][1]][1] for a in rungs}
+            for analyst, off in moves:
+                scale, place = rungs[analyst]
+                stepped[analyst] = scale[place + off][1]
+            pooled = pool_judgments(stepped, weights)
+            assert pooled is not None
+            out[sign * steps] = (moves, pooled.mean)
+    return rungs, out
+
+
+def judgment_ladder(compiled: CompiledSet, items: list[Item], model: ModelSpec,
+                    weights: Mapping[str, float] | None = None) -> JudgmentLadder:
+    """The steps each cell of a compiled set can take, from the text the analyst(s) wrote.
 
     Parameters
     ----------
@@ -192,6 +286,10 @@ def judgment_ladder(compiled: CompiledSet, items: list[Item], model: ModelSpec) 
         The set's items in trajectory order (those ``compiled`` was built from).
     model : ModelSpec
         The set's model (its scales).
+    weights : mapping, optional
+        The analysts' weights. When given and the set's items were judged by several analysts, a step moves one
+        analyst's judgment and the cell is pooled again (see the module notes); otherwise a step moves the cell
+        as written.
 
     Returns
     -------
@@ -217,6 +315,8 @@ def judgment_ladder(compiled: CompiledSet, items: list[Item], model: ModelSpec) 
     values = np.full((g_count, k_count, 2 * _MAX_RUNG + 1), np.nan)
     labels: list[list[tuple[tuple[tuple[str, Judgment], ...], int] | None]] = []
     seen: dict[tuple[str, int], tuple[tuple[tuple[str, Judgment], ...], int] | None] = {}
+    if weights is not None and len({a for item in items for a in item.judged.get(set_id, {})}) > 1:
+        return _pooled_ladder(compiled, items, model, weights, first)
     for g in range(g_count):
         item = items[int(first[g])]
         row: list[tuple[tuple[tuple[str, Judgment], ...], int] | None] = []
@@ -235,6 +335,36 @@ def judgment_ladder(compiled: CompiledSet, items: list[Item], model: ModelSpec) 
                     values[g, k, _MAX_RUNG + i - place] = rung.mean
         labels.append(row)
     return JudgmentLadder(values, labels, tuple(compiled.item_ids[int(j)] for j in first))
+
+
+def _pooled_ladder(compiled: CompiledSet, items: list[Item], model: ModelSpec, weights: Mapping[str, float],
+                   first: IntArray) -> JudgmentLadder:
+    """:func:`judgment_ladder` of a set with several analysts: rung ±s is the most extreme pool s steps reach."""
+    g_count, k_count = compiled.lam.shape
+    set_id, hids = compiled.set_id, compiled.hypothesis_ids
+    values = np.full((g_count, k_count, 2 * _MAX_RUNG + 1), np.nan)
+    labels: list[list[Rungs | None]] = []
+    analysts: list[list[dict[str, Rungs]]] = []
+    moves: list[list[dict[int, Moves]]] = []
+    for g in range(g_count):
+        rows = items[int(first[g])].judged.get(set_id, {})
+        label_row: list[Rungs | None] = []
+        analyst_row: list[dict[str, Rungs]] = []
+        move_row: list[dict[int, Moves]] = []
+        for k, h in enumerate(hids):
+            given = {a: row[h] for a, row in rows.items() if h in row and not row[h].not_applicable}
+            rungs, reach = _pooled_cell(given, model, weights) if not compiled.lam_na[g, k] else ({}, {})
+            label_row.append(None)
+            analyst_row.append(rungs)
+            move_row.append({o: m for o, (m, _) in reach.items()})
+            if rungs:
+                values[g, k, _MAX_RUNG] = compiled.lam[g, k]
+                for o, (_, value) in reach.items():
+                    values[g, k, _MAX_RUNG + o] = value
+        labels.append(label_row)
+        analysts.append(analyst_row)
+        moves.append(move_row)
+    return JudgmentLadder(values, labels, tuple(compiled.item_ids[int(j)] for j in first), analysts, moves)
 
 
 class _Events:
@@ -499,8 +629,18 @@ class _Verifier:
 
 
 def _changes(p: _Problem, changed: dict[tuple[int, int], int]) -> tuple[Change, ...]:
+    """The changes as written: per cell, or with several analysts per analyst (one cell may give several)."""
     out = []
+    ladder = p.ladder
     for (g, k), off in sorted(changed.items()):
+        if ladder.analysts is not None and ladder.moves is not None:
+            for analyst, own in ladder.moves[g][k][off]:
+                scale, place = ladder.analysts[g][k][analyst]
+                before_text, before = scale[place]
+                after_label, after = scale[place + own]
+                out.append(Change(ladder.writer[g], p.compiled.hypothesis_ids[k], before_text, after_label,
+                                  before.mean, after.mean, abs(own), before.is_point, analyst))
+            continue
         rungs = p.ladder.labels[g][k]
         assert rungs is not None
         scale, place = rungs
@@ -697,6 +837,9 @@ def flip_distance_of(compiled: CompiledSet, ladder: JudgmentLadder, depth: int |
 def flip_distance(ws: Workspace, set_id: str, depth: int | None = None) -> FlipDistance:
     """The smallest number of judgment steps that changes a set's leading hypothesis (exact engine).
 
+    With several analysts a step moves one analyst's judgment and the cell is pooled again (module notes); on
+    one analyst's view (:meth:`Workspace.view_of`) the cells step as they stand there.
+
     Parameters
     ----------
     ws : Workspace
@@ -720,7 +863,8 @@ def flip_distance(ws: Workspace, set_id: str, depth: int | None = None) -> FlipD
     ('cyber-attack', 1, True, 'equipment-failure')
     """
     compiled = ws.compiled(set_id)
-    ladder = judgment_ladder(compiled, ws.items_for(set_id), ws.hypothesis_set(set_id).model)
+    weights = None if ws.viewed_by is not None else {a: entry.weight for a, entry in ws.analysts.items()}
+    ladder = judgment_ladder(compiled, ws.items_for(set_id), ws.hypothesis_set(set_id).model, weights)
     return flip_distance_of(compiled, ladder, depth)
 
 
