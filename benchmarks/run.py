@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cli
 import exact
+import forecasting
 import mcmc
 
 REPO = Path(__file__).resolve().parent.parent
@@ -98,6 +99,8 @@ def main() -> None:
     print("fragility:", json.dumps(results["fragility"], indent=1))
     results["yaml_readers"] = exact.yaml_readers()
     print("YAML readers:", results["yaml_readers"])
+    results["forecasting"] = forecasting.scaling()
+    print("forecasting:", json.dumps(results["forecasting"]))
     if args.mcmc_from is not None:
         earlier = json.loads(args.mcmc_from.read_text(encoding="utf-8"))
         results["mcmc"] = earlier["mcmc"]
@@ -207,6 +210,8 @@ def render(r: dict[str, Any]) -> str:
             + (f"; rapidyaml {y['rapidyaml']} {y['rapidyaml_parse_s']:.3f} s (with the candidate conversion, "
                f"{y['rapidyaml_reader_s']:.2f} s; evaluated, not adopted)." if y["rapidyaml"] else "."),
         ]
+    if "forecasting" in r:
+        lines += ["", *forecasting.render(r["forecasting"])]
     if "mcmc" in r:
         m = r["mcmc"]
         d, s, e = m["dprk"], m["synthetic"], m["ess_per_second"]

@@ -195,3 +195,42 @@ def test_an_exercise_with_nothing_resolved_yet_scores_nobody(tmp_path: Path) -> 
     assert data["calibration"]["forecasters"] == {} and data["extremizing"]["a"] is None
     table = invoke("score", "quiz", "-w", str(root))
     assert table.exit_code == 0 and "0 of 3 questions resolved" in table.stdout
+
+
+# --- choosing the pools ------------------------------------------------------------------------------------------
+
+
+def _ids(*args: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    result = invoke("score", "quiz", "-w", str(DATA / "design-section5"), "--json", *args)
+    assert result.exit_code == 0, result.output
+    return {f["id"]: f for f in json.loads(result.stdout)["forecasters"]}
+
+
+def test_pools_none_skips_pooling_and_leaves_the_other_scores_alone() -> None:
+    everything, none = _ids(), _ids("--pools", "none")
+    assert {"mean", "median", "logit-mean"} <= set(everything)
+    assert set(none) == set(everything) - {"mean", "median", "logit-mean"} and none
+    for who, scores in none.items():
+        assert scores == everything[who]
+
+
+def test_pools_a_comma_list_scores_exactly_those_pools_as_by_default() -> None:
+    everything = _ids()
+    some = _ids("--pools", "logit-mean,mean")
+    assert {"mean", "logit-mean"} <= set(some) and "median" not in some
+    assert some["logit-mean"] == everything["logit-mean"] and some["mean"] == everything["mean"]
+    result = invoke("score", "quiz", "-w", str(DATA / "design-section5"), "--json", "--pools", "median")
+    data = json.loads(result.stdout)
+    assert data["extremizing"]["a"] is None and "median" in {f["id"] for f in data["forecasters"]}
+
+
+@pytest.mark.parametrize("given", ["average", "mean,avg", "none,mean", ""])
+def test_an_unknown_pool_is_a_usage_error_listing_the_choices(given: str) -> None:
+    result = invoke("score", "quiz", "-w", str(DATA / "design-section5"), "--pools", given)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "none or a comma list of mean, median, logit-mean, bayes" in result.stderr
+
+
+def test_pools_are_in_the_help() -> None:
+    result = invoke("score", "--help")
+    assert "--pools" in result.output and "none|mean,median,logit-mean,bayes" in result.output

@@ -26,11 +26,18 @@ def score(
     ] = False,
     seed: Annotated[int, typer.Option(help="Seed of the skill model's sampler.", min=0)] = 20150616,
     bins: Annotated[int, typer.Option(help="Bins of the calibration table.", min=1)] = 10,
+    pools: Annotated[
+        str, typer.Option("--pools", metavar="none|mean,median,logit-mean,bayes",
+                          help="Pooled forecasts to score: a comma list, or none to skip pooling "
+                               "(bayes is --bayes's skill pool).")
+    ] = "mean,median,logit-mean",
 ) -> None:
     """Score an exercise: every forecaster, plausible's model and the pooled forecasts (leaderboard)."""
-    from plausible.forecasting.scoring import score_exercise
+    from plausible.forecasting.scoring import parse_pools, score_exercise
 
-    scores = score_exercise(exercise, workspace, bayes=bayes, seed=seed, bins=bins)
+    chosen = parse_pools(pools)
+    scores = score_exercise(exercise, workspace, bayes=bayes, seed=seed, bins=bins,
+                            pools=(*chosen, "bayes") if bayes else chosen)
     if json_output:
         emit_json(scores.to_dict())
         return

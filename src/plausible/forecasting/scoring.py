@@ -13,18 +13,22 @@ Which forecast is scored (conventions shared by every forecaster, human or not):
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from plausible.core.errors import UsageError
 from plausible.forecasting import kernels
 from plausible.forecasting.aggregation import (
     EXTREMIZING_BOUNDS,
     fit_extremizing,
+    fit_extremizing_loo,
     logit_pool,
     mean_log_probabilities,
     mean_pool,
@@ -52,16 +56,21 @@ __all__ = [
     "CONVENTIONS",
     "DEFAULT_SEED",
     "POOLS",
+    "POOL_CHOICES",
     "ExerciseScores",
     "ForecasterCalibration",
     "ForecasterScore",
     "QuestionScore",
     "Scores",
+    "parse_pools",
     "score_exercise",
 ]
 
 POOLS = ("mean", "median", "logit-mean")
-"""The pooled forecasts always scored."""
+"""The pooled forecasts scored by default."""
+
+POOL_CHOICES = ("mean", "median", "logit-mean", "bayes")
+"""The names ``plausible score --pools`` accepts (``bayes`` is the skill pool, scored as ``bayes-pool``)."""
 
 BAYES_POOL = "bayes-pool"
 """The Bayesian forecaster-skill pool (PyMC), scored on request."""
@@ -221,6 +230,45 @@ class ExerciseScores:
         }
 
 
+def parse_pools(text: str) -> tuple[str, ...]:
+    """The pools named by ``--pools``: a comma list of :data:`POOL_CHOICES`, or ``none``.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    tuple of str
+        In the order of :data:`POOL_CHOICES`, without repeats.
+
+    Raises
+    ------
+    UsageError
+        On an unknown name (the message lists the choices) or an empty list.
+
+    Examples
+    --------
+    >>> parse_pools("logit-mean, mean")
+    ('mean', 'logit-mean')
+    >>> parse_pools("none")
+    ()
+    >>> parse_pools("average")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    plausible.core.errors.UsageError: --pools: unknown pool 'average'; choose none or a comma list of mean, ...
+    """
+    names = [name.strip() for name in text.split(",")]
+    if names == ["none"]:
+        return ()
+    choices = f"choose none or a comma list of {', '.join(POOL_CHOICES)}"
+    unknown = [name for name in names if name not in POOL_CHOICES]
+    if unknown:
+        raise UsageError(f"--pools: unknown pool{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(map(repr, unknown))}; {choices}")
+    return tuple(name for name in POOL_CHOICES if name in names)
+
+
 def score_exercise(
     exercise: Exercise | str | os.PathLike[str],
     workspace: Workspace | str | os.PathLike[str] = ".",
@@ -228,6 +276,7 @@ def score_exercise(
     bayes: bool = False,
     seed: int = DEFAULT_SEED,
     bins: int = 10,
+    pools: Sequence[str] | None = None,
 ) -> ExerciseScores:
     """Score every forecaster of an exercise, plausible's model and the pooled forecasts.
 
@@ -239,6 +288,9 @@ def score_exercise(
         The workspace (its hypothesis sets and evidence feed the model's forecasts).
     bayes : bool
         Also fit the Bayesian forecaster-skill model (PyMC; a few seconds per resolved binary question).
+    pools : sequence of str, optional
+        The pools to score, from :data:`POOL_CHOICES` (empty: none); default :data:`POOLS`, plus ``bayes`` when
+        ``bayes`` is true.
     seed : int
         Seed of the skill model's sampler.
     bins : int
@@ -263,18 +315,57 @@ def score_exercise(
         ws = workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
         series[MODEL_FORECASTER] = model_forecasts(ex, ws)
         kinds[MODEL_FORECASTER] = "model"
-    a_full, a_held_out = _extremizing(ex)
-    for name, forecasts in _pools(ex, a_held_out, a_full).items():
+    chosen = tuple(POOLS) if pools is None else tuple(pools)
+    unknown = sorted(set(chosen) - set(POOL_CHOICES))
+    if unknown:
+        raise UsageError(f"unknown pool(s) {', '.join(unknown)}; the choices are {', '.join(POOL_CHOICES)}")
+    humans = _Index(ex.forecasts)
+    a_full, a_held_out = _extremizing(ex, humans) if "logit-mean" in chosen else (None, {})
+    for name, forecasts in _pools(ex, humans, a_held_out, a_full, chosen).items():
         series[name] = forecasts
         kinds[name] = "aggregate"
-    if bayes:
-        series[BAYES_POOL] = _bayes_pool(ex, seed)
+    if bayes or "bayes" in chosen:
+        series[BAYES_POOL] = _bayes_pool(ex, humans, seed)
         kinds[BAYES_POOL] = "aggregate"
-    scores = [s for who, forecasts in series.items() for s in _score_series(ex, who, kinds[who], forecasts)]
-    summaries = [_summary(who, kinds[who], [s for s in scores if s.forecaster == who]) for who in series]
+    by_forecaster = {who: _score_series(ex, who, kinds[who], forecasts) for who, forecasts in series.items()}
+    scores = [s for who in series for s in by_forecaster[who]]
+    summaries = [_summary(who, kinds[who], by_forecaster[who]) for who in series]
     summaries.sort(key=lambda f: (f.brier is None, f.brier if f.brier is not None else 0.0, f.id))
     calibration = {who: c for who in series if (c := _calibration(ex, series[who], bins)) is not None}
     return ExerciseScores(ex, summaries, scores, calibration, series, a_full, bins)
+
+
+# --- indexes -------------------------------------------------------------------------------------------------
+
+
+class _Index:
+    """Forecasts grouped by question (and forecaster) once, so that scoring is linear in the forecasts."""
+
+    def __init__(self, forecasts: list[Forecast]) -> None:
+        self.by_question: dict[str, list[Forecast]] = {}
+        self.by_pair: dict[tuple[str, str], list[Forecast]] = {}
+        for f in forecasts:
+            self.by_question.setdefault(f.question, []).append(f)
+            self.by_pair.setdefault((f.question, f.forecaster), []).append(f)
+        for group in self.by_pair.values():
+            group.sort(key=lambda f: f.made)
+        self.days = {(q, who): [f.made for f in group] for (q, who), group in self.by_pair.items()}
+        self.forecasters: dict[str, list[str]] = {}
+        for q, who in sorted(self.by_pair):
+            self.forecasters.setdefault(q, []).append(who)
+
+    def of(self, question: str) -> list[Forecast]:
+        """A question's forecasts (any order)."""
+        return self.by_question.get(question, [])
+
+    def dates(self, question: str) -> list[dt.date]:
+        """The days on which anyone forecast a question, oldest first."""
+        return sorted({f.made for f in self.of(question)})
+
+    def standing(self, question: str, who: str, day: dt.date) -> Forecast | None:
+        """The forecast of ``who`` in force on ``day`` (the latest made on or before it)."""
+        i = bisect.bisect_right(self.days[(question, who)], day)
+        return self.by_pair[(question, who)][i - 1] if i else None
 
 
 # --- scoring one forecaster ---------------------------------------------------------------------------------
@@ -282,9 +373,12 @@ def score_exercise(
 
 def _score_series(ex: Exercise, who: str, kind: str, forecasts: list[Forecast]) -> list[QuestionScore]:
     out = []
+    by_question: dict[str, list[Forecast]] = {}
+    for f in forecasts:
+        by_question.setdefault(f.question, []).append(f)
     for question in ex.questions.values():
         end = ex.scoring_end(question.id)
-        mine = sorted((f for f in forecasts if f.question == question.id and end is not None and f.made <= end),
+        mine = sorted((f for f in by_question.get(question.id, []) if end is not None and f.made <= end),
                       key=lambda f: f.made)
         if end is None or not mine:
             continue
@@ -318,11 +412,14 @@ def _summary(who: str, kind: str, scores: list[QuestionScore]) -> ForecasterScor
 
 def _calibration(ex: Exercise, forecasts: list[Forecast], bins: int) -> ForecasterCalibration | None:
     f_parts, o_parts = [], []
+    by_question: dict[str, list[Forecast]] = {}
+    for forecast in forecasts:
+        by_question.setdefault(forecast.question, []).append(forecast)
     for question in ex.questions.values():
         end = ex.scoring_end(question.id)
         if end is None:
             continue
-        final = standing_at(sorted((f for f in forecasts if f.question == question.id), key=lambda f: f.made), end)
+        final = standing_at(sorted(by_question.get(question.id, []), key=lambda f: f.made), end)
         if final is None:
             continue
         f, o = binary_events(final.probabilities, question.options.index(ex.resolutions[question.id].outcome))
@@ -338,60 +435,67 @@ def _calibration(ex: Exercise, forecasts: list[Forecast], bins: int) -> Forecast
 # --- pools ---------------------------------------------------------------------------------------------------
 
 
-def _standing_stack(ex: Exercise, question: Question, day: dt.date) -> list[tuple[str, NDArray[np.float64]]]:
+def _standing_stack(humans: _Index, question: Question, day: dt.date) -> list[tuple[str, NDArray[np.float64]]]:
     """The human forecasts of a question standing on a day, by forecaster."""
     out = []
-    for who in ex.forecasters:
-        current = standing_at(ex.forecasts_for(question.id, who), day)
+    for who in humans.forecasters.get(question.id, []):
+        current = humans.standing(question.id, who, day)
         if current is not None:
             out.append((who, current.probabilities))
     return out
 
 
-def _extremizing(ex: Exercise) -> tuple[float | None, dict[str, float]]:
-    """The extremizing factor fitted on all resolved questions, and per question with it left out."""
+def _extremizing(ex: Exercise, humans: _Index) -> tuple[float | None, dict[str, float]]:
+    """The extremizing factor fitted on all resolved questions, and per question with it left out.
+
+    The leave-one-out factors come from :func:`fit_extremizing_loo` (vectorised, linear in the questions).
+    """
     fitted: dict[str, tuple[NDArray[np.float64], int]] = {}
     for question in ex.questions.values():
         end = ex.scoring_end(question.id)
-        stack = _standing_stack(ex, question, end) if end is not None else []
+        stack = _standing_stack(humans, question, end) if end is not None else []
         if stack:
             outcome = question.options.index(ex.resolutions[question.id].outcome)
             fitted[question.id] = (mean_log_probabilities(np.stack([p for _, p in stack])), outcome)
     if not fitted:
         return None, {}
-    a_full = fit_extremizing([m for m, _ in fitted.values()], [o for _, o in fitted.values()])
-    held_out = {
-        q: fit_extremizing([m for other, (m, _) in fitted.items() if other != q],
-                           [o for other, (_, o) in fitted.items() if other != q])
-        for q in fitted
-    }
+    mean_logs, outcomes = [m for m, _ in fitted.values()], [o for _, o in fitted.values()]
+    a_full = fit_extremizing(mean_logs, outcomes)
+    held_out = dict(zip(fitted, map(float, fit_extremizing_loo(mean_logs, outcomes)), strict=True))
     return a_full, held_out
 
 
-def _pools(ex: Exercise, a_held_out: dict[str, float], a_full: float | None) -> dict[str, list[Forecast]]:
-    out: dict[str, list[Forecast]] = {name: [] for name in POOLS}
+def _pools(ex: Exercise, humans: _Index, a_held_out: dict[str, float], a_full: float | None,
+           chosen: Sequence[str] = POOLS) -> dict[str, list[Forecast]]:
+    pooling: dict[str, Callable[[NDArray[np.float64], float], NDArray[np.float64]]] = {
+        "mean": lambda stack, a: mean_pool(stack), "median": lambda stack, a: median_pool(stack),
+        "logit-mean": logit_pool,
+    }
+    wanted = [name for name in POOLS if name in chosen]
+    out: dict[str, list[Forecast]] = {name: [] for name in wanted}
+    if not wanted:
+        return out
     for question in ex.questions.values():
         a = a_held_out.get(question.id, a_full if a_full is not None else 1.0)
-        for day in ex.forecast_dates(question.id):
-            stack = np.stack([p for _, p in _standing_stack(ex, question, day)])
-            for name, pooled in (("mean", mean_pool(stack)), ("median", median_pool(stack)),
-                                 ("logit-mean", logit_pool(stack, a))):
-                out[name].append(Forecast(name, question.id, day, pooled))
+        for day in humans.dates(question.id):
+            stack = np.stack([p for _, p in _standing_stack(humans, question, day)])
+            for name in wanted:
+                out[name].append(Forecast(name, question.id, day, pooling[name](stack, a)))
     return out
 
 
-def _bayes_pool(ex: Exercise, seed: int) -> list[Forecast]:
+def _bayes_pool(ex: Exercise, humans: _Index, seed: int) -> list[Forecast]:
     """The skill model's pooled forecasts of the resolved binary questions, each fitted without its outcome."""
     from plausible.forecasting.aggregation import LOGIT_FLOOR
     from plausible.forecasting.skill import fit_skill, skill_pool
 
-    binary = [q for q in ex.questions.values() if q.is_binary and ex.forecasts_for(q.id)]
-    humans = tuple(ex.forecasters)
+    binary = [q for q in ex.questions.values() if q.is_binary and humans.of(q.id)]
+    ids = tuple(ex.forecasters)
     rows = []
     for qi, question in enumerate(binary):
         last_day = ex.scoring_end(question.id) or question.closes
-        for who, p in _standing_stack(ex, question, last_day):
-            rows.append((humans.index(who), qi, _logit(float(p[0]), LOGIT_FLOOR)))
+        for who, p in _standing_stack(humans, question, last_day):
+            rows.append((ids.index(who), qi, _logit(float(p[0]), LOGIT_FLOOR)))
     if not rows:
         return []
     f_index = np.array([r[0] for r in rows], dtype=np.intp)
@@ -406,12 +510,12 @@ def _bayes_pool(ex: Exercise, seed: int) -> list[Forecast]:
         mask = resolved.copy()
         mask[qi] = False
         masks.append(mask)
-    fits = fit_skill(humans, logits, f_index, q_index, outcomes, masks, seed=seed) if masks else []
+    fits = fit_skill(ids, logits, f_index, q_index, outcomes, masks, seed=seed) if masks else []
     out = []
     for qi, draws in zip(held_out, fits, strict=True):
         question = binary[qi]
-        for day in ex.forecast_dates(question.id):
-            standing = {who: _logit(float(p[0]), LOGIT_FLOOR) for who, p in _standing_stack(ex, question, day)}
+        for day in humans.dates(question.id):
+            standing = {who: _logit(float(p[0]), LOGIT_FLOOR) for who, p in _standing_stack(humans, question, day)}
             yes = skill_pool(draws, standing)
             out.append(Forecast(BAYES_POOL, question.id, day, np.array([yes, 1.0 - yes])))
     return out
