@@ -16,7 +16,7 @@ from plausible.core.display import percent
 from plausible.core.errors import Problem
 from plausible.io.yamlio import Location, YamlDocument
 from plausible.io.yamlresolve import written_text
-from plausible.model.entities import Analyst, Hypothesis, HypothesisSet, Indicator, Item, Source
+from plausible.model.entities import Analyst, Hypothesis, HypothesisSet, Indicator, Item, Source, items_as_of
 from plausible.model.pooling import pool_priors, pool_row
 from plausible.model.scales import Judgment, ModelSpec
 from plausible.model.schema import AnalystFile, EvidenceFile, EvidenceItem, HypothesisSetFile, SourcesFile, did_you_mean
@@ -334,7 +334,7 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built, covered: _Cells,
         ordered.append(((spec.reported, doc.path, entry.position), item))
     ordered.sort(key=lambda pair: pair[0])
     out.all_items = [item for _, item in ordered]
-    out.items = [item for item in out.all_items if item.id not in superseded]
+    out.items = items_as_of(out.all_items)
     _report_idle([entry for entry in idle if entry.spec.id not in superseded], entries, group_values, out)
     return entries, group_values
 
@@ -533,7 +533,7 @@ def _apply_analysts(files: Mapping[str, Parsed[AnalystFile] | None], entries: li
         return
     replaced = {item.id: _pooled_item(item, specs, carriers, extra, weights, where, out) for item in out.all_items}
     out.all_items = [replaced[item.id] for item in out.all_items]
-    out.items = [replaced[item.id] for item in out.items]
+    out.items = items_as_of(out.all_items)
 
 
 def _read_analyst(analyst_id: str, parsed: Parsed[AnalystFile], specs: Mapping[str, _Entry],

@@ -116,11 +116,12 @@ class Item:
         return self.origin if self.origin is not None else f"item:{self.id}"
 
 
-def items_as_of(items: list[Item], day: dt.date) -> list[Item]:
+def items_as_of(items: list[Item], day: dt.date | None = None) -> list[Item]:
     """The items an analyst had on ``day``: reported on or before it, less those its corrections supersede.
 
     ``items`` are every item ever written, superseded ones included, in trajectory order. A correction
-    reported after ``day`` does not yet apply, so the item it corrects still counts.
+    reported after ``day`` does not yet apply, so the item it corrects still counts. Without ``day``: every
+    item less those any correction supersedes (the workspace as it stands).
 
     Examples
     --------
@@ -128,9 +129,9 @@ def items_as_of(items: list[Item], day: dt.date) -> list[Item]:
     >>> fixed = Item("b", "B", "s", dt.date(2015, 6, 9), "f.yaml", 1, supersedes=("a",))
     >>> [i.id for i in items_as_of([first, fixed], dt.date(2015, 6, 5))]
     ['a']
-    >>> [i.id for i in items_as_of([first, fixed], dt.date(2015, 6, 9))]
+    >>> [i.id for i in items_as_of([first, fixed])]
     ['b']
     """
-    known = [item for item in items if item.reported <= day]
+    known = items if day is None else [item for item in items if item.reported <= day]
     superseded = {target for item in known for target in item.supersedes}
     return [item for item in known if item.id not in superseded]

@@ -15,7 +15,7 @@ from plausible.core.limits import DEFAULT_MAX_BYTES
 from plausible.core.names import ID_PATTERN, did_you_mean
 from plausible.core.types import Method
 from plausible.io.cache import cached, store
-from plausible.model.entities import Analyst, HypothesisSet, Item, Source
+from plausible.model.entities import Analyst, HypothesisSet, Item, Source, items_as_of
 from plausible.model.scales import ModelSpec
 
 if TYPE_CHECKING:  # parsing and validating (pydantic) is imported only when the cache cannot serve
@@ -91,9 +91,7 @@ class Workspace:
         >>> ws.on(dt.date(2015, 6, 18)).posterior("dprk-driver").as_of   # doctest: +SKIP
         datetime.date(2015, 6, 18)
         """
-        from plausible.model.entities import items_as_of
-
-        whole = self if self.as_of is None else replace(self, items=_current(self.all_items), as_of=None)
+        whole = self if self.as_of is None else replace(self, items=items_as_of(self.all_items), as_of=None)
         if day is None:
             return whole
         return replace(whole, items=items_as_of(whole.all_items, day), as_of=day)
@@ -278,15 +276,15 @@ def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = D
             future = _reported_in_future(hit.all_items)  # today moves on although the files do not
             if future:
                 raise InputError(future)
-            ws = Workspace(root, hit.sets, hit.sources, hit.items, loader.warnings + hit.warnings, hashes,
-                           hit.all_items, analysts=hit.analysts)
+            ws = Workspace(root, hit.sets, hit.sources, items_as_of(hit.all_items), loader.warnings + hit.warnings,
+                           hashes, hit.all_items, analysts=hit.analysts)
             return ws.on(as_of)
     built = _build(loader, layout)
     problems = loader.problems + built.problems + _reported_in_future(built.all_items)
     if problems:
         raise InputError(problems)
     if whole is not None and loader.hashes == whole[1]:  # no file changed while we read it
-        store(_Entities(built.sets, built.sources, built.items, built.warnings, built.all_items, built.analysts),
+        store(_Entities(built.sets, built.sources, built.warnings, built.all_items, built.analysts),
               *whole[0])
     ws = Workspace(root, built.sets, built.sources, built.items, loader.warnings + built.warnings, loader.hashes,
                    built.all_items, analysts=built.analysts)
@@ -302,10 +300,6 @@ def _reported_in_future(items: list[Item]) -> list[Problem]:
                     f"({now}); evidence must have been reported already (a future event belongs in "
                     "`observed` or in a hypothesis set's indicators)") for item in items if item.reported > now]
 
-
-def _current(items: list[Item]) -> list[Item]:
-    superseded = {target for item in items for target in item.supersedes}
-    return [item for item in items if item.id not in superseded]
 
 
 @dataclass(frozen=True)
@@ -330,9 +324,8 @@ class _Entities:
 
     sets: dict[str, HypothesisSet]
     sources: dict[str, Source]
-    items: list[Item]
     warnings: list[Problem]
-    all_items: list[Item]
+    all_items: list[Item]  # the current items are derived: items_as_of(all_items)
     analysts: dict[str, Analyst] = field(default_factory=dict)
 
 
