@@ -79,15 +79,21 @@ def pool_row(rows: Mapping[str, Row], weights: Mapping[str, float]) -> dict[str,
 def view_row(rows: Mapping[str, Row], weights: Mapping[str, float], analyst: str) -> dict[str, Judgment]:
     """One analyst's view of an item: that analyst's judgments where given (not NA), the others' pool elsewhere.
 
+    A cell the analyst rated NA and nobody else judged stays NA (it has to be in the row, as every cell is).
+
     Examples
     --------
     >>> rows = {"a": {"x": Judgment(0.9), "y": Judgment(0.1)}, "b": {"x": Judgment(0.4)}}
     >>> {h: round(j.mean, 12) for h, j in view_row(rows, {}, "b").items()}
     {'x': 0.4, 'y': 0.1}
+    >>> alone = {"a": {"x": Judgment(0.9), "y": Judgment(0.5, not_applicable=True)}}
+    >>> {h: j.not_applicable for h, j in view_row(alone, {}, "a").items()}
+    {'x': False, 'y': True}
     """
-    own = {hid: j for hid, j in rows.get(analyst, {}).items() if not j.not_applicable}
+    own_row = rows.get(analyst, {})
+    own = {hid: j for hid, j in own_row.items() if not j.not_applicable}
     others = pool_row({a: row for a, row in rows.items() if a != analyst}, weights)
-    return {**others, **own}
+    return {**own_row, **others, **own}
 
 
 def pool_priors(priors: Mapping[str, Sequence[float]], weights: Mapping[str, float]) -> tuple[float, ...]:
