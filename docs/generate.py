@@ -189,6 +189,7 @@ def type_text(node: dict[str, Any], resolve: Callable[[dict[str, Any]], dict[str
             return "mapping (" + ", ".join(node.get("properties", {})) + ")"
         keys = node.get("propertyNames")
         key = type_text(keys, resolve) if keys else "id" if node.get("patternProperties") else "text"
+        key = "text" if key == "any" else key  # an option: any non-empty text
         values = list(node.get("patternProperties", {}).values()) or [node.get("additionalProperties", {})]
         return f"mapping {key} → {type_text(values[0], resolve)}"
     return "any"
@@ -324,16 +325,19 @@ def _help_rows(command: Any, context: Any) -> list[tuple[str, str]]:
 class JsonRun:
     """The arguments that run a command with ``--json`` on the examples' workspace (``-w`` is added).
 
-    ``append`` adds a text to a file of a copy of the workspace first (to sample what a broken file gives),
-    and ``exit_code`` is the code the run must end with.
+    ``append`` first adds a text to a file (created if needed): in a copy of the workspace, or with
+    ``in_place`` in the workspace itself (for later runs too). ``exit_code`` is the code the run must end with.
+    Several runs of a command sample the keys that only some cases have (problems, warnings, moves).
     """
 
     args: tuple[str, ...]
     append: tuple[str, str] | None = None
+    in_place: bool = False
     exit_code: int = 0
 
 
-BROKEN_EVIDENCE = ("evidence/2024-03-05-broken.yaml", """items:
+LATE_OBSERVATION = ("evidence/2024-03-05-late.yaml", """# yaml-language-server: $schema=../schemas/evidence.schema.json
+items:
   - id: late-observation
     summary: An item observed after it was reported (a warning).
     source: operator
@@ -341,21 +345,36 @@ BROKEN_EVIDENCE = ("evidence/2024-03-05-broken.yaml", """items:
     observed: 2024-03-06
     likelihoods:
       plant-outage: {equipment-failure: 0.5, cyber-attack: 0.5, sabotage: 0.5, other: 0.5}
-  - id: unknown-source
+""")
+UNKNOWN_SOURCE = ("evidence/2024-03-05-late.yaml", """  - id: unknown-source
     summary: An item citing a source that is not in the registry (a problem).
     source: gazete
     reported: 2024-03-05
 """)
-
+SAME_DAY = ("evidence/2024-03-05-valve.yaml", """# yaml-language-server: $schema=../schemas/evidence.schema.json
+items:
+  - id: operator-valve-report
+    summary: The operator reports that a valve also failed on the day of the shutdown.
+    source: operator
+    reported: 2024-03-05
+    observed: 2024-03-01
+    likelihoods:
+      plant-outage: {equipment-failure: 0.7, cyber-attack: 0.3, sabotage: 0.4, other: 0.4}
+""")
+EDITED = ("evidence/2024-03-04-claims.yaml", "# an edit to a recorded evidence file (a warning)\n")
 
 JSON_RUNS: dict[str, tuple[JsonRun, ...] | str] = {
-    "validate": (JsonRun(("validate", "--json")), JsonRun(("validate", "--json"), BROKEN_EVIDENCE, exit_code=2)),
+    "validate": (JsonRun(("validate", "--json")), JsonRun(("validate", "--json"), LATE_OBSERVATION),
+                 JsonRun(("validate", "--json"), (LATE_OBSERVATION[0], LATE_OBSERVATION[1] + UNKNOWN_SOURCE[1]),
+                         exit_code=2)),
     "posterior": (JsonRun(("posterior", "plant-outage", "--json")),),
     "sets": (JsonRun(("sets", "--json")),),
     "history": (JsonRun(("history", "plant-outage", "--json")),),
-    "analyze": (JsonRun(("analyze", "plant-outage", "--json")),),
+    "analyze": (JsonRun(("analyze", "plant-outage", "--json")),
+                JsonRun(("analyze", "plant-outage", "--json"), SAME_DAY)),
     "analysts": (JsonRun(("analysts", "plant-outage", "--json")),),
-    "update": (JsonRun(("update", "--json")), JsonRun(("update", "--json"))),
+    "update": (JsonRun(("update", "--json")), JsonRun(("update", "--json"), EDITED),
+               JsonRun(("update", "--json"), SAME_DAY, in_place=True)),
     "score": (JsonRun(("score", "plant-2024", "--json")),),
     "resolve": (JsonRun(("resolve", "plant-2024", "ransom-demand", "no", "--date", "2024-04-01", "--json")),
                 JsonRun(("resolve", "plant-2024", "root-cause", "equipment-failure", "--date", "2024-06-01",
@@ -388,8 +407,9 @@ def json_shapes() -> dict[str, str]:
                 for number, run in enumerate(runs):
                     where = folder
                     if run.append is not None:
-                        where = Path(tmp) / f"{name}-{number}"
-                        shutil.copytree(folder, where)
+                        if not run.in_place:
+                            where = Path(tmp) / f"{name}-{number}"
+                            shutil.copytree(folder, where)
                         with (where / run.append[0]).open("a", encoding="utf-8") as file:
                             file.write(run.append[1])
                     result = CliRunner().invoke(app, [*run.args, "-w", str(where)])
@@ -425,8 +445,9 @@ def known_ids(folder: Path) -> dict[str, str]:
         loaded = load_exercise(exercise.parent, ws)
         ids.update(dict.fromkeys(loaded.questions, "question"))
         ids.update(dict.fromkeys((forecast.forecaster for forecast in loaded.forecasts), "forecaster"))
-        ids.update(dict.fromkeys((option for question in loaded.questions.values() for option in question.options),
-                                 "option"))
+        for question in loaded.questions.values():
+            for option in question.options:
+                ids.setdefault(option, "option")  # a set's question has its hypotheses as options
     ids.update(dict.fromkeys(sorted(RESERVED_FORECASTERS), "forecaster"))  # the model and the pools forecast too
     return ids
 
