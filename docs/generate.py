@@ -323,7 +323,7 @@ def _help_rows(command: Any, context: Any) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class JsonRun:
-    """The arguments that run a command with ``--json`` on the examples' workspace (``-w`` is added).
+    """The arguments that run a command with ``--json`` on the examples' workspace (see :meth:`arguments`).
 
     ``append`` first adds a text to a file (created if needed): in a copy of the workspace, or with
     ``in_place`` in the workspace itself (for later runs too). ``exit_code`` is the code the run must end with.
@@ -334,6 +334,12 @@ class JsonRun:
     append: tuple[str, str] | None = None
     in_place: bool = False
     exit_code: int = 0
+
+    def arguments(self, workspace: Path) -> list[str]:
+        """The command line: ``{ws}`` in an argument is the workspace's folder; without one, ``-w`` is added."""
+        if any("{ws}" in arg for arg in self.args):
+            return [arg.replace("{ws}", str(workspace)) for arg in self.args]
+        return [*self.args, "-w", str(workspace)]
 
 
 LATE_OBSERVATION = ("evidence/2024-03-05-late.yaml", """# yaml-language-server: $schema=../schemas/evidence.schema.json
@@ -412,7 +418,7 @@ def json_shapes() -> dict[str, str]:
                             shutil.copytree(folder, where)
                         with (where / run.append[0]).open("a", encoding="utf-8") as file:
                             file.write(run.append[1])
-                    result = CliRunner().invoke(app, [*run.args, "-w", str(where)])
+                    result = CliRunner().invoke(app, run.arguments(where))
                     if result.exit_code != run.exit_code:
                         raise RuntimeError(f"`plausible {' '.join(run.args)}` on the examples of docs/format.md "
                                            f"exited {result.exit_code}: {result.output}")

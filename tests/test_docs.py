@@ -153,18 +153,26 @@ def test_an_example_that_breaks_a_rule_is_caught(tmp_path: Path, monkeypatch: py
 def test_init_starts_every_file_with_the_schema_line_of_its_kind(tmp_path: Path) -> None:
     target = tmp_path / "case"
     assert invoke("init", str(target)).exit_code == 0
-    kinds = {"hypotheses": "hypotheses", "analysts": "analyst", "models": "model"}
     files = sorted(target.rglob("*.yaml"))
-    assert files
+    assert {p.relative_to(target).parts[0] for p in files} >= {"hypotheses", "evidence", "analysts", "models"}
     for path in files:
         relative = path.relative_to(target)
-        kind = ("sources" if relative.name == "sources.yaml" else "evidence") if relative.parts[0] == "evidence" \
-            else kinds[relative.parts[0]]
+        kind = _kind_of(relative)
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first + "\n" == schema_line(kind, relative)
         schema_file = (path.parent / first.split("$schema=")[1]).resolve()
         assert schema_file == (target / SCHEMA_FOLDER / f"{kind}.schema.json").resolve()
         assert json.loads(schema_file.read_text(encoding="utf-8")) == all_schemas()[kind]
+
+
+def _kind_of(relative: Path) -> str:
+    """The kind of a workspace file from its place (a file at the root is the kind its name says)."""
+    folders = {"hypotheses": "hypotheses", "analysts": "analyst", "models": "model"}
+    if relative.parts[0] == "evidence":
+        return "sources" if relative.as_posix() == "evidence/sources.yaml" else "evidence"
+    if relative.parts[0] == "exercises":
+        return {"exercise.yaml": "exercise", "resolutions.yaml": "resolutions"}.get(relative.name, "forecasts")
+    return folders.get(relative.parts[0], relative.stem)
 
 
 def test_the_written_schemas_are_those_schema_prints(tmp_path: Path) -> None:
