@@ -259,3 +259,19 @@ def test_the_reference_check_finds_one(tmp_path: Path) -> None:
 def test_the_readme_points_to_the_reference_docs() -> None:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     assert "(docs/format.md)" in text and "(docs/cli.md)" in text
+
+
+@pytest.mark.slow
+def test_the_mcmc_keys_cli_md_names_are_those_posterior_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # docs/cli.md describes in prose the keys that `posterior --method mcmc --json` adds to the exact shape.
+    monkeypatch.setenv("PLAUSIBLE_TODAY", generate.TODAY)
+    folder = generate.example_workspace(tmp_path / "ws")
+    result = invoke("posterior", "plant-outage", "--method", "mcmc", "--draws", "50", "--tune", "50", "--chains", "1",
+                    "--cores", "1", "--json", "-w", str(folder))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    text = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert all(h["interval"] is not None for h in data["hypotheses"]) and "`interval`" in text
+    assert all({"prior_mean", "posterior_mean"} <= set(source) for source in data["sources"])
+    for key in data["diagnostics"]:
+        assert f"`{key}`" in text, f"docs/cli.md does not name the diagnostics key {key}"
