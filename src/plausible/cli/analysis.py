@@ -39,7 +39,7 @@ def history(
     from plausible.analysis.trajectory import trajectory
 
     ws = load(workspace, as_of=as_of)
-    result = trajectory(ws, set_id, by)  # type: ignore[arg-type]
+    result = trajectory(ws, set_id, by.lower())  # type: ignore[arg-type]
     if json_output:
         emit_json(with_as_of(result.to_dict(), ws.as_of))
         return

@@ -179,8 +179,8 @@ def _set_lines(change: "SetChange", drivers: tuple["Driver", ...], upd: "Update"
         for driver in drivers[:_SHOWN_DRIVERS]:
             top = sorted(driver.weights.items(), key=lambda kv: -abs(kv[1]))[:3]
             detail = ", ".join(f"{h} {w:+.1f}" for h, w in top)
-            lines.append(f"    {driver.decibans:+6.1f} db  {driver.item}  {driver.path}"
-                         + (f"  ({detail} db)" if detail else ""))
+            lines.append(f"    {driver.decibans:+6.1f} dB  {driver.item}  {driver.path}"
+                         + (f"  ({detail} dB)" if detail else ""))
         if len(drivers) > _SHOWN_DRIVERS:
             lines.append(f"    … and {len(drivers) - _SHOWN_DRIVERS} more (see --json)")
     elif not change.new_items and change.moves:
