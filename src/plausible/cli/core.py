@@ -31,6 +31,7 @@ from plausible.cli.app import (
     warn_all,
     with_as_of,
 )
+from plausible.cli.exports import POSTERIOR_COLUMNS, CsvOption, ParquetOption, export, posterior_rows
 from plausible.core.errors import InputError, Problem, UsageError
 from plausible.core.limits import DEFAULT_MAX_BYTES
 from plausible.core.types import Method
@@ -130,6 +131,8 @@ def posterior(
         str | None, typer.Option("--analyst", help="One analyst's view: their judgments where given, the pool of "
                                  "the others' elsewhere (default: every analyst pooled).")
     ] = None,
+    csv: CsvOption = None,
+    parquet: ParquetOption = None,
 ) -> None:
     """Posterior plausibility of each hypothesis of SET given all evidence (or that reported by --as-of)."""
     ws = load(workspace, as_of=as_of)
@@ -157,6 +160,7 @@ def posterior(
         posterior_table(ws, result)
         if analyst is not None:
             err(f"the view of analyst {analyst!r}: their judgments where given, the others' pool elsewhere")
+    export("the posterior", POSTERIOR_COLUMNS, posterior_rows(ws, result), csv, parquet)
     if save is not None:  # after the answer is shown, so a failed save loses nothing
         from plausible.io.atomic import save_datatree
 
