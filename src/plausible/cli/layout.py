@@ -56,7 +56,7 @@ class Layout:
     def table(self, *, probe: bool = False) -> Table:
         """The rich table; ``probe``: text columns held to their narrowest width, to measure the minimum."""
         table = (Table(box=box.HEAVY_HEAD) if self.boxed
-                 else Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1)))
+                 else Table(box=None, pad_edge=False, collapse_padding=True))
         for j, col in enumerate(self.cols):
             widest = max(cell_len(line) for text in (col.header, *(row.cells[j] for row in self.rows))
                          for line in text.splitlines() or [""])

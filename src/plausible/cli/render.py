@@ -42,10 +42,13 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
     hs = ws.hypothesis_set(post.set_id)
     titles = {h.id: h.title for h in hs.hypotheses}
     out = console()
-    title(out, hs.question)
-    cols = [Col("hypothesis", "id"), Col("title", "text", wrap_to=20), Col("prior"), Col("posterior")]
+    title(out, f"{post.set_id}: {hs.question}")
+    cols = [Col("hypothesis", "id"), Col("title", "text", wrap_to=14), Col("prior"), Col("posterior")]
     if post.interval is not None:
         cols.append(Col(f"{post.interval_level:.0%} interval"))
+    leads = post.leader_probability
+    if leads is not None:
+        cols.append(Col("leads"))
     order = sorted(range(len(post.hypothesis_ids)), key=lambda k: -post.probability[k])
     rows = []
     for k in order:
@@ -53,6 +56,8 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
         cells = [hid, titles[hid], percent(post.prior[k]), percent(post.probability[k])]
         if post.interval is not None:
             cells.append(_interval(post.interval[k, 0], post.interval[k, 1]))
+        if leads is not None:
+            cells.append(percent(leads[k]))
         rows.append(Row((*cells, "█" * round(16 * post.probability[k]))))
     charted = [Layout((*cols, Col("chart", "id")), tuple(rows))]
     plain = [Row(r.cells[:-1]) for r in rows]
@@ -62,6 +67,8 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
         _sources_table(out, ws, post)
     cut = "" if post.as_of is None else f" reported by {post.as_of} (--as-of)"
     footer = f"{len(post.item_ids)} evidence items{cut} · {post.method} engine · inputs {post.inputs_hash[:12]}"
+    if leads is not None:
+        footer += " · leads: share of the draws in which the hypothesis is the most probable"
     d = post.diagnostics
     if d is not None and d.note is None:
         footer += (f" · R-hat {d.r_hat:.3f}, ESS bulk {d.ess_bulk:.0f}, tail {d.ess_tail:.0f}, "
@@ -87,10 +94,10 @@ def _sources_table(out: Console, ws: Workspace, post: Posterior) -> None:
 def sets_table(rows: list[dict[str, Any]]) -> None:
     """Print the list of sets; on a narrow terminal the questions follow the table, one line each."""
     out = console()
-    cols = [Col("set", "id"), Col("question", "text", wrap_to=36), Col("evidence"), Col("leading", "id"),
-            Col("probability")]
-    table = [Row((row["set"], row["question"], str(row["evidence"]), row["leading"], percent(row["probability"])))
-             for row in rows]
+    cols = [Col("set", "id"), Col("question", "text", wrap_to=36), Col("hypotheses"), Col("evidence"),
+            Col("leading", "id"), Col("probability")]
+    table = [Row((row["set"], row["question"], str(row["hypotheses"]), str(row["evidence"]), row["leading"],
+                  percent(row["probability"]))) for row in rows]
     questions = tuple(f"{row['set']}: {row['question']}" for row in rows)
     short = _without(Layout(tuple(cols), tuple(table)), "question")
     fit(out, [*_boxed_then_compact(cols, table), *_boxed_then_compact(list(short.cols), list(short.rows), questions)])
@@ -107,16 +114,15 @@ def history_table(ws: Workspace, traj: Trajectory) -> None:
     order = sorted(range(len(traj.hypothesis_ids)), key=lambda k: -last[k])
     hs = ws.hypothesis_set(traj.set_id)
     out = console()
-    title(out, f"{hs.question} — by {traj.by}")
+    title(out, f"{traj.set_id}: {hs.question} — by {traj.by}")
     blank = ("",) * len(order)
     rows = [Row(("(prior)", *(percent(traj.prior[k]) for k in order)), style="dim")]
     day = None
     for step in traj.steps:
         if traj.by != "date" and step.reported != day:
             day = step.reported
-            rows.append(Row((day.isoformat(), *blank), style="dim"))
-        label = step.label if traj.by == "date" else f"  {step.label}"
-        rows.append(Row((label, *(percent(step.probability[k]) for k in order))))
+            rows.append(Row((day.isoformat(), *blank), style="bold"))
+        rows.append(Row((step.label, *(percent(step.probability[k]) for k in order))))
     label = traj.by
     named = [Col(label, "id"), *(Col(traj.hypothesis_ids[k]) for k in order)]
     numbered = [Col(label, "id"), *(Col(f"H{n}") for n in range(1, len(order) + 1))]
@@ -134,7 +140,7 @@ def analysis_report(ws: Workspace, analysis: Analysis) -> None:
     out = console()
     items = {item.id: item for item in ws.items}
     top = sorted(range(len(post.item_ids)), key=lambda j: -abs(post.weights[j, lead]))[:10]
-    title(out, f"Evidence for and against the leading hypothesis, {hids[lead]} (weights of evidence in "
+    title(out, f"{post.set_id}: evidence for and against the leading hypothesis, {hids[lead]} (weights of evidence in "
           "decibans, dB)")
     cols = [Col("item", "id"), Col("source", "id"), Col("weight (dB)"), Col("spread (dB)"), Col("info (bits)")]
     rows = [Row((items[post.item_ids[j]].id, items[post.item_ids[j]].source, decibans(post.weights[j, lead]),
@@ -212,9 +218,9 @@ def analysts_tables(ws: Workspace, report: AnalystsReport) -> None:
     """Print each analyst's posterior beside the pool, then the disagreements ranked by what they change."""
     hs = ws.hypothesis_set(report.set_id)
     out = console()
-    title(out, hs.question)
+    title(out, f"{report.set_id}: {hs.question}")
     cols = [Col("hypothesis", "id")]
-    cols += [Col(f"{line.id}" + (f" (w {line.weight:g})" if line.weight != 1 else "")) for line in report.analysts]
+    cols += [Col(f"{line.id} (w {line.weight:g})") for line in report.analysts]
     cols.append(Col("pooled", style="bold"))
     rows = [Row((hid, *(percent(line.probabilities[hid]) + (" *" if line.leader == hid else "")
                         for line in report.analysts), percent(report.pooled[hid])))
