@@ -131,6 +131,7 @@ def _analyze(data: dict[str, Any]) -> Any:
 # an analyst's display name; a forecaster's kind (the table says "pool" for "aggregate"), the normalised RPS;
 # the calibration table and question list of `score`.
 COMMANDS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], Any]]] = {
+    "validate": (("validate",), _without("valid")),
     "sets": (("sets",), _without("question")),
     "posterior": (("posterior", "dprk-driver"), _posterior),
     "history by item": (("history", "dprk-driver"), _pick("set", "prior", "steps")),
@@ -378,3 +379,16 @@ def test_brief_takes_the_mcmc_options_and_refuses_them_with_the_exact_engine() -
     result = invoke("brief", "dprk-driver", "--interval", "0.8", "--cores", "1", "-w", str(REPO))
     assert result.exit_code == 2
     assert "--interval, --cores only apply with --method mcmc" in result.stderr
+
+
+def test_history_beyond_what_fits_is_paged_with_every_value(tmp_path: Path) -> None:
+    from plausible.testing import synthetic_workspace
+
+    root = synthetic_workspace(tmp_path / "ws", 3, n_hypotheses=30, n_items=6)
+    result = invoke("history", "question", "--by", "date", "-w", str(root))
+    assert result.exit_code == 0, result.output
+    check_cut(result.stdout, 80)
+    assert len([line for line in result.stdout.splitlines() if line.startswith("date ")]) >= 2  # pages
+    data = json.loads(invoke("history", "question", "--by", "date", "--json", "-w", str(root)).stdout)
+    assert missing(displayed({"set": data["set"], "prior": data["prior"], "steps": [
+        {k: v for k, v in step.items() if k != "items"} for step in data["steps"]]}), result.stdout) == []
