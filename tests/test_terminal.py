@@ -274,13 +274,6 @@ def test_sets_never_wraps_a_question_over_more_than_two_lines() -> None:
             assert end - start <= 1, "\n".join(lines)
 
 
-def test_update_and_brief_speak_of_db_not_db(tmp_path: Path) -> None:
-    from plausible.cli.evolution import report_lines  # noqa: F401 - the module that prints drivers
-
-    source = (REPO / "src/plausible/cli/evolution.py").read_text(encoding="utf-8")
-    assert " db" not in source and "dB" in source
-
-
 # --- plausible log ---------------------------------------------------------------------------------------------
 
 NEW_EVIDENCE = """items:
@@ -392,3 +385,23 @@ def test_history_beyond_what_fits_is_paged_with_every_value(tmp_path: Path) -> N
     data = json.loads(invoke("history", "question", "--by", "date", "--json", "-w", str(root)).stdout)
     assert missing(displayed({"set": data["set"], "prior": data["prior"], "steps": [
         {k: v for k, v in step.items() if k != "items"} for step in data["steps"]]}), result.stdout) == []
+
+
+def test_brief_hands_its_mcmc_options_to_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from plausible.workspace import Workspace
+
+    _fake_mcmc(monkeypatch)
+    fake = Workspace.posterior
+    seen: list[dict[str, Any]] = []
+
+    def recording(self, set_id, method="exact", **options):  # type: ignore[no-untyped-def]
+        if str(method) == "mcmc":
+            seen.append(options)
+        return fake(self, set_id, method, **options)
+
+    monkeypatch.setattr(Workspace, "posterior", recording)
+    result = invoke("brief", "dprk-driver", "--method", "Mcmc", "--interval", "0.8", "--cores", "1", "--sampler",
+                    "NutPie", "--target-accept", "0.95", "--draws", "40", "-w", str(REPO))
+    assert result.exit_code == 0, result.output
+    given = {"interval": 0.8, "cores": 1, "sampler": "nutpie", "target_accept": 0.95, "draws": 40}
+    assert seen and all({k: v for k, v in o.items() if k != "as_of"} == given for o in seen)  # now, and before

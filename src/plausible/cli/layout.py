@@ -5,7 +5,7 @@ column is as wide as the widest cell and its header. Text (titles, questions) wr
 narrowest width its column accepts. A command offers its layouts from the widest to the most compact, and
 :func:`fit` prints the first one whose narrowest rendering fits the console width (``COLUMNS`` when set, as
 rich reads it). When even the most compact does not fit, :func:`pages` splits its value columns over several
-tables, each repeating the key columns.
+tables, each repeating the key columns, and the layout's notes follow the last one.
 """
 
 from __future__ import annotations
@@ -107,8 +107,8 @@ def _print(out: Console, layout: Layout) -> None:
 def pages(out: Console, layout: Layout, *, keys: int = 1) -> list[Layout]:
     """Split ``layout`` into tables that fit: each keeps the first ``keys`` columns and some of the others.
 
-    A value column too wide to share a table with the key columns gets a table of its own (which the
-    terminal then wraps: nothing is dropped).
+    A value column too wide to share a table with the key columns gets a table of its own; a terminal too
+    narrow even for that (narrower than the key columns and one value column) gets the cells shortened by rich.
     """
     chosen: list[list[int]] = []
     for j in range(keys, len(layout.cols)):
