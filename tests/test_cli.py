@@ -237,10 +237,19 @@ def test_schema_output_folder_gets_one_file_per_kind(tmp_path: Path) -> None:
         assert json.loads((tmp_path / name).read_text(encoding="utf-8")) == printed[kind]
 
 
-def test_schema_into_a_missing_folder_exits_2(tmp_path: Path) -> None:
-    result = invoke("schema", "-o", str(tmp_path / "absent"))
+def test_schema_creates_a_missing_output_folder(tmp_path: Path) -> None:
+    target = tmp_path / "absent" / "nested"
+    result = invoke("schema", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    printed = json.loads(invoke("schema").stdout)
+    assert sorted(p.name for p in target.iterdir()) == sorted(f"{kind}.schema.json" for kind in printed)
+
+
+def test_schema_into_a_file_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = invoke("schema", "-o", str(tmp_path / "file"))
     assert result.exit_code == 2
-    assert "does not exist" in result.stderr
+    assert "is a file, not a folder" in result.stderr
 
 
 # --- internal errors ----------------------------------------------------------------------------------------

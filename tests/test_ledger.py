@@ -233,7 +233,7 @@ def test_the_cli_report_names_the_new_file_the_moves_and_the_driver(workspace: P
     assert f"+ new      {NEW_FILE}" in out
     assert "dprk-driver: 1 new item" in out and "dprk-openness: 1 new item" in out
     assert "food-aid            32.1% → 28.4%    -3.7 points" in out
-    assert f"db  {NEW_ITEM}  {NEW_FILE}" in out and "recorded in " in out
+    assert f"dB  {NEW_ITEM}  {NEW_FILE}" in out and " db" not in out and "recorded in " in out
 
 
 def test_json_output_of_update(workspace: Path) -> None:

@@ -33,7 +33,7 @@ def main() -> None:
     ``atexit._run_exitfuncs``.
     """
     try:
-        app()
+        app(prog_name="plausible")  # not "python -m plausible" in help and usage, however it was started
     finally:
         if "pymc" in sys.modules:
             gc.freeze()

@@ -26,6 +26,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsOfOption",
+    "ChainsOption",
+    "CoresOption",
+    "DrawsOption",
+    "IntervalOption",
+    "SamplerOption",
+    "SeedOption",
+    "TargetAcceptOption",
+    "TuneOption",
     "JsonOption",
     "MethodOption",
     "WorkspaceOption",
@@ -33,6 +41,7 @@ __all__ = [
     "command",
     "emit_json",
     "err",
+    "given_options",
     "load",
     "parse_date",
     "warn_all",
@@ -44,7 +53,7 @@ app = typer.Typer(
     help="Bayesian analysis of competing hypotheses: evidence files in, calibrated plausibility out.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (typer's, for bash, zsh, fish, PowerShell)
     rich_markup_mode=None,
 )
 
@@ -52,7 +61,19 @@ WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="The workspace folder.", show_default="current folder")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON to stdout.")]
-MethodOption = Annotated[Method, typer.Option("--method", "-m", help="exact (closed form) or mcmc (PyMC).")]
+MethodOption = Annotated[
+    Method, typer.Option("--method", "-m", help="exact (closed form) or mcmc (PyMC).", case_sensitive=False)
+]
+DrawsOption = Annotated[int | None, typer.Option(help="MCMC draws per chain (default: model file).", min=1)]
+TuneOption = Annotated[int | None, typer.Option(help="MCMC tuning steps per chain.", min=0)]
+ChainsOption = Annotated[int | None, typer.Option(help="MCMC chains.", min=1)]
+SeedOption = Annotated[int | None, typer.Option(help="MCMC random seed (same seed, same numbers).", min=0)]
+SamplerOption = Annotated[str | None, typer.Option(help="MCMC sampler: pymc (NUTS) or nutpie (any case).")]
+TargetAcceptOption = Annotated[float | None, typer.Option(help="NUTS target acceptance rate.")]
+IntervalOption = Annotated[float | None, typer.Option(help="Credible interval level, e.g. 0.9 (MCMC).")]
+CoresOption = Annotated[
+    int | None, typer.Option(help="Parallel MCMC chains (default: one per chain, up to the CPU count).", min=1)
+]
 AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", metavar="DATE", help="Use only the evidence reported on or before DATE (YYYY-MM-DD); "
@@ -98,6 +119,14 @@ def load(workspace: Path, *, as_of: str | None = None, max_file_size: int | None
     ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"), **sized)
     edited = append_only_warnings(ws.root, ws.files)
     return replace(ws, warnings=[*ws.warnings, *edited]) if edited else ws
+
+
+def given_options(**options: Any) -> dict[str, Any]:
+    """The MCMC options given on the command line (None: not given), the sampler's name in lower case."""
+    given = {k: v for k, v in options.items() if v is not None}
+    if isinstance(given.get("sampler"), str):
+        given["sampler"] = given["sampler"].lower()
+    return given
 
 
 def with_as_of(data: dict[str, Any], as_of: dt.date | None) -> dict[str, Any]:

@@ -5,11 +5,30 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from plausible.cli.app import AsOfOption, MethodOption, WorkspaceOption, app, command, err, load, parse_date, warn_all
+from plausible.cli.app import (
+    AsOfOption,
+    ChainsOption,
+    CoresOption,
+    DrawsOption,
+    IntervalOption,
+    MethodOption,
+    SamplerOption,
+    SeedOption,
+    TargetAcceptOption,
+    TuneOption,
+    WorkspaceOption,
+    app,
+    command,
+    err,
+    given_options,
+    load,
+    parse_date,
+    warn_all,
+)
 from plausible.core.errors import UsageError
 from plausible.core.types import Method
 
@@ -55,10 +74,14 @@ def brief(
     ] = False,
     method: MethodOption = Method.EXACT,
     workspace: WorkspaceOption = Path("."),
-    draws: Annotated[int | None, typer.Option(help="MCMC draws per chain (default: model file).", min=1)] = None,
-    tune: Annotated[int | None, typer.Option(help="MCMC tuning steps per chain.", min=0)] = None,
-    chains: Annotated[int | None, typer.Option(help="MCMC chains.", min=1)] = None,
-    seed: Annotated[int | None, typer.Option(help="MCMC random seed (same seed, same numbers).", min=0)] = None,
+    draws: DrawsOption = None,
+    tune: TuneOption = None,
+    chains: ChainsOption = None,
+    seed: SeedOption = None,
+    sampler: SamplerOption = None,
+    target_accept: TargetAcceptOption = None,
+    interval: IntervalOption = None,
+    cores: CoresOption = None,
     as_of: AsOfOption = None,
 ) -> None:
     """A briefing: bottom line, hypotheses, what changed, key evidence, linchpins, indicators, sources, method."""
@@ -66,10 +89,10 @@ def brief(
     day = parse_date(since, "--since")
     if day is not None and since_last:
         raise UsageError("--since and --since-last are alternatives: give one of them")
-    mcmc: dict[str, Any] = {k: v for k, v in {"draws": draws, "tune": tune, "chains": chains, "seed": seed}.items()
-                            if v is not None}
+    mcmc = given_options(draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
+                         target_accept=target_accept, interval=interval, cores=cores)
     if mcmc and method != Method.MCMC:
-        raise UsageError(f"{', '.join('--' + k for k in mcmc)} only apply with --method mcmc")
+        raise UsageError(f"{', '.join('--' + k.replace('_', '-') for k in mcmc)} only apply with --method mcmc")
 
     if output is not None and not output.parent.is_dir():  # before any work
         raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")

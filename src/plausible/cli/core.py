@@ -5,23 +5,33 @@
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from plausible.cli.app import (
     AsOfOption,
+    ChainsOption,
+    CoresOption,
+    DrawsOption,
+    IntervalOption,
     JsonOption,
     MethodOption,
+    SamplerOption,
+    SeedOption,
+    TargetAcceptOption,
+    TuneOption,
     WorkspaceOption,
     app,
     command,
     emit_json,
     err,
+    given_options,
     load,
     warn_all,
     with_as_of,
 )
+from plausible.cli.exports import POSTERIOR_COLUMNS, CsvOption, ParquetOption, export, posterior_rows
 from plausible.core.errors import InputError, Problem, UsageError
 from plausible.core.limits import DEFAULT_MAX_BYTES
 from plausible.core.types import Method
@@ -107,30 +117,29 @@ def posterior(
     method: MethodOption = Method.EXACT,
     workspace: WorkspaceOption = Path("."),
     json_output: JsonOption = False,
-    draws: Annotated[int | None, typer.Option(help="MCMC draws per chain (default: model file).", min=1)] = None,
-    tune: Annotated[int | None, typer.Option(help="MCMC tuning steps per chain.", min=0)] = None,
-    chains: Annotated[int | None, typer.Option(help="MCMC chains.", min=1)] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same numbers).", min=0)] = None,
-    sampler: Annotated[str | None, typer.Option(help="pymc (NUTS) or nutpie.")] = None,
-    target_accept: Annotated[float | None, typer.Option(help="NUTS target acceptance rate.")] = None,
-    interval: Annotated[float | None, typer.Option(help="Credible interval level, e.g. 0.9.")] = None,
-    cores: Annotated[
-        int | None, typer.Option(help="Parallel chains (default: one per chain, up to the CPU count).", min=1)
-    ] = None,
+    draws: DrawsOption = None,
+    tune: TuneOption = None,
+    chains: ChainsOption = None,
+    seed: SeedOption = None,
+    sampler: SamplerOption = None,
+    target_accept: TargetAcceptOption = None,
+    interval: IntervalOption = None,
+    cores: CoresOption = None,
     save: Annotated[Path | None, typer.Option(help="Save the MCMC draws (ArviZ DataTree) to this netCDF file.")] = None,
     as_of: AsOfOption = None,
     analyst: Annotated[
         str | None, typer.Option("--analyst", help="One analyst's view: their judgments where given, the pool of "
                                  "the others' elsewhere (default: every analyst pooled).")
     ] = None,
+    csv: CsvOption = None,
+    parquet: ParquetOption = None,
 ) -> None:
     """Posterior plausibility of each hypothesis of SET given all evidence (or that reported by --as-of)."""
     ws = load(workspace, as_of=as_of)
     if analyst is not None:
         ws = ws.view_of(analyst)
-    mcmc_options = {"draws": draws, "tune": tune, "chains": chains, "seed": seed, "sampler": sampler,
-                    "target_accept": target_accept, "interval": interval}
-    given: dict[str, Any] = {k: v for k, v in mcmc_options.items() if v is not None}
+    given = given_options(draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
+                          target_accept=target_accept, interval=interval)
     if method == Method.MCMC:
         from plausible.cli.progress import ProgressLine
 
@@ -151,6 +160,7 @@ def posterior(
         posterior_table(ws, result)
         if analyst is not None:
             err(f"the view of analyst {analyst!r}: their judgments where given, the others' pool elsewhere")
+    export("the posterior", POSTERIOR_COLUMNS, posterior_rows(ws, result), csv, parquet)
     if save is not None:  # after the answer is shown, so a failed save loses nothing
         from plausible.io.atomic import save_datatree
 
@@ -198,7 +208,8 @@ def _first_set(directory: Path) -> str:
 @command
 def schema(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Folder to write <kind>.schema.json files into.")
+        Path | None, typer.Option("--output", "-o", help="Folder to write <kind>.schema.json files into (created if "
+                                  "missing).")
     ] = None,
 ) -> None:
     """Export the JSON Schema of every kind of workspace and exercise file (for editors that check YAML as you type)."""
@@ -209,8 +220,9 @@ def schema(
     if output is None:
         emit_json(schemas)
         return
-    if not output.is_dir():
-        raise UsageError(f"output folder {output} does not exist")
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"cannot write schemas into {output}: it is a file, not a folder")
+    output.mkdir(parents=True, exist_ok=True)
     for kind, body in schemas.items():
         write_atomic(output / f"{kind}.schema.json", json.dumps(body, indent=2) + "\n")
     err(f"wrote {len(schemas)} schemas to {output}")

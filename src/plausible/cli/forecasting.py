@@ -44,31 +44,25 @@ def score(
     _leaderboard(scores)
 
 
-def _number(value: float | None, digits: int = 3) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
 def _leaderboard(scores: Any) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from plausible.cli.layout import Col, Layout, Row, console, fit, title
+    from plausible.core.display import score
 
     ex = scores.exercise
     resolved = len(ex.resolutions)
-    table = Table(title=f"{ex.title} — {resolved} of {len(ex.questions)} questions resolved", title_justify="left")
+    out = console()
+    title(out, f"{ex.title} — {resolved} of {len(ex.questions)} questions resolved")
     with_rps = any(f.rps is not None for f in scores.forecasters)
-    columns = ["#", "forecaster", "kind", "qs", "Brier", "log", "Brier t-avg", "½-Brier"]
-    columns += ["RPS"] if with_rps else []
-    for name in columns:
-        table.add_column(name, justify="left" if name in {"forecaster", "kind"} else "right", no_wrap=True,
-                         min_width=len(name))
+    cols = [Col("#"), Col("forecaster", "id"), Col("kind", "id"), Col("qs"), Col("Brier"), Col("log"),
+            Col("Brier t-avg"), Col("½-Brier")]
+    cols += [Col("RPS")] if with_rps else []
+    rows = []
     for rank, f in enumerate(scores.forecasters, start=1):
         kind = "pool" if f.kind == "aggregate" else f.kind
-        cells = [str(rank) if f.brier is not None else "", f.id, kind, str(f.questions), _number(f.brier),
-                 _number(f.log), _number(f.brier_time_averaged), _number(f.half_brier)]
-        cells += [_number(f.rps)] if with_rps else []
-        table.add_row(*cells, style="bold" if f.kind == "model" else None)
-    console = Console()
-    console.print(table)
+        cells = [str(rank) if f.brier is not None else "", f.id, kind, str(f.questions), score(f.brier),
+                 score(f.log), score(f.brier_time_averaged), score(f.half_brier)]
+        cells += [score(f.rps)] if with_rps else []
+        rows.append(Row(tuple(cells), style="bold" if f.kind == "model" else None))
     notes = [
         "Lower is better; qs: resolved questions scored. Brier: Brier's original sum over options (0–2) of the "
         "final forecast; log: −ln p(outcome), p clipped at 1e-15; t-avg: Good Judgment daily average of the Brier "
@@ -81,8 +75,8 @@ def _leaderboard(scores: Any) -> None:
     if scores.extremizing is not None:
         notes.append(f"logit-mean: extremizing a = {scores.extremizing:.2f} by maximum likelihood "
                      "(each question scored with a fitted on the others).")
-    for note in notes:
-        console.print(note, style="dim")
+    layouts = [Layout(tuple(cols), tuple(rows), boxed, tuple(notes)) for boxed in (True, False)]
+    fit(out, layouts, keys=2)
 
 
 @app.command()
