@@ -381,6 +381,7 @@ JSON_RUNS: dict[str, tuple[JsonRun, ...] | str] = {
     "analysts": (JsonRun(("analysts", "plant-outage", "--json")),),
     "update": (JsonRun(("update", "--json")), JsonRun(("update", "--json"), EDITED),
                JsonRun(("update", "--json"), SAME_DAY, in_place=True)),
+    "log": (JsonRun(("log", "--json")),),
     "score": (JsonRun(("score", "plant-2024", "--json")),),
     "resolve": (JsonRun(("resolve", "plant-2024", "ransom-demand", "no", "--date", "2024-04-01", "--json")),
                 JsonRun(("resolve", "plant-2024", "root-cause", "equipment-failure", "--date", "2024-06-01",
