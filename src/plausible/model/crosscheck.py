@@ -302,6 +302,8 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built, covered: _Cells,
     group_values = _origin_groups(entries, out)
     superseded: set[str] = set()
     idle: list[_Entry] = []  # items that would count in no set
+    judged_ids = {item_id for item_id, _ in covered}
+    analyst_origins = {e.spec.origin for e in entries if e.spec.origin is not None and e.spec.id in judged_ids}
     ordered: list[tuple[tuple[dt.date, str, int], Item]] = []
     for entry in entries:
         spec, doc = entry.spec, entry.doc
@@ -324,7 +326,8 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built, covered: _Cells,
                 out.problems.append(doc.problem(entry.loc("independent_of"), f"item {spec.id!r} is marked "
                                                 f"independent of {what}; list the ids of other items of its source"))
         likelihoods, ratings = _item_likelihoods(entry, group_values, out, covered)
-        if not ratings and not _reports_elsewhere(entry, out) and not any(i == spec.id for i, _ in covered):
+        if (not ratings and not _reports_elsewhere(entry, out) and spec.id not in judged_ids
+                and spec.origin not in analyst_origins):  # an analyst's file may carry the group's likelihoods
             idle.append(entry)
         item = Item(
             spec.id, spec.summary, spec.source, spec.reported, doc.path, doc.line_of(entry.loc("id")),
