@@ -333,6 +333,7 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built, covered: _Cells,
             spec.id, spec.summary, spec.source, spec.reported, doc.path, doc.line_of(entry.loc("id")),
             spec.observed, spec.credibility, spec.origin, spec.relevance, spec.quote, spec.url, spec.rationale,
             tuple(spec.supersedes), likelihoods, ratings, tuple(spec.independent_of), entry.analyst,
+            document=spec.document,
         )
         ordered.append(((spec.reported, doc.path, entry.position), item))
     ordered.sort(key=lambda pair: pair[0])
