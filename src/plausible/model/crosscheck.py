@@ -637,9 +637,12 @@ def _pooled_item(item: Item, specs: Mapping[str, _Entry], carriers: Mapping[tupl
     likelihoods = {s: pool_row(rows, weights) for s, rows in judged.items()}
     ratings = dict(item.ratings)
     for set_id, pooled in likelihoods.items():
+        # A cell keeps the label written in the item unless an analyst's file judged it (or added it).
+        original, own, rows = item.likelihoods.get(set_id, {}), item.ratings.get(set_id, {}), judged.get(set_id, {})
+        ratings[set_id] = {h: own[h] if h in own and len(rows) == 1 and all(
+            r.get(h) is original.get(h) for r in rows.values()) else j.label for h, j in pooled.items()}
         if set_id in item.likelihoods:
             continue
-        ratings[set_id] = {h: j.label for h, j in pooled.items()}
         missing = [h for h in out.sets[set_id].hypothesis_ids if h not in pooled]
         if missing and (item.id, set_id) in where:
             out.problems.append(Problem(*where[(item.id, set_id)], (
