@@ -47,3 +47,6 @@ def test_a_planted_rationale_or_prior_is_caught() -> None:
     wrapped = packet + "\n" + "\n".join(item_rationale.split(" "))  # re-wrapped text is still caught
     assert packet_mod.leaks(wrapped, ROOT)
     assert packet_mod.leaks(packet + "\nprior: 0.13\n", ROOT) == ["prior"]
+    assert packet.startswith(packet_mod.INSTRUCTIONS)
+    assert packet_mod.leaks(packet_mod.INSTRUCTIONS + "likelihood" + packet.removeprefix(packet_mod.INSTRUCTIONS),
+                            ROOT) == ["likelihood"]  # only the fixed instructions are exempt

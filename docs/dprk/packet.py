@@ -25,7 +25,25 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ROOT / "docs" / "dprk" / "article.txt"
 SETS = ("dprk-driver", "dprk-openness")
 BANNED_WORDS = ("likelihood", "rationale", "prior", "posterior")
-"""Words that never appear in a packet: their presence means judgment text slipped in."""
+"""Words that never appear in a packet's body: their presence means judgment text slipped in."""
+
+INSTRUCTIONS = """\
+# DPRK 2015 case: packet for an independent analyst
+
+Instructions. You are the second analyst of this case. Work from this packet alone: the article, the two
+hypothesis sets and the evidence items below. Do not open the repository's `analysts/` folder, the
+`likelihoods`, `rationale` or `prior` keys of its `evidence/` and `hypotheses/` files, `docs/dprk-case.md`,
+the review or the issue: the lead's judgments must not reach you. For every item and every set it bears on,
+write P(this report | hypothesis) for each hypothesis, as a number or an ICD 203 term (almost no chance ...
+almost certain), with one rationale per item saying why; items of one group report one event, so judge the
+group once, under the id the packet names for it. You may also state your own priors per set, with their reasons (base
+rates and background known before June 2015, not the items). Commit the result as `analysts/<your-id>.yaml`
+(format: `plausible init DIR` writes an example in `DIR/analysts/`) before any pooled result is computed.
+Do not revise it afterwards to agree or disagree with the lead.
+
+---
+"""
+"""The instructions that open every packet (they name the file keys to avoid, so they are not checked)."""
 
 
 def article_text(path: Path = ARTICLE) -> str:
@@ -39,8 +57,7 @@ def build_packet(root: Path = ROOT) -> str:
     """The packet as Markdown, from the workspace at ``root``."""
     ws = plausible.load_workspace(root)
     names = {s.id: s.name for s in ws.sources.values()}
-    out = ["# DPRK 2015 case: packet for an independent analyst", "",
-           "## The article", "", article_text(root / "docs" / "dprk" / "article.txt"), "",
+    out = [INSTRUCTIONS, "## The article", "", article_text(root / "docs" / "dprk" / "article.txt"), "",
            "## The hypothesis sets", ""]
     for set_id in SETS:
         hs = ws.sets[set_id]
@@ -52,6 +69,7 @@ def build_packet(root: Path = ROOT) -> str:
         out.append("")
     out += ["## The evidence items (current, corrections applied)", ""]
     used = {item.id for set_id in SETS for item in ws.items_for(set_id)}
+    carriers = group_carriers(root)
     for item in ws.items:
         if item.id not in used:
             continue
@@ -60,12 +78,25 @@ def build_packet(root: Path = ROOT) -> str:
         if item.observed is not None:
             out.append(f"- observed: {item.observed}")
         if item.origin is not None:
-            out.append(f"- reports the same event as the other items of group `{item.origin}`")
+            out.append(f"- reports the same event as the other items of group `{item.origin}`; judge the group "
+                       f"once, under the id `{carriers.get(item.origin, item.id)}`")
         if item.quote:
             out.append(f"- quote: \u201c{item.quote}\u201d")
         out.append(f"- quoted from: {item.document or 'the article'}" + (f" <{item.url}>" if item.url else ""))
         out.append("")
     return "\n".join(out)
+
+
+def group_carriers(root: Path = ROOT) -> dict[str, str]:
+    """For each origin group, the item id under which it is judged (the tool requires one carrier per group).
+
+    Taken from the ids the lead's file judges (only the ids are read, never the values); a group whose
+    carrier is an earlier, corrected item is judged under that item's id.
+    """
+    ws = plausible.load_workspace(root)
+    lead = root / "analysts" / "lead.yaml"
+    judged = set((yaml.safe_load(lead.read_text(encoding="utf-8")) or {}).get("likelihoods") or {}) if lead.exists() else set()
+    return {item.origin: item.id for item in ws.all_items if item.origin is not None and item.id in judged}
 
 
 def judgment_texts(root: Path = ROOT) -> list[str]:
@@ -84,8 +115,9 @@ def judgment_texts(root: Path = ROOT) -> list[str]:
 
 def leaks(packet: str, root: Path = ROOT) -> list[str]:
     """What in ``packet`` should not be there: banned words, and judgment texts (matched on their first 60 characters)."""
-    found = [w for w in BANNED_WORDS if w in packet.lower()]
-    flat = " ".join(packet.split())
+    body = packet.removeprefix(INSTRUCTIONS)
+    found = [w for w in BANNED_WORDS if w in body.lower()]
+    flat = " ".join(body.split())
     for text in judgment_texts(root):
         probe = " ".join(text.split())[:60]
         if len(probe) >= 20 and probe in flat:
