@@ -28,7 +28,7 @@ def invoke(*args: str):  # type: ignore[no-untyped-def]
 
 def copy_workspace(target: Path) -> Path:
     """A copy of the repository's workspace whose registry lacks `exercise-resolution` (tests add it)."""
-    for folder in ("hypotheses", "evidence", "models", "exercises"):
+    for folder in ("hypotheses", "evidence", "models", "exercises", "analysts"):
         if (REPO / folder).is_dir():
             shutil.copytree(REPO / folder, target / folder)
     registry = target / "evidence" / "sources.yaml"

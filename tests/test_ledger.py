@@ -32,7 +32,7 @@ from plausible.tracking.ledger import (
 from plausible.tracking.updating import compute_update, run_update
 
 REPO = Path(__file__).resolve().parents[1]
-INPUT_FOLDERS = ("hypotheses", "evidence", "models")
+INPUT_FOLDERS = ("hypotheses", "evidence", "models", "analysts")
 NEW_FILE = "evidence/2015-06-25-second-walkout.yaml"
 NEW_ITEM = "second-walkout"
 # A copy of the DPRK item gwangju-withdrawal as a new, separate event (no origin) in a new file.

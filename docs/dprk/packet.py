@@ -95,7 +95,8 @@ def group_carriers(root: Path = ROOT) -> dict[str, str]:
     """
     ws = plausible.load_workspace(root)
     lead = root / "analysts" / "lead.yaml"
-    judged = set((yaml.safe_load(lead.read_text(encoding="utf-8")) or {}).get("likelihoods") or {}) if lead.exists() else set()
+    data = yaml.safe_load(lead.read_text(encoding="utf-8")) if lead.exists() else None
+    judged = set((data or {}).get("likelihoods") or {})
     return {item.origin: item.id for item in ws.all_items if item.origin is not None and item.id in judged}
 
 
@@ -114,7 +115,7 @@ def judgment_texts(root: Path = ROOT) -> list[str]:
 
 
 def leaks(packet: str, root: Path = ROOT) -> list[str]:
-    """What in ``packet`` should not be there: banned words, and judgment texts (matched on their first 60 characters)."""
+    """What in ``packet`` should not be there: banned words, and judgment texts (matched on 60 characters)."""
     body = packet.removeprefix(INSTRUCTIONS)
     found = [w for w in BANNED_WORDS if w in body.lower()]
     flat = " ".join(body.split())
@@ -126,6 +127,7 @@ def leaks(packet: str, root: Path = ROOT) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write the packet (or print it); exit 2 without writing if it would leak a judgment."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", type=Path, help="write the packet here (default: standard output)")
     args = parser.parse_args(argv)

@@ -638,9 +638,9 @@ def _pooled_item(item: Item, specs: Mapping[str, _Entry], carriers: Mapping[tupl
     ratings = dict(item.ratings)
     for set_id, pooled in likelihoods.items():
         # A cell keeps the label written in the item unless an analyst's file judged it (or added it).
-        original, own, rows = item.likelihoods.get(set_id, {}), item.ratings.get(set_id, {}), judged.get(set_id, {})
-        ratings[set_id] = {h: own[h] if h in own and len(rows) == 1 and all(
-            r.get(h) is original.get(h) for r in rows.values()) else j.label for h, j in pooled.items()}
+        written, labels, rows = item.likelihoods.get(set_id, {}), item.ratings.get(set_id, {}), judged.get(set_id, {})
+        ratings[set_id] = {h: labels[h] if h in labels and len(rows) == 1 and all(
+            r.get(h) is written.get(h) for r in rows.values()) else j.label for h, j in pooled.items()}
         if set_id in item.likelihoods:
             continue
         missing = [h for h in out.sets[set_id].hypothesis_ids if h not in pooled]
