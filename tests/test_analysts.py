@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -138,13 +140,40 @@ def test_identical_analysts_give_the_single_analyst_answer(tmp_path: Path) -> No
         list(load_workspace(once).posterior("q").probability), abs=1e-14)
 
 
-def test_one_analyst_changes_nothing_bit_for_bit(repo_root: Path) -> None:
-    ws = load_workspace(repo_root)
+def test_one_analyst_changes_nothing_bit_for_bit(tmp_path: Path) -> None:
+    # The example workspace without its second analyst: the judgments are only those the items wrote.
+    # (The DPRK workspace has analysts/lead.yaml, which revises the items' judgments, so it cannot serve.)
+    root = tmp_path / "ws"
+    shutil.copytree(str(resources.files("plausible.data") / "example"), root)
+    shutil.rmtree(root / "analysts")
+    ws = load_workspace(root)
     assert list(ws.analysts) == ["lead"]
-    post = ws.posterior("dprk-driver")
-    assert ws.view_of("lead").posterior("dprk-driver").to_dict() == post.to_dict()
-    for item in ws.items_for("dprk-driver"):  # the judgments are the very objects the items wrote
-        assert item.judged["dprk-driver"]["lead"] is item.likelihoods["dprk-driver"]
+    post = ws.posterior("plant-outage")
+    assert ws.view_of("lead").posterior("plant-outage").to_dict() == post.to_dict()
+    for item in ws.items_for("plant-outage"):  # the judgments are the very objects the items wrote
+        assert item.judged["plant-outage"]["lead"] is item.likelihoods["plant-outage"]
+
+
+def test_the_lead_file_relabels_only_the_cells_it_judges(tmp_path: Path) -> None:
+    evidence = _evidence(A).replace(_row(A["e1"]), "{red: C, blue: 0.2, other: 0.3}")
+    ws = load_workspace(_workspace(tmp_path, evidence, {"lead": "name: The lead\nlikelihoods:\n  e1: {q: {red: 0.2}}\n"}))
+    e1 = {i.id: i for i in ws.items}["e1"]
+    assert e1.ratings["q"] == {"red": "0.2", "blue": "0.2", "other": "0.3"}  # red was C in the item
+    assert e1.likelihoods["q"]["red"].mean == pytest.approx(0.2)
+
+
+def test_an_analyst_file_may_carry_an_origin_group(tmp_path: Path) -> None:
+    # Neither member of origin g writes likelihoods: the lead's file judges one member, which carries them.
+    evidence = _evidence(A).replace("    likelihoods: {q: " + _row(A["e3"]) + "}\n", "    origin: g\n") + (
+        "  - {id: e4, summary: Same event., source: s2, reported: 2024-01-05, origin: g}\n")
+    lead = f"name: The lead\nlikelihoods:\n  e4: {{q: {_row(A['e3'])}}}\n"
+    ws = load_workspace(_workspace(tmp_path / "p", evidence, {"lead": lead}))
+    by_id = {i.id: i for i in ws.items_for("q")}
+    assert {"e3", "e4"} <= set(by_id)
+    assert by_id["e3"].likelihoods["q"]["red"].mean == pytest.approx(0.9)
+    with pytest.raises(InputError) as caught:  # without the lead's file the group counts nowhere: an error
+        load_workspace(_workspace(tmp_path / "none", evidence))
+    assert "no item of that origin gives likelihoods" in str(caught.value)
 
 
 def test_partial_coverage_pools_only_the_cells_an_analyst_judged(tmp_path: Path) -> None:

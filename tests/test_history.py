@@ -41,6 +41,7 @@ items:
         un-office: 0.35
         arms-deals: 0.35
         russia-sanctions: 0.1
+        separate-purposes: 0.35
         business-as-usual: 0.35
         other: 0.35
   - id: arms-contract
@@ -54,6 +55,7 @@ items:
         un-office: 0.5
         arms-deals: 0.6
         russia-sanctions: 0.15
+        separate-purposes: 0.5
         business-as-usual: 0.15
         other: 0.5
 """

@@ -116,11 +116,15 @@ def test_watch_ignores_files_that_are_not_workspace_inputs(watching: Watching, w
 
 def test_a_deleted_file_is_an_update_too(watching: Watching, workspace: Path) -> None:
     watching.next()
-    (workspace / "evidence/2015-06-18-kcna-ri-su-yong-africa.yaml").unlink()
+    # The case's own evidence files are judged in analysts/lead.yaml (deleting one would be an unknown-item
+    # error), so the deleted file is one the test adds and the watcher records first.
+    (workspace / NEW_FILE).write_text(NEW_EVIDENCE, encoding="utf-8")
+    assert watching.next().changes == (FileEvent("added", NEW_FILE),)
+    (workspace / NEW_FILE).unlink()
     event = watching.next()
-    assert event.changes == (FileEvent("deleted", "evidence/2015-06-18-kcna-ri-su-yong-africa.yaml"),)
+    assert event.changes == (FileEvent("deleted", NEW_FILE),)
     assert event.outcome is not None
-    assert [e.path for e in event.outcome.update.edited] == ["evidence/2015-06-18-kcna-ri-su-yong-africa.yaml"]
+    assert [e.path for e in event.outcome.update.edited] == [NEW_FILE]
 
 
 def test_max_updates_ends_the_loop(workspace: Path) -> None:

@@ -302,6 +302,8 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built, covered: _Cells,
     group_values = _origin_groups(entries, out)
     superseded: set[str] = set()
     idle: list[_Entry] = []  # items that would count in no set
+    judged_ids = {item_id for item_id, _ in covered}
+    analyst_origins = {e.spec.origin for e in entries if e.spec.origin is not None and e.spec.id in judged_ids}
     ordered: list[tuple[tuple[dt.date, str, int], Item]] = []
     for entry in entries:
         spec, doc = entry.spec, entry.doc
@@ -324,12 +326,14 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built, covered: _Cells,
                 out.problems.append(doc.problem(entry.loc("independent_of"), f"item {spec.id!r} is marked "
                                                 f"independent of {what}; list the ids of other items of its source"))
         likelihoods, ratings = _item_likelihoods(entry, group_values, out, covered)
-        if not ratings and not _reports_elsewhere(entry, out) and not any(i == spec.id for i, _ in covered):
+        if (not ratings and not _reports_elsewhere(entry, out) and spec.id not in judged_ids
+                and spec.origin not in analyst_origins):  # an analyst's file may carry the group's likelihoods
             idle.append(entry)
         item = Item(
             spec.id, spec.summary, spec.source, spec.reported, doc.path, doc.line_of(entry.loc("id")),
             spec.observed, spec.credibility, spec.origin, spec.relevance, spec.quote, spec.url, spec.rationale,
             tuple(spec.supersedes), likelihoods, ratings, tuple(spec.independent_of), entry.analyst,
+            document=spec.document,
         )
         ordered.append(((spec.reported, doc.path, entry.position), item))
     ordered.sort(key=lambda pair: pair[0])
@@ -633,9 +637,12 @@ def _pooled_item(item: Item, specs: Mapping[str, _Entry], carriers: Mapping[tupl
     likelihoods = {s: pool_row(rows, weights) for s, rows in judged.items()}
     ratings = dict(item.ratings)
     for set_id, pooled in likelihoods.items():
+        # A cell keeps the label written in the item unless an analyst's file judged it (or added it).
+        written, labels, rows = item.likelihoods.get(set_id, {}), item.ratings.get(set_id, {}), judged.get(set_id, {})
+        ratings[set_id] = {h: labels[h] if h in labels and len(rows) == 1 and all(
+            r.get(h) is written.get(h) for r in rows.values()) else j.label for h, j in pooled.items()}
         if set_id in item.likelihoods:
             continue
-        ratings[set_id] = {h: j.label for h, j in pooled.items()}
         missing = [h for h in out.sets[set_id].hypothesis_ids if h not in pooled]
         if missing and (item.id, set_id) in where:
             out.problems.append(Problem(*where[(item.id, set_id)], (

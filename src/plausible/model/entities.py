@@ -109,6 +109,8 @@ class Item:
     """Who judged the likelihoods written in the item (its or its file's ``analyst:`` key)."""
     judged: dict[str, dict[str, dict[str, Judgment]]] = field(default_factory=dict)
     """Each analyst's judgments per set: ``{set: {analyst: {hypothesis: judgment}}}``; ``likelihoods`` is their pool."""
+    document: str | None = None
+    """The report the quote is taken from when it is not the case's seed text (title, publisher, date)."""
 
     @property
     def event(self) -> str:
