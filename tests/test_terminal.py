@@ -220,8 +220,8 @@ def test_the_mcmc_interval_column_and_the_source_table_fit(width: int, monkeypat
     assert missing(displayed(_posterior(data)), result.stdout) == []
 
 
-def _ten_hypotheses(root: Path) -> Path:
-    """Ten hypotheses with ids as long as analysts write them, and long item ids, over several days."""
+def _ten_hypotheses(root: Path, item: str = "drought-report-") -> Path:
+    """Ten hypotheses with ids as long as analysts write them, and item ids ``item<j>``, over several days."""
     rng = np.random.default_rng(10)
     hids = [f"{word}-hypothesis-{n}" for n, word in enumerate(
         ["sanctions", "food-aid", "alliances", "un-office", "arms-trade", "prestige", "succession", "tourism",
@@ -229,7 +229,7 @@ def _ten_hypotheses(root: Path) -> Path:
     hypotheses = "question: Which of ten explanations holds?\nexhaustive: true\nhypotheses:\n" + "".join(
         f"  - {{id: {h}, title: Explanation {n}, prior: 0.1}}\n" for n, h in enumerate(hids))
     items = "items:\n" + "".join(
-        f"  - id: a-rather-long-evidence-item-name-{j}\n    summary: Report {j}\n    source: wire\n"
+        f"  - id: {item}{j}\n    summary: Report {j}\n    source: wire\n"
         f"    reported: 2020-01-{1 + j // 3:02d}\n    likelihoods:\n      ten: {{"
         + ", ".join(f"{h}: {rng.uniform(0.05, 0.9):.2f}" for h in hids) + "}\n" for j in range(12))
     files = {"hypotheses/ten.yaml": hypotheses, "evidence/sources.yaml":
@@ -256,10 +256,21 @@ def test_history_of_ten_hypotheses_is_one_table_at_80_columns(by: str, tmp_path:
     assert missing(set(data["prior"]), result.stdout) == []  # the legend names every hypothesis
 
 
+def test_history_with_ids_too_long_for_one_table_is_split_never_cut(tmp_path: Path) -> None:
+    root = _ten_hypotheses(tmp_path / "ws", item="a-rather-long-evidence-item-name-")
+    result = invoke("history", "ten", "--by", "item", "-w", str(root))
+    assert result.exit_code == 0, result.output
+    check_cut(result.stdout, 80)
+    data = json.loads(invoke("history", "ten", "--by", "item", "--json", "-w", str(root)).stdout)
+    assert missing({step["item"] for step in data["steps"]}, result.stdout) == []  # every id whole
+    for step in data["steps"]:
+        assert missing(displayed({"probabilities": step["probabilities"]}), result.stdout) == []
+
+
 def test_history_prints_each_date_once(tmp_path: Path) -> None:
     for by in ("item", "date"):
         result = invoke("history", "dprk-driver", "--by", by, "-w", str(REPO), columns=200)
-        dates = re.findall(r"\d{4}-\d{2}-\d{2}", result.stdout)
+        dates = re.findall(r"^[│ ]*(\d{4}-\d{2}-\d{2})\b", result.stdout, flags=re.M)  # a date heading a row
         assert dates and len(dates) == len(set(dates)), by
 
 

@@ -108,7 +108,8 @@ def history_table(ws: Workspace, traj: Trajectory) -> None:
 
     Steps by item or by file are grouped under their reporting date (a dim row), so no date is printed
     twice. Where the hypothesis ids do not fit as headers, the columns are numbered H1, H2, ... with a
-    legend; where even that does not fit, long step labels wrap, then the columns are split over tables.
+    legend; where even that does not fit, the columns are split over tables (a step label, an item id or a
+    file path, is never cut).
     """
     last = traj.steps[-1].probability if traj.steps else traj.prior
     order = sorted(range(len(traj.hypothesis_ids)), key=lambda k: -last[k])
@@ -127,9 +128,7 @@ def history_table(ws: Workspace, traj: Trajectory) -> None:
     named = [Col(label, "id"), *(Col(traj.hypothesis_ids[k]) for k in order)]
     numbered = [Col(label, "id"), *(Col(f"H{n}") for n in range(1, len(order) + 1))]
     legend = (" · ".join(f"H{n}={traj.hypothesis_ids[k]}" for n, k in enumerate(order, start=1)),)
-    folded = [Col(label, "text", wrap_to=14), *numbered[1:]]
-    fit(out, [*_boxed_then_compact(named, rows), *_boxed_then_compact(numbered, rows, legend),
-              Layout(tuple(folded), tuple(rows), False, legend)])
+    fit(out, [*_boxed_then_compact(named, rows), *_boxed_then_compact(numbered, rows, legend)])
 
 
 def analysis_report(ws: Workspace, analysis: Analysis) -> None:
