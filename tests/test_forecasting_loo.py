@@ -127,10 +127,11 @@ def test_confident_pools_near_the_option_floor_do_not_overflow() -> None:
 
 @pytest.mark.parametrize(("name", "workspace"), [("dprk-2015", REPO), ("quiz", DATA / "design-section5")])
 def test_the_repository_exercises_get_the_old_held_out_factors(name: str, workspace: Path) -> None:
-    from plausible.forecasting.scoring import _extremizing, _Index
+    from plausible.forecasting.scoring import _extremizing, _last_days, _outcomes
 
     ex = load_exercise(name, workspace)
-    a_full, held_out = _extremizing(ex, _Index(ex.forecasts))
+    a_full, by_code = _extremizing(ex.forecasts, _last_days(ex), _outcomes(ex))
+    held_out = {list(ex.questions)[code]: a for code, a in by_code.items()}
     # The old code path, spelled out: the final standing human forecasts of each resolved question.
     mean_logs, outcomes, ids = [], [], []
     for q in ex.questions.values():
