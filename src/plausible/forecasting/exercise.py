@@ -84,6 +84,8 @@ class Exercise:
         SHA-256 of every file read, by path as shown in messages.
     kinds : dict
         Each forecaster's declared kind (``human`` unless its file says otherwise).
+    forecaster_files : dict
+        The file holding each forecaster's forecasts.
     """
 
     name: str
@@ -95,6 +97,7 @@ class Exercise:
     description: str | None = None
     files: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, ForecasterKind] = field(default_factory=dict)
+    forecaster_files: dict[str, Path] = field(default_factory=dict)
 
     @property
     def forecasters(self) -> list[str]:

@@ -116,8 +116,10 @@ def load_exercise(
     forecasts, kinds = checker.forecasts(yaml_files, csv_files, questions, resolutions)
     if checker.problems:
         raise InputError(checker.problems)
+    where = {checker.shown(path): path for path in (*yaml_paths, *csv_paths)}
+    files = {who: where[shown] for who, shown in checker.owners.items() if shown in where}
     return Exercise(folder.resolve().name, folder, exercise_file.model.title, questions, forecasts, resolutions,
-                    exercise_file.model.description, checker.hashes, kinds)
+                    exercise_file.model.description, checker.hashes, kinds, files)
 
 
 def forecast_files(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -150,6 +152,7 @@ class _Checker:
     problems: list[Problem] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)
     known_questions: set[str] = field(default_factory=set)
+    owners: dict[str, str] = field(default_factory=dict)
 
     def shown(self, path: Path) -> str:
         try:
@@ -341,7 +344,7 @@ class _Checker:
     def forecasts(self, files: list[Parsed[ForecastsFile]], csv_files: list[CsvForecasts],
                   questions: dict[str, Question], resolutions: dict[str, Resolution]
                   ) -> tuple[ForecastTable, dict[str, ForecasterKind]]:
-        owners: dict[str, str] = {}
+        owners = self.owners
         kinds: dict[str, ForecasterKind] = {}
         out: list[Forecast] = []
         for parsed in files:

@@ -229,6 +229,7 @@ class ExerciseScores:
     series: ForecastTable
     extremizing: float | None
     bins: int
+    pools: tuple[str, ...] = POOLS
 
     @functools.cached_property
     def questions(self) -> list[QuestionScore]:
@@ -416,7 +417,9 @@ def score_exercise(
     summaries = table.summaries()
     summaries.sort(key=lambda f: (f.brier is None, f.brier if f.brier is not None else 0.0, f.id))
     calibration = _calibration(series, table, outcome, bins)
-    return ExerciseScores(ex, summaries, table, calibration, series, a_full, bins)
+    asked = tuple(name for name in (*POOLS, BAYES_POOL) if name in chosen or (name == BAYES_POOL and (
+        bayes or "bayes" in chosen)))
+    return ExerciseScores(ex, summaries, table, calibration, series, a_full, bins, asked)
 
 
 # --- the questions as arrays ---------------------------------------------------------------------------------
