@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,7 +109,7 @@ def parse_forecasts_csv(raw: bytes, shown: str, questions: QuestionColumns
     return _Reader(shown, questions).read(raw)
 
 
-def forecasts_csv(rows: dict[str, Sequence[object]], columns: Sequence[str]) -> str:
+def forecasts_csv(rows: Mapping[str, Sequence[object]], columns: Sequence[str]) -> str:
     """The text of a forecasts CSV from columns of equal length (floats written exactly, shortest form).
 
     Examples

@@ -132,7 +132,7 @@ def import_forecasts(
         for old, data in previous.items():
             write_atomic(old, data)
         raise
-    return ImportResult(ex.name, targets, replaced, int(len(parsed.forecaster)))
+    return ImportResult(ex.name, targets, replaced, len(parsed.forecaster))
 
 
 def _check_replacing(ex: Exercise, present: list[str], targets: dict[str, Path], replaced: dict[str, Path],
