@@ -204,10 +204,10 @@ class _Reader:
         import pyarrow.compute as pc
         import pyarrow.csv as pacsv
 
-        invalid: list[tuple[int | None, int, int]] = []
+        invalid: list[tuple[int | None, int, int, str]] = []
 
         def on_invalid(row: pacsv.InvalidRow) -> str:
-            invalid.append((row.number, row.expected_columns, row.actual_columns))
+            invalid.append((row.number, row.expected_columns, row.actual_columns, row.text))
             return "skip"
 
         try:
@@ -220,7 +220,13 @@ class _Reader:
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             self.problem(None, f"cannot read as CSV: {exc}")
             return None
-        for number, expected, actual in invalid:
+        physical = [line.rstrip(b"\r").decode("utf-8", "replace") for line in raw.split(b"\n")] if invalid else []
+        searched_from = 1
+        for number, expected, actual, text in invalid:
+            if number is None:  # pyarrow does not always know the row: find the line it read
+                found = next((i for i in range(searched_from, len(physical)) if physical[i] == text), None)
+                number = None if found is None else found + 1
+                searched_from = found + 1 if found is not None else searched_from
             self.problem(number, f"expected {expected} values (one per column), got {actual}")
         if invalid:
             return None
