@@ -151,5 +151,5 @@ def test_markets_and_baselines_are_scored_but_not_pooled(quiz: Path) -> None:
         np.testing.assert_allclose(pooled.probability, expected, rtol=0, atol=1e-12)
     assert ids["mean"].brier == pytest.approx(ids["alice"].brier, rel=0, abs=1e-12)
     bob.write_text(bob.read_text(encoding="utf-8").replace("kind: market", "kind: bot"), encoding="utf-8")
-    with pytest.raises(InputError, match="bob.yaml:2: .*'human', 'model', 'market' or 'baseline'"):
+    with pytest.raises(InputError, match=r"bob.yaml:2: .*'human', 'model', 'market' or 'baseline'"):
         load_exercise("quiz", quiz)

@@ -232,8 +232,8 @@ class _Reader:
             return None
         n = table.num_rows
         if b"\n\n" in raw or b"\n\r\n" in raw:  # blank lines are skipped: map rows to the lines they are on
-            physical = raw.replace(b"\r\n", b"\n").split(b"\n")
-            self.lines = np.array([i + 1 for i, line in enumerate(physical) if line.strip()][1:n + 1], np.int64)
+            kept = [i + 1 for i, line in enumerate(raw.replace(b"\r\n", b"\n").split(b"\n")) if line.strip()]
+            self.lines = np.array(kept[1:n + 1], np.int64)
         else:
             self.lines = np.arange(2, n + 2, dtype=np.int64)
         self.bad = np.zeros(n, dtype=bool)
