@@ -28,6 +28,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -137,7 +138,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.lines: NDArray[np.int64] = np.empty(0, np.int64)
         self.bad: NDArray[np.bool_] = np.empty(0, bool)
-        self._probability_column: object = None
+        self._probability_column: Any = None
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.shown, line, message))
@@ -239,8 +240,8 @@ class _Reader:
         self.bad = np.zeros(n, dtype=bool)
         out = {}
         for name in names:
-            encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(table.column(name))).combine_chunks()
-            out[name] = (np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp),
+            encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(pa.concat_arrays(table.column(name).chunks)))
+            out[name] = (_numpy(encoded.indices, np.int32).astype(np.intp),
                          [str(v) for v in encoded.dictionary.to_pylist()])
         self._probability_column = table.column("probability")
         return out
@@ -320,15 +321,15 @@ class _Reader:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        column = pc.utf8_trim_whitespace(self._probability_column)
+        column = pc.utf8_trim_whitespace(pa.concat_arrays(self._probability_column.chunks))
         try:
-            values = np.asarray(pc.cast(column, pa.float64()).to_numpy(), dtype=np.float64)
+            values = _numpy(pc.cast(column, pa.float64()), np.float64).copy()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             values = None
         if values is not None and np.all(np.isfinite(values) & (values >= 0.0) & (values <= 1.0)):
             return values
-        encoded = pc.dictionary_encode(column).combine_chunks()
-        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
+        encoded = pc.dictionary_encode(column)
+        codes = _numpy(encoded.indices, np.int32).astype(np.intp)
         parsed = np.zeros(len(encoded.dictionary), np.float64)
         for code, value in enumerate(encoded.dictionary.to_pylist()):
             try:
@@ -438,6 +439,14 @@ class _Reader:
         if self.problems:
             return None
         return who[start][ok], g_question[ok], made[start][ok], p[ok]
+
+
+def _numpy(array: Any, dtype: type[np.generic]) -> NDArray[Any]:
+    """A pyarrow array without nulls as a NumPy view of its data buffer.
+
+    ``Array.to_numpy`` would import pandas (about a second cold), which nothing else here needs.
+    """
+    return np.frombuffer(array.buffers()[1], dtype=dtype)[array.offset:array.offset + len(array)]
 
 
 def _forecaster_problem(value: str) -> str | None:

@@ -153,6 +153,7 @@ class _Checker:
     hashes: dict[str, str] = field(default_factory=dict)
     known_questions: set[str] = field(default_factory=set)
     owners: dict[str, str] = field(default_factory=dict)
+    columns: QuestionColumns | None = None
 
     def shown(self, path: Path) -> str:
         try:
@@ -336,8 +337,9 @@ class _Checker:
             self.problems.append(Problem(shown, None, f"cannot read file: {exc.strerror or exc}"))
             return None
         self.hashes[shown] = hashlib.sha256(raw).hexdigest()
-        parsed, problems = parse_forecasts_csv(raw, shown, question_columns(questions, resolutions,
-                                                                            self.known_questions))
+        if self.columns is None:
+            self.columns = question_columns(questions, resolutions, self.known_questions)
+        parsed, problems = parse_forecasts_csv(raw, shown, self.columns)
         self.problems.extend(problems)
         return parsed
 

@@ -134,12 +134,24 @@ def median_pools(table: ForecastTable, days: PoolDays) -> NDArray[np.float64]:
     counts = np.bincount(days.cell_day, minlength=len(days))
     first = np.cumsum(counts) - counts
     low, high = first + (counts - 1) // 2, first + counts // 2
-    out = np.empty((len(days), k))
-    for j in range(k):
-        values = table.probabilities[days.cell_row, j]
-        ordered = values[np.lexsort((values, days.cell_day))]
-        out[:, j] = (ordered[low] + ordered[high]) / 2.0
     widths = _widths(table, days)
+    out = np.empty((len(days), k))
+    # With two options the second is 1 - the first, which floating point keeps monotone: the rows in the middle
+    # of the first option's order are in the middle of the second's too. One sort serves both.
+    order = np.lexsort((table.probabilities[days.cell_row, 0], days.cell_day))
+    middle_low, middle_high = days.cell_row[order[low]], days.cell_row[order[high]]
+    for j in range(k):
+        out[:, j] = (table.probabilities[middle_low, j] + table.probabilities[middle_high, j]) / 2.0
+    wide = widths > 2
+    if np.any(wide):
+        cells = wide[days.cell_day]
+        for j in range(1, k):
+            values = table.probabilities[days.cell_row[cells], j]
+            ordered = values[np.lexsort((values, days.cell_day[cells]))]
+            sub = np.flatnonzero(wide)
+            sub_counts = counts[sub]
+            sub_first = np.cumsum(sub_counts) - sub_counts
+            out[sub, j] = (ordered[sub_first + (sub_counts - 1) // 2] + ordered[sub_first + sub_counts // 2]) / 2.0
     total = out.sum(axis=1)
     uniform = (np.arange(k)[None, :] < widths[:, None]) / widths[:, None]
     safe = np.where(total > 0, total, 1.0)

@@ -493,8 +493,12 @@ def _calibration(series: ForecastTable, table: QuestionScoreTable, outcome: NDAr
     events = np.where((widths == 2)[:, None], column == 0, column < widths[:, None])
     happened = (column == outcome[table.question][:, None]).astype(np.float64)
     out = {}
-    for code in np.unique(table.forecaster):
-        mine = table.forecaster == code
+    bounds = np.flatnonzero(np.diff(table.forecaster)) + 1  # rows are sorted by forecaster
+    for start, stop in zip([0, *bounds.tolist()], [*bounds.tolist(), len(table)], strict=True):
+        if start == stop:
+            continue
+        code = table.forecaster[start]
+        mine = slice(start, stop)
         f, o = table.final[mine][events[mine]], happened[mine][events[mine]]
         out[table.forecasters[int(code)]] = ForecasterCalibration(
             murphy_decomposition(f, o), murphy_decomposition(f, o, bins), calibration_table(f, o, bins))

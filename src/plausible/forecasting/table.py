@@ -146,10 +146,11 @@ class ForecastTable:
 
     def sorted(self) -> ForecastTable:
         """The rows sorted by forecaster code, question code and day (stable)."""
-        order = np.lexsort((self.made, self.question, self.forecaster))
-        if np.all(order[1:] > order[:-1]):
-            return self
-        return self.take(order)
+        f, q, d = self.forecaster, self.question, self.made
+        same_f, same_q = f[1:] == f[:-1], q[1:] == q[:-1]
+        if np.all((f[1:] > f[:-1]) | (same_f & ((q[1:] > q[:-1]) | (same_q & (d[1:] >= d[:-1]))))):
+            return self  # already in order (tables concatenated in code order are): no sort
+        return self.take(np.lexsort((d, q, f)))
 
     def take(self, rows: NDArray[np.intp] | NDArray[np.bool_]) -> ForecastTable:
         """The rows selected by an index or a mask (same ids and codes)."""
