@@ -11,10 +11,13 @@ import numpy as np
 from plausible.forecasting.schema import ForecasterKind, QuestionKind
 from plausible.forecasting.table import Forecast, ForecastTable
 
-__all__ = ["BINARY_OPTIONS", "RESERVED_FORECASTERS", "Exercise", "Forecast", "ForecastTable", "Question", "Resolution",
-           "standing_at"]
+__all__ = ["BINARY_OPTIONS", "MODEL_FORECASTER", "RESERVED_FORECASTERS", "Exercise", "Forecast", "ForecastTable",
+           "Question", "Resolution", "standing_at"]
 
-RESERVED_FORECASTERS = frozenset({"plausible", "mean", "median", "logit-mean", "bayes-pool"})
+MODEL_FORECASTER = "plausible"
+"""The id under which plausible's own model appears in leaderboards."""
+
+RESERVED_FORECASTERS = frozenset({MODEL_FORECASTER, "mean", "median", "logit-mean", "bayes-pool"})
 """Forecaster ids that name the model and the pooled forecasts in a leaderboard."""
 
 BINARY_OPTIONS: tuple[str, str] = ("yes", "no")

@@ -32,9 +32,8 @@ from plausible.forecasting.calibration import (
     calibration_table,
     murphy_decomposition,
 )
-from plausible.forecasting.exercise import Exercise, ForecastTable
+from plausible.forecasting.exercise import MODEL_FORECASTER, Exercise, ForecastTable
 from plausible.forecasting.loading import load_exercise
-from plausible.forecasting.model_forecaster import MODEL_FORECASTER, model_forecasts
 from plausible.forecasting.pools import (
     PoolDays,
     final_rows,
@@ -396,6 +395,8 @@ def score_exercise(
     kinds = {who: ex.kind_of(who).value for who in files.forecasters}
     tables = [files]
     if any(q.model_forecastable for q in ex.questions.values()):
+        from plausible.forecasting.model_forecaster import model_forecasts
+
         ws = workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
         tables.append(ForecastTable.from_forecasts(model_forecasts(ex, ws), files.questions, files.widths))
         kinds[MODEL_FORECASTER] = "model"
