@@ -4,8 +4,10 @@ The file is checked whole against the exercise (columns as in :mod:`plausible.fo
 problem as ``path:line: message``) before anything is written. Each forecaster in it gets the file
 ``forecasts/<forecaster>.csv``. A forecaster who already has forecasts in the exercise is refused unless
 ``replace`` is given, and then its old file is replaced (and named in the result); a file holding other
-forecasters too is never rewritten. Each file is written atomically (temporary file, then rename); if the
-exercise does not load afterwards, the previous files are put back.
+forecasters too is never rewritten. Each file is written atomically (temporary file, then rename); if writing
+fails part-way, the files written are removed and the previous ones put back. What is written is what was
+checked: the rows were validated against the exercise, and probabilities are written in their shortest exact
+form (``repr``), so reading the files back gives the same numbers (a test checks the scores are unchanged).
 """
 
 from __future__ import annotations
@@ -50,13 +52,23 @@ class ImportResult:
 
 
 def forecaster_csv(ex: Exercise, parsed: CsvForecasts, code: int) -> str:
-    """The CSV text of one forecaster's forecasts (one row per binary forecast, one per option otherwise)."""
+    """The CSV text of one forecaster's forecasts (one row per binary forecast, one per option otherwise).
+
+    Binary forecasts (the common, large case) are written column-wise; probabilities in their shortest exact form.
+    """
     mine = np.flatnonzero(parsed.forecaster == code)
     who = parsed.forecasters[code]
     questions = list(ex.questions.values())
-    binary_only = all(questions[int(q)].is_binary for q in np.unique(parsed.question[mine]))
-    rows: dict[str, list[object]] = {name: [] for name in (*REQUIRED_COLUMNS, "option", "kind")}
     kind = parsed.kinds.get(who, ForecasterKind.HUMAN).value
+    binary = np.array([q.is_binary for q in questions], bool)
+    if np.all(binary[parsed.question[mine]]):
+        days = {int(d): dt.date.fromordinal(int(d)).isoformat() for d in np.unique(parsed.made[mine])}
+        ids = [q.id for q in questions]
+        lines = [f"{who},{ids[q]},{days[d]},{p!r},{kind}" for q, d, p in
+                 zip(parsed.question[mine].tolist(), parsed.made[mine].tolist(),
+                     parsed.probabilities[mine, 0].tolist(), strict=True)]
+        return ",".join((*REQUIRED_COLUMNS, "kind")) + "\n" + "".join(line + "\n" for line in lines)
+    rows: dict[str, list[object]] = {name: [] for name in (*REQUIRED_COLUMNS, "option", "kind")}
     for i in mine:
         question = questions[int(parsed.question[i])]
         day = dt.date.fromordinal(int(parsed.made[i])).isoformat()
@@ -65,8 +77,7 @@ def forecaster_csv(ex: Exercise, parsed: CsvForecasts, code: int) -> str:
             for name, value in zip(rows, (who, question.id, day, float(parsed.probabilities[i, j]),
                                           "" if question.is_binary else option, kind), strict=True):
                 rows[name].append(value)
-    columns = [*REQUIRED_COLUMNS, *([] if binary_only else ["option"]), "kind"]
-    return forecasts_csv(rows, columns)
+    return forecasts_csv(rows, [*REQUIRED_COLUMNS, "option", "kind"])
 
 
 def import_forecasts(
@@ -124,7 +135,6 @@ def import_forecasts(
         for who, old in replaced.items():
             if old != targets[who]:
                 old.unlink()
-        load_exercise(ex.root, workspace)
     except BaseException:
         for who in present:
             if targets[who] not in previous:
