@@ -153,3 +153,27 @@ def test_markets_and_baselines_are_scored_but_not_pooled(quiz: Path) -> None:
     bob.write_text(bob.read_text(encoding="utf-8").replace("kind: market", "kind: bot"), encoding="utf-8")
     with pytest.raises(InputError, match=r"bob.yaml:2: .*'human', 'model', 'market' or 'baseline'"):
         load_exercise("quiz", quiz)
+
+
+def test_row_order_and_file_layout_change_nothing(quiz: Path) -> None:
+    expected = score_exercise("quiz", quiz).to_dict()
+    folder = quiz / "exercises" / "quiz" / "forecasts"
+    for path in folder.iterdir():
+        path.unlink()
+    header, *rows = ALICE_AND_BOB.splitlines()
+    shuffled = [rows[i] for i in np.random.default_rng(5).permutation(len(rows))]
+    (folder / "everyone.csv").write_text("\n".join([header, *shuffled]) + "\n", encoding="utf-8")
+    assert score_exercise("quiz", quiz).to_dict() == expected
+
+
+@pytest.mark.parametrize("rows", [["bob,rain,2024-04-29,0.3,"], ["bob,rain,2024-04-29,0.3,yes"],
+                                  ["bob,rain,2024-04-29,0.3,yes", "bob,rain,2024-04-29,0.7,no"]])
+def test_a_binary_forecast_is_its_yes_row_or_both_rows(quiz: Path, rows: list[str]) -> None:
+    bob = quiz / "exercises" / "quiz" / "forecasts" / "bob.yaml"
+    bob.write_text(bob.read_text(encoding="utf-8").split("  - question: winner")[0].replace(
+        "  - question: rain\n    made: 2024-04-29\n    probability: 0.3\n", "  []\n"), encoding="utf-8")
+    (bob.parent / "bob-rain.csv").write_text("forecaster,question,date,probability,option\n" + "\n".join(
+        r.replace("bob,", "bobby,", 1) for r in rows) + "\n", encoding="utf-8")
+    ex = load_exercise("quiz", quiz)
+    (forecast,) = ex.forecasts_for("rain", "bobby")
+    assert forecast.probabilities.tolist() == [0.3, 0.7]
