@@ -149,6 +149,8 @@ def test_the_repository_exercises_get_the_old_held_out_factors(name: str, worksp
             outcomes.append(q.options.index(ex.resolutions[q.id].outcome))
     assert list(held_out) == ids
     assert a_full == fit_extremizing(mean_logs, outcomes)
+    # the columnar inputs (forecast tables, pool cells) give the per-question fit of the stacks to 1e-9
+    np.testing.assert_allclose([held_out[q] for q in ids], fit_extremizing_loo(mean_logs, outcomes), rtol=0, atol=1e-9)
     assert a_full == pytest.approx(old_fit_extremizing(mean_logs, outcomes), rel=0, abs=OLD_TOLERANCE)
     np.testing.assert_allclose([held_out[q] for q in ids], old_leave_one_out(mean_logs, outcomes),
                                rtol=0, atol=OLD_TOLERANCE)
