@@ -261,11 +261,8 @@ class _Reader:
         keep = ~self.bad
         forecasts = self._assemble(who_codes[keep], question[keep], made[keep], option[keep], probability[keep],
                                    np.flatnonzero(keep), who)
-        first_line = {}
-        for code, name in enumerate(who):
-            rows = np.flatnonzero(who_codes == code)
-            if rows.size:
-                first_line[name] = int(self.lines[rows[0]])
+        present, first_rows = np.unique(who_codes, return_index=True)
+        first_line = {who[c]: int(self.lines[r]) for c, r in zip(present.tolist(), first_rows.tolist(), strict=True)}
         if forecasts is None:
             return None
         f_code, q_code, day, p = forecasts
@@ -281,17 +278,24 @@ class _Reader:
         parsed = [ForecasterKind(v) if v in choices else (ForecasterKind.HUMAN if v == "" else None) for v in values]
         self.each_value(codes, values, lambda v: None if v in choices or v == "" else
                         f"unknown kind {v!r}: choose {', '.join(choices)}{did_you_mean(v, choices)}")
-        out = {}
-        for code, name in enumerate(who):
-            mine = who_codes == code
-            declared = sorted({parsed[c] for c in np.unique(codes[mine]) if parsed[c] is not None})
-            if len(declared) > 1:
-                first = parsed[int(codes[np.flatnonzero(mine)[0]])]
-                self.report(mine & (codes != codes[np.flatnonzero(mine)[0]]),
-                            f"forecaster {name!r} is declared of kind {first} on its first row and of another kind "
-                            "here; a forecaster has one kind")
-            if declared:
-                out[name] = declared[0] if len(declared) == 1 else ForecasterKind.HUMAN
+        out: dict[str, ForecasterKind] = {}
+        pairs, first = np.unique(who_codes.astype(np.int64) * (len(values) + 1) + codes, return_index=True)
+        declared: dict[int, list[int]] = {}
+        for pair, row in zip(pairs.tolist(), first.tolist(), strict=True):  # once per (forecaster, kind) written
+            w, code = divmod(pair, len(values) + 1)
+            if parsed[code] is not None:
+                declared.setdefault(w, []).append(row)
+        for w, rows in declared.items():
+            kinds = {parsed[int(codes[r])] for r in rows}
+            first_row = min(rows)
+            first_kind = parsed[int(codes[first_row])]
+            if len(kinds) > 1:
+                mine = who_codes == w
+                self.report(mine & (np.array([parsed[int(c)] for c in range(len(values))], dtype=object)[codes]
+                                    != first_kind),
+                            f"forecaster {who[w]!r} is declared of kind {first_kind} on its first row and of another "
+                            "kind here; a forecaster has one kind")
+            out[who[w]] = first_kind if first_kind is not None else ForecasterKind.HUMAN
         return out
 
     def _questions(self, codes: NDArray[np.intp], values: list[str]) -> NDArray[np.intp]:
@@ -352,20 +356,25 @@ class _Reader:
         out = np.zeros(question.size, np.intp)
         pair = question.astype(np.int64) * (len(values) + 1) + codes
         usable = (question >= 0) & ~self.bad
-        for key in np.unique(pair[usable]):
-            q, code = divmod(int(key), len(values) + 1)
-            rows = usable & (pair == key)
+        keys, inverse = np.unique(pair[usable], return_inverse=True)
+        index = np.zeros(keys.size, np.intp)
+        wrong: list[tuple[int, str]] = []
+        for i, key in enumerate(keys.tolist()):  # once per (question, option) written, not per row
+            q, code = divmod(key, len(values) + 1)
             value, options = values[code], self.q.options[q]
             if value == "" and binary[q]:
-                out[rows] = 0
+                index[i] = 0
             elif value in options:
-                out[rows] = options.index(value)
+                index[i] = options.index(value)
             elif value == "":
-                self.report(rows, f"question {self.q.ids[q]!r} is {self.q.kinds[q]}: say which option each row is "
-                            f"for ({', '.join(options)})")
+                wrong.append((key, f"question {self.q.ids[q]!r} is {self.q.kinds[q]}: say which option each row is "
+                                   f"for ({', '.join(options)})"))
             else:
-                self.report(rows, f"{value!r} is not an option of question {self.q.ids[q]!r}"
-                            f"{did_you_mean(value, options)} (options: {', '.join(options)})")
+                wrong.append((key, f"{value!r} is not an option of question {self.q.ids[q]!r}"
+                                   f"{did_you_mean(value, options)} (options: {', '.join(options)})"))
+        out[usable] = index[inverse]
+        for key, message in wrong:
+            self.report(usable & (pair == key), message)
         return out
 
     def _after_close(self, question: NDArray[np.intp], made: NDArray[np.int64]) -> None:
