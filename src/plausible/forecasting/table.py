@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -78,8 +79,21 @@ class ForecastTable:
     def __len__(self) -> int:
         return int(self.forecaster.size)
 
-    def __getitem__(self, i: int) -> Forecast:
-        """Row ``i`` (negative counts from the end) as a :class:`Forecast`."""
+    @overload
+    def __getitem__(self, key: int) -> Forecast: ...
+
+    @overload
+    def __getitem__(self, key: str) -> list[Forecast]: ...
+
+    def __getitem__(self, key: int | str) -> Forecast | list[Forecast]:
+        """Row ``key`` as a :class:`Forecast` (negative counts from the end).
+
+        Given a forecaster's id instead, that forecaster's rows (empty if none), as in ``scores.series["mean"]``.
+        """
+        if isinstance(key, str):
+            code = self.forecasters.index(key) if key in self.forecasters else -1
+            return [self.row(int(r)) for r in np.flatnonzero(self.forecaster == code)]
+        i = key
         if not -len(self) <= i < len(self):
             raise IndexError(f"row {i} of a table of {len(self)} forecasts")
         return self.row(i % len(self))
