@@ -100,6 +100,9 @@ def main() -> None:
     results["yaml_readers"] = exact.yaml_readers()
     print("YAML readers:", results["yaml_readers"])
     results["forecasting"] = forecasting.scaling()
+    results["forecasting"]["forecastbench"] = forecasting.forecastbench()
+    results["forecasting"]["tournament"] = forecasting.tournament()
+    results["forecasting"]["scaling_tournament"] = forecasting.scaling_tournament()
     print("forecasting:", json.dumps(results["forecasting"]))
     if args.mcmc_from is not None:
         earlier = json.loads(args.mcmc_from.read_text(encoding="utf-8"))
