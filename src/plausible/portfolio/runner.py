@@ -1,0 +1,293 @@
+"""Running a portfolio on Dask distributed: batches out, rows back, each batch written as it arrives.
+
+The cluster is an embedded :class:`~distributed.LocalCluster` of processes on 127.0.0.1 (no dashboard, one
+thread per worker) or an existing one reached by its scheduler address. Dask's workers are daemonic processes,
+which cannot start processes of their own: so an MCMC task runs its chains one after the other in the
+worker (``cores=1``), and the parallelism is across sets, one task per set. Exact sets take milliseconds, so
+they travel in batches sized to give each worker a few, keeping the scheduler's per-task cost small.
+
+A worker that dies mid-task is survived by Dask (the scheduler hands its tasks to another worker); since only
+this client writes rows, and writes each set once, a retried task cannot add a duplicate row. Ctrl-C cancels
+what is left and keeps what was written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import math
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from plausible.core.errors import UsageError
+from plausible.core.types import Method
+from plausible.core.version import tool_version
+from plausible.portfolio.discovery import find_workspaces
+from plausible.portfolio.planning import Failure, PlannedSet, plan_run
+from plausible.portfolio.store import Store, new_run_id
+from plausible.portfolio.tasks import SetOutcome, SetTask, compute_batch, worker_version
+
+if TYPE_CHECKING:
+    from dask.distributed import Client
+
+__all__ = ["RunSummary", "batches", "dask_client", "run_portfolio"]
+
+MAX_EXACT_BATCH = 250
+"""The most exact sets in one task."""
+
+Progress = Callable[[int, int, int], None]
+"""Told (sets done, sets to compute, failures so far) as results arrive."""
+
+
+@dataclass
+class RunSummary:
+    """What a run did: the ``--json`` summary, plus its id and whether it was interrupted."""
+
+    out: Path
+    run_id: str
+    computed: int = 0
+    skipped: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    workspaces: int = 0
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"computed", "skipped", "failed": [{"workspace", "set", "messages"}], "out", ...}``."""
+        return {"computed": self.computed, "skipped": self.skipped, "failed": [f.to_dict() for f in self.failed],
+                "out": str(self.out), "run_id": self.run_id, "workspaces": self.workspaces,
+                "interrupted": self.interrupted, "seconds": round(self.seconds, 3)}
+
+
+def batches(todo: Sequence[PlannedSet], method: Method, workers: int) -> list[list[PlannedSet]]:
+    """Group the sets into tasks: one per set for MCMC; exact sets in ~4 batches per worker (at most 250).
+
+    Examples
+    --------
+    >>> [len(b) for b in batches(list(range(10)), Method.EXACT, 2)]  # type: ignore[arg-type]
+    [2, 2, 2, 2, 2]
+    >>> len(batches(list(range(3)), Method.MCMC, 2))  # type: ignore[arg-type]
+    3
+    """
+    if method is Method.MCMC:
+        return [[planned] for planned in todo]
+    size = max(1, min(MAX_EXACT_BATCH, math.ceil(len(todo) / (4 * max(1, workers)))))
+    return [list(todo[i:i + size]) for i in range(0, len(todo), size)]
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Client]:
+    """A Dask client: on an embedded local cluster of ``workers`` processes, or on ``scheduler``'s cluster.
+
+    The embedded cluster listens on 127.0.0.1 only, has no dashboard, runs one thread per worker, and is
+    closed on leaving. Dask's own warnings and log lines while starting and stopping (e.g. about ports or
+    slow scratch folders) are kept out of the user's output: they concern Dask's machinery, not the results.
+
+    Raises
+    ------
+    UsageError
+        When the scheduler cannot be reached, or a worker runs another version of the tool.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    with _quiet():
+        if scheduler is not None:
+            try:
+                client = Client(scheduler, timeout="20s")
+            except OSError as exc:
+                raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            cluster = None
+        else:
+            cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(cluster)
+    try:
+        check_versions(client)
+        yield client
+    finally:
+        with _quiet():
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def check_versions(client: Client) -> None:
+    """Refuse a cluster whose workers run another version of the tool than this client.
+
+    Raises
+    ------
+    UsageError
+        Naming the workers and their versions.
+    """
+    mine = tool_version()
+    theirs = client.run(worker_version)
+    other = {address: v for address, v in theirs.items() if v != mine}
+    if other:
+        listed = ", ".join(f"{a} ({v})" for a, v in sorted(other.items()))
+        raise UsageError(f"workers run another version of plausible than this client ({mine}): {listed}")
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def run_portfolio(
+    roots: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    method: Method = Method.EXACT,
+    options: dict[str, Any] | None = None,
+    as_of: dt.date | None = None,
+    exclude: Sequence[str] = (),
+    workers: int | None = None,
+    scheduler: str | None = None,
+    analyses: bool = False,
+    progress: Progress | None = None,
+    client: Client | None = None,
+) -> RunSummary:
+    """Compute every set under ``roots`` that has no up-to-date result in ``out``; write each batch as it arrives.
+
+    Parameters
+    ----------
+    roots : sequence of path
+        Workspaces, or folders holding workspaces (see :func:`~plausible.portfolio.discovery.find_workspaces`).
+    out : path
+        The results store (a Parquet dataset; created if missing).
+    method : Method
+    options : dict, optional
+        MCMC settings overriding the model files' (draws, tune, chains, seed, ...).
+    as_of : datetime.date, optional
+        Use only the evidence reported by this day.
+    exclude : sequence of str
+        Globs of folders not to search.
+    workers : int, optional
+        Size of the embedded cluster (default: one per CPU).
+    scheduler : str, optional
+        Address of an existing Dask scheduler, used instead of an embedded cluster.
+    analyses : bool
+        Also compute leader stability and flip distance.
+    progress : callable, optional
+        Told (done, to compute, failures) as results arrive.
+    client : distributed.Client, optional
+        An existing client to use (its cluster is left running).
+
+    Returns
+    -------
+    RunSummary
+        ``interrupted`` is set when Ctrl-C stopped the run (what had arrived is written).
+    """
+    started = time.perf_counter()
+    store = Store(Path(out))
+    now = dt.datetime.now(dt.UTC)
+    run_id = new_run_id(now)
+    summary = RunSummary(store.folder, run_id)
+    found = find_workspaces(roots, exclude)
+    plan = plan_run(found, store.latest_keys(), method=method, options=options, as_of=as_of, analyses=analyses)
+    summary.skipped, summary.workspaces = plan.skipped, plan.workspaces
+    summary.failed.extend(plan.failures)
+    record = {"run_id": run_id, "started_at": now.isoformat(), "roots": [str(r) for r in roots],
+              "method": str(method), "as_of": None if as_of is None else as_of.isoformat(),
+              "tool_version": tool_version(), "status": "running"}
+    store.write_run(run_id, record)
+    try:
+        if plan.todo:
+            if client is not None:
+                _execute(client, plan.todo, method, store, summary, as_of, progress)
+            else:
+                with dask_client(workers, scheduler) as own:
+                    _execute(own, plan.todo, method, store, summary, as_of, progress)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        summary.seconds = time.perf_counter() - started
+        store.write_run(run_id, {**record, **summary.to_dict(), "out": str(store.folder),
+                                 "status": "interrupted" if summary.interrupted else "finished",
+                                 "finished_at": dt.datetime.now(dt.UTC).isoformat()})
+    return summary
+
+
+def _execute(client: Client, todo: list[PlannedSet], method: Method, store: Store, summary: RunSummary,
+             as_of: dt.date | None, progress: Progress | None) -> None:
+    from dask.distributed import as_completed
+
+    workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+    groups = batches(todo, method, workers)
+    by_key = {planned.task.key: planned for planned in todo}
+    futures = {}
+    submitted = []
+    for number, group in enumerate(groups):
+        tasks: list[SetTask] = [planned.task for planned in group]
+        future = client.submit(compute_batch, tasks, pure=False, key=f"plausible-{summary.run_id}-{number}")
+        futures[future.key] = (number, group)
+        submitted.append(future)
+    written: set[str] = set()
+    done = 0
+    if progress is not None:
+        progress(0, len(todo), len(summary.failed))
+    pending = as_completed(submitted)
+    del submitted  # as results arrive, each future is released
+    try:
+        for future in pending:
+            number, group = futures[future.key]
+            if future.status == "error":
+                message = f"the task failed on the cluster: {future.exception()!r}"
+                summary.failed.extend(Failure(p.task.workspace, p.task.set_id, (message,)) for p in group)
+                done += len(group)
+            else:
+                outcomes: list[SetOutcome] = future.result()
+                rows = []
+                for outcome in outcomes:
+                    if outcome.key in written:
+                        continue  # never twice, whatever Dask retried
+                    written.add(outcome.key)
+                    if outcome.error is not None:
+                        summary.failed.append(Failure(outcome.workspace, outcome.set_id, (outcome.error,)))
+                        continue
+                    rows.extend(_rows(by_key[outcome.key], outcome, summary.run_id, dt.datetime.now(dt.UTC), as_of))
+                    summary.computed += 1
+                if rows:
+                    store.write_batch(summary.run_id, number, rows)
+                done += len(group)
+            future.release()
+            if progress is not None:
+                progress(done, len(todo), len(summary.failed))
+    except KeyboardInterrupt:
+        with _quiet():
+            client.cancel(list(pending.futures))
+        raise
+
+
+def _rows(planned: PlannedSet, outcome: SetOutcome, run_id: str, now: dt.datetime,
+          as_of: dt.date | None) -> list[dict[str, Any]]:
+    task = planned.task
+    diagnostics = outcome.diagnostics or {}
+    out = []
+    for k, hypothesis in enumerate(planned.hypothesis_ids):
+        p = outcome.probability[k]
+        interval = None if outcome.interval is None else outcome.interval[k]
+        out.append({
+            "workspace": task.workspace, "set": task.set_id, "hypothesis": hypothesis, "probability": p,
+            "interval_low": None if interval is None else interval[0],
+            "interval_high": None if interval is None else interval[1],
+            "method": task.method, "inputs_hash": task.key, "tool_version": task.version, "as_of": as_of,
+            "run_id": run_id, "computed_at": now, "question": planned.question, "prior": planned.prior[k],
+            "term": planned.describe(p), "evidence": planned.evidence, "interval_level": outcome.interval_level,
+            "r_hat": diagnostics.get("r_hat"), "ess_bulk": diagnostics.get("ess_bulk"),
+            "divergences": diagnostics.get("divergences"), "leader_share": outcome.leader_share,
+            "flip_steps": outcome.flip_steps, "settings": planned.settings_json, "seconds": outcome.seconds,
+        })
+    return out
