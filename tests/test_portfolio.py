@@ -178,6 +178,34 @@ def test_analyses_record_leader_stability_and_flip_distance(portfolio: Path, tmp
         assert rows["flip_steps"].isna().all() if steps is None else set(rows["flip_steps"]) == {steps}
 
 
+def test_confidence_is_the_briefings_on_the_same_set(portfolio: Path, tmp_path: Path, client: Any) -> None:
+    """With --analyses every criterion the briefing rates for one analyst is computed: the same level, same facts."""
+    from plausible.briefing.content import build_set
+
+    # No "NA" ratings: the briefing's analysts section fails on them (Workspace.view_of drops NA cells).
+    [root] = synthetic_portfolio(tmp_path / "roots", 1, 3, seed=2, judgment_kinds=("number", "term"))
+    run_portfolio([root], tmp_path / "out", client=client, analyses=True)
+    frame = pd.read_parquet(tmp_path / "out")
+    ws = load_workspace(root)
+    for set_id, rows in frame.groupby("set"):
+        truth = build_set(ws, set_id).confidence
+        assert set(rows["confidence"]) == {truth.level}
+        criteria = json.loads(rows["confidence_criteria"].iloc[0])
+        assert [(c["name"], c["rating"], c["detail"]) for c in criteria] == [
+            (c.name, c.rating, c.detail) for c in truth.criteria]
+
+
+def test_the_cluster_listens_on_127_0_0_1_only(client: Any) -> None:
+    import psutil
+
+    me = psutil.Process()
+    listening = [c.laddr for p in [me, *me.children(recursive=True)] for c in p.net_connections("inet")
+                 if c.status == psutil.CONN_LISTEN]
+    assert len(listening) >= 5  # scheduler, its HTTP service, two nannies, two workers
+    assert {address.ip for address in listening} == {"127.0.0.1"}
+    assert all(w.startswith("tcp://127.0.0.1:") for w in client.scheduler_info(n_workers=-1)["workers"])
+
+
 def test_discovery_stops_at_workspace_roots_and_skips_excluded_folders(tmp_path: Path) -> None:
     assert find_workspaces([REPO]) == [REPO]  # the repository is one workspace: its fixtures are not others
     shutil.copytree(REPO / "hypotheses", tmp_path / "desk" / "korea" / "hypotheses")

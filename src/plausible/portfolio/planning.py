@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from plausible.briefing.content import is_good_source
 from plausible.core.errors import InputError, PlausibleError, Problem
 from plausible.core.types import Method
 from plausible.core.version import tool_version
@@ -56,6 +57,8 @@ class PlannedSet:
     evidence: int
     describe: Callable[[float], str | None]
     settings_json: str
+    good_reports: int = 0
+    """Reports from sources graded A or B (or of reliability >= 0.8), for the confidence criteria."""
 
 
 @dataclass
@@ -163,5 +166,6 @@ def _plan_set(ws: Workspace, label: str, set_id: str, method: Method, options: d
         ladder = judgment_ladder(compiled, ws.items_for(set_id), hs.model, weights)
     key = set_key(ws, set_id, compiled, method, settings_json + ("\0analyses" if analyses else ""))
     task = SetTask(label, set_id, key, str(method), compiled, settings, ladder, analyses, version)
+    good = np.array([is_good_source(ws.sources[s]) for s in compiled.source_ids], dtype=bool)
     return PlannedSet(task, hs.question, compiled.hypothesis_ids, tuple(float(p) for p in compiled.prior),
-                      compiled.n_items, hs.model.describe, settings_json)
+                      compiled.n_items, hs.model.describe, settings_json, int(good[compiled.source_of].sum()))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import math
 import os
@@ -35,6 +36,8 @@ from plausible.portfolio.tasks import SetOutcome, SetTask, compute_batch, worker
 
 if TYPE_CHECKING:
     from dask.distributed import Client
+
+    from plausible.briefing.confidence import Confidence
 
 __all__ = ["RunSummary", "batches", "dask_client", "run_portfolio"]
 
@@ -109,8 +112,10 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
                 raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
             cluster = None
         else:
+            # No dashboard; the scheduler's small HTTP service (health checks) on 127.0.0.1 too, any free port.
             cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+                                   host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                                   scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
             client = Client(cluster)
     try:
         check_versions(client)
@@ -275,6 +280,9 @@ def _rows(planned: PlannedSet, outcome: SetOutcome, run_id: str, now: dt.datetim
           as_of: dt.date | None) -> list[dict[str, Any]]:
     task = planned.task
     diagnostics = outcome.diagnostics or {}
+    confidence = _confidence(planned, outcome)
+    criteria = json.dumps([{"name": c.name, "rating": c.rating, "detail": c.detail} for c in confidence.criteria],
+                          ensure_ascii=False)
     out = []
     for k, hypothesis in enumerate(planned.hypothesis_ids):
         p = outcome.probability[k]
@@ -289,5 +297,19 @@ def _rows(planned: PlannedSet, outcome: SetOutcome, run_id: str, now: dt.datetim
             "r_hat": diagnostics.get("r_hat"), "ess_bulk": diagnostics.get("ess_bulk"),
             "divergences": diagnostics.get("divergences"), "leader_share": outcome.leader_share,
             "flip_steps": outcome.flip_steps, "settings": planned.settings_json, "seconds": outcome.seconds,
+            "confidence": confidence.level, "confidence_criteria": criteria,
         })
     return out
+
+
+def _confidence(planned: PlannedSet, outcome: SetOutcome) -> Confidence:
+    """The briefing's confidence criteria on what the run computed (judgments and imprecision with --analyses)."""
+    from plausible.briefing.confidence import ConfidenceInputs, assess_confidence
+
+    facts = dict(outcome.facts or {})
+    lead = max(range(len(outcome.probability)), key=outcome.probability.__getitem__)
+    width = None if outcome.interval is None else outcome.interval[lead][1] - outcome.interval[lead][0]
+    changes = tuple(facts.pop("flip_changes", ()))
+    return assess_confidence(ConfidenceInputs(
+        reports=planned.evidence, good_reports=planned.good_reports, interval_width=width,
+        flip_steps=outcome.flip_steps, flip_changes=changes, leader_share=outcome.leader_share, **facts))

@@ -44,7 +44,8 @@ def schema() -> pa.Schema:
         ("question", pa.string()), ("prior", pa.float64()), ("term", pa.string()), ("evidence", pa.int32()),
         ("interval_level", pa.float64()), ("r_hat", pa.float64()), ("ess_bulk", pa.float64()),
         ("divergences", pa.int32()), ("leader_share", pa.float64()), ("flip_steps", pa.int32()),
-        ("settings", pa.string()), ("seconds", pa.float64()),
+        ("settings", pa.string()), ("seconds", pa.float64()), ("confidence", pa.string()),
+        ("confidence_criteria", pa.string()),
     ])
 
 

@@ -10,6 +10,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from plausible.core.errors import PlausibleError
 from plausible.core.version import tool_version
 
@@ -70,6 +73,8 @@ class SetOutcome:
     flip_steps: int | None = None
     seconds: float = 0.0
     error: str | None = None
+    facts: dict[str, Any] | None = None
+    """What the confidence criteria read beyond the numbers above (see :func:`confidence_facts`)."""
 
 
 def worker_version() -> str:
@@ -104,6 +109,8 @@ def _compute(task: SetTask) -> SetOutcome:
     started = time.perf_counter()
     try:
         result = run_engine(task.compiled, task.method, task.settings, inputs_hash=task.key)
+        exact = result if task.settings is None else run_engine(task.compiled, "exact")
+        facts = confidence_facts(task.compiled, exact.probability, result.probability)
         share = steps = None
         leader = int(result.probability.argmax())
         if task.stability:
@@ -113,7 +120,17 @@ def _compute(task: SetTask) -> SetOutcome:
         if task.ladder is not None:
             from plausible.analysis.fragility import flip_distance_of
 
-            steps = flip_distance_of(task.compiled, task.ladder).smallest.steps
+            flip = flip_distance_of(task.compiled, task.ladder)
+            smallest = flip.smallest
+            changes: tuple[str, ...]
+            new_leader: str | None
+            if flip.leader != task.compiled.hypothesis_ids[leader]:  # the engine leads with another answer
+                steps, changes, new_leader = 0, (), flip.leader
+            else:
+                steps = (None if smallest.steps is None
+                         else smallest.steps if smallest.exact else min(smallest.steps, flip.depth + 1))
+                changes, new_leader = tuple(c.describe() for c in smallest.changes), smallest.new_leader
+            facts.update(flip_found=steps is not None, flip_changes=list(changes), flip_leader=new_leader)
     except PlausibleError as exc:
         return SetOutcome(task.workspace, task.set_id, task.key, error=str(exc),
                           seconds=time.perf_counter() - started)
@@ -121,5 +138,27 @@ def _compute(task: SetTask) -> SetOutcome:
     return SetOutcome(
         task.workspace, task.set_id, task.key, tuple(float(p) for p in result.probability), interval,
         result.interval_level, None if result.diagnostics is None else result.diagnostics.to_dict(),
-        share, steps, time.perf_counter() - started,
+        share, steps, time.perf_counter() - started, None, facts,
     )
+
+
+def confidence_facts(compiled: CompiledSet, exact: NDArray[np.float64], chosen: NDArray[np.float64]) -> dict[str, Any]:
+    """The single-report and single-source facts of the confidence criteria, as the briefing counts them.
+
+    Linchpins are the reports whose removal changes the exact leader or moves it by 10 points; sources are
+    set to reliability 0 one at a time; ``chosen`` is the engine's answer, whose leader is the one judged.
+    """
+    from plausible.analysis.sensitivity import LINCHPIN_SHIFT, sensitivity
+
+    sens = sensitivity(compiled, exact)
+    lead = int(np.argmax(chosen))
+    index = {item: j for j, item in enumerate(compiled.item_ids)}
+    loo_leaders = [int(np.argmax(sens.leave_one_out[index[item]])) for item in sens.linchpins]
+    stressed = list(sens.source_stress.values())
+    return {
+        "linchpins": len(sens.linchpins),
+        "linchpins_changing_leader": sum(k != lead for k in loo_leaders),
+        "sources_moving_leader": sum(int(np.argmax(p)) == lead and abs(float(p[lead]) - float(exact[lead]))
+                                     >= LINCHPIN_SHIFT - 1e-12 for p in stressed),
+        "sources_changing_leader": sum(int(np.argmax(p)) != lead for p in stressed),
+    }
