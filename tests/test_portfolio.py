@@ -112,6 +112,13 @@ def test_a_changed_file_recomputes_exactly_the_sets_that_read_it(portfolio: Path
     assert sorted(map(tuple, recomputed.to_numpy().tolist())) == [
         (str((portfolio / "ws-001").resolve()), "q1"), (str((portfolio / "ws-002").resolve()), "q2")]
     assert _assert_rows_equal_posteriors(_latest(out)) == 9
+    # The overview reads the move from the store's history: the two recomputed sets, the others "new".
+    done = CliRunner().invoke(app, ["portfolio", "brief", str(out), "--json"])
+    lines = json.loads(done.stdout)["sets"]
+    assert {(s["workspace"].rsplit("/", 1)[-1], s["set"]) for s in lines if s["change"] is not None} == {
+        ("ws-001", "q1"), ("ws-002", "q2")}
+    assert [s["change"] is None for s in lines] == [False] * 2 + [True] * 7
+    assert abs(lines[0]["change"]) >= abs(lines[1]["change"])
 
 
 def test_a_broken_workspace_is_reported_and_the_others_finish(portfolio: Path, tmp_path: Path) -> None:

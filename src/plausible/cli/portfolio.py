@@ -116,3 +116,42 @@ def run(
         raise typer.Exit(EXIT_INTERRUPTED)
     if summary.failed:
         raise typer.Exit(EXIT_FAILED)
+
+
+@portfolio_app.command("brief")
+@command
+def brief(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="The results folder of `portfolio run`.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the overview here: .html (one self-contained page) "
+                                  "or .md.", show_default="Markdown on standard output")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """One overview of every set in DIR: leader, probability in ICD 203 words, move since the previous result."""
+    import datetime as dt
+
+    from plausible.core.errors import UsageError
+    from plausible.core.version import tool_version
+    from plausible.io.atomic import write_atomic
+    from plausible.portfolio.overview import overview_rows, render_overview_html, render_overview_markdown
+    from plausible.portfolio.store import Store
+
+    store = Store(folder)
+    if not store.files():
+        raise UsageError(f"{folder}: no portfolio results here; compute them with `plausible portfolio run ROOT "
+                         f"--out {folder}`")
+    rows = overview_rows(store)
+    if json_output:
+        emit_json({"sets": [r.to_dict() for r in rows]})
+        return
+    now, version = dt.datetime.now(dt.UTC), tool_version()
+    if output is None:
+        print(render_overview_markdown(rows, generated=now, version=version), end="")
+        return
+    suffix = output.suffix.lower()
+    if suffix not in (".html", ".htm", ".md"):
+        raise UsageError(f"{output}: the overview is written as .html or .md")
+    text = (render_overview_markdown if suffix == ".md" else render_overview_html)(rows, generated=now,
+                                                                                   version=version)
+    err(f"wrote the overview of {len(rows):,} sets to {write_atomic(output, text)}")
