@@ -62,7 +62,8 @@ def test_rows_equal_the_posterior_of_each_set_and_a_second_run_computes_nothing(
     seen: list[tuple[int, int, int]] = []
     first = run_portfolio([portfolio], out, client=client, progress=lambda *a: seen.append(a))
     assert (first.computed, first.skipped, first.failed, first.workspaces) == (9, 0, [], 3)
-    assert seen[0] == (0, 9, 0) and seen[-1] == (9, 9, 0)
+    assert seen[-1] == (9, 9, 0)  # the total grows as workspaces are read; done never goes back
+    assert all(a[0] <= b[0] and a[1] <= b[1] and a[0] <= a[1] for a, b in zip(seen, seen[1:], strict=False))
     frame = pd.read_parquet(out)  # the store is a plain Parquet dataset
     assert set(COLUMNS) <= set(frame.columns)
     assert len(frame) == sum(len(load_workspace(w).sets[s].hypotheses)
@@ -77,6 +78,15 @@ def test_rows_equal_the_posterior_of_each_set_and_a_second_run_computes_nothing(
     assert Store(out).files() == files  # nothing written
     runs = Store(out).runs()
     assert [r["status"] for r in runs] == ["finished", "finished"] and runs[1]["computed"] == 0
+
+
+def test_two_copies_of_a_workspace_each_get_their_rows(portfolio: Path, tmp_path: Path, client: Any) -> None:
+    """Same files, same keys: the rows are told apart by workspace, not by key."""
+    shutil.copytree(portfolio / "ws-000", tmp_path / "copy" / "ws-000")
+    summary = run_portfolio([portfolio / "ws-000", tmp_path / "copy"], tmp_path / "out", client=client)
+    assert (summary.computed, summary.failed) == (6, [])
+    frame = pd.read_parquet(tmp_path / "out")
+    assert frame.groupby("workspace")["set"].nunique().tolist() == [3, 3]
 
 
 def test_a_row_equals_the_cli_posterior_json(portfolio: Path, tmp_path: Path, client: Any) -> None:

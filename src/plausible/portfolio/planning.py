@@ -13,7 +13,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,10 @@ if TYPE_CHECKING:
     from plausible.model.compiled import CompiledSet
     from plausible.workspace import Workspace
 
-__all__ = ["Failure", "Plan", "PlannedSet", "plan_run", "set_key"]
+__all__ = ["Failure", "Plan", "PlannedSet", "plan_each", "plan_run", "set_key"]
+
+LOADING_THREADS = 8
+"""Workspaces loaded at once on the client."""
 
 
 @dataclass(frozen=True)
@@ -121,29 +125,59 @@ def plan_run(
     Plan
         A workspace that does not load is one failure with its ``path:line`` messages.
     """
+    whole = Plan(workspaces=len(workspaces))
+    for part in plan_each(workspaces, latest, method=method, options=options, as_of=as_of, analyses=analyses):
+        whole.todo.extend(part.todo)
+        whole.failures.extend(part.failures)
+        whole.skipped += part.skipped
+    return whole
+
+
+def plan_each(
+    workspaces: Sequence[Path],
+    latest: dict[tuple[str, str, str], str],
+    *,
+    method: Method,
+    options: dict[str, Any] | None = None,
+    as_of: dt.date | None = None,
+    analyses: bool = False,
+) -> Iterator[Plan]:
+    """The plan of each workspace in turn (as :func:`plan_run`), so that computing can start with the first."""
     from plausible.workspace import load_workspace
 
-    plan = Plan(workspaces=len(workspaces))
     version = tool_version()
-    for root in workspaces:
-        label = str(root)
+
+    def load(root: Path) -> Workspace | InputError:
         try:
-            ws = load_workspace(root, as_of=as_of)
+            return load_workspace(root, as_of=as_of)
         except InputError as exc:
-            plan.failures.append(Failure(label, None, tuple(f"{root / p.path}{_line(p)}: {p.message}"
-                                                              for p in exc.problems)))
+            return exc
+
+    # Loading waits on the disk (reading, and the parse cache's synced writes): a few threads overlap that.
+    with ThreadPoolExecutor(max_workers=LOADING_THREADS) as pool:
+        for root, ws in zip(workspaces, pool.map(load, workspaces), strict=True):
+            part = Plan(workspaces=1)
+            _plan_workspace(part, root, ws, method, options or {}, analyses, version, latest)
+            yield part
+
+
+def _plan_workspace(plan: Plan, root: Path, ws: Workspace | InputError, method: Method, options: dict[str, Any],
+                    analyses: bool, version: str, latest: dict[tuple[str, str, str], str]) -> None:
+    label = str(root)
+    if isinstance(ws, InputError):
+        plan.failures.append(Failure(label, None, tuple(f"{root / p.path}{_line(p)}: {p.message}"
+                                                          for p in ws.problems)))
+        return
+    for set_id, hs in ws.sets.items():
+        try:
+            planned = _plan_set(ws, label, set_id, method, options, analyses, version)
+        except PlausibleError as exc:
+            plan.failures.append(Failure(label, set_id, (f"{root / hs.path}: {exc}",)))
             continue
-        for set_id, hs in ws.sets.items():
-            try:
-                planned = _plan_set(ws, label, set_id, method, options or {}, analyses, version)
-            except PlausibleError as exc:
-                plan.failures.append(Failure(label, set_id, (f"{root / hs.path}: {exc}",)))
-                continue
-            if latest.get((label, set_id, str(method))) == planned.task.key:
-                plan.skipped += 1
-            else:
-                plan.todo.append(planned)
-    return plan
+        if latest.get((label, set_id, str(method))) == planned.task.key:
+            plan.skipped += 1
+        else:
+            plan.todo.append(planned)
 
 
 def _line(problem: Problem) -> str:

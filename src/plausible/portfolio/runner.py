@@ -17,7 +17,6 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import math
 import os
 import time
 import warnings
@@ -30,7 +29,7 @@ from plausible.core.errors import UsageError
 from plausible.core.types import Method
 from plausible.core.version import tool_version
 from plausible.portfolio.discovery import find_workspaces
-from plausible.portfolio.planning import Failure, PlannedSet, plan_run
+from plausible.portfolio.planning import Failure, PlannedSet, plan_each
 from plausible.portfolio.store import Store, new_run_id
 from plausible.portfolio.tasks import SetOutcome, SetTask, compute_batch, worker_version
 
@@ -39,13 +38,14 @@ if TYPE_CHECKING:
 
     from plausible.briefing.confidence import Confidence
 
-__all__ = ["RunSummary", "batches", "dask_client", "run_portfolio"]
+__all__ = ["RunSummary", "dask_client", "run_portfolio"]
 
-MAX_EXACT_BATCH = 250
-"""The most exact sets in one task."""
+EXACT_BATCH = 50
+"""Exact sets in one task (~0.1-0.2 s of work): the scheduler's few milliseconds a task stay small beside it."""
 
 Progress = Callable[[int, int, int], None]
-"""Told (sets done, sets to compute, failures so far) as results arrive."""
+"""Told (sets done, sets to compute, failures so far) as results arrive; the number to compute grows while
+workspaces are being read."""
 
 
 @dataclass
@@ -60,28 +60,15 @@ class RunSummary:
     workspaces: int = 0
     interrupted: bool = False
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds spent finding and planning (load, compile, key), starting the cluster, and computing and writing."""
 
     def to_dict(self) -> dict[str, Any]:
         """``{"computed", "skipped", "failed": [{"workspace", "set", "messages"}], "out", ...}``."""
         return {"computed": self.computed, "skipped": self.skipped, "failed": [f.to_dict() for f in self.failed],
                 "out": str(self.out), "run_id": self.run_id, "workspaces": self.workspaces,
-                "interrupted": self.interrupted, "seconds": round(self.seconds, 3)}
-
-
-def batches(todo: Sequence[PlannedSet], method: Method, workers: int) -> list[list[PlannedSet]]:
-    """Group the sets into tasks: one per set for MCMC; exact sets in ~4 batches per worker (at most 250).
-
-    Examples
-    --------
-    >>> [len(b) for b in batches(list(range(10)), Method.EXACT, 2)]  # type: ignore[arg-type]
-    [2, 2, 2, 2, 2]
-    >>> len(batches(list(range(3)), Method.MCMC, 2))  # type: ignore[arg-type]
-    3
-    """
-    if method is Method.MCMC:
-        return [[planned] for planned in todo]
-    size = max(1, min(MAX_EXACT_BATCH, math.ceil(len(todo) / (4 * max(1, workers)))))
-    return [list(todo[i:i + size]) for i in range(0, len(todo), size)]
+                "interrupted": self.interrupted, "seconds": round(self.seconds, 3),
+                "phases": {name: round(value, 3) for name, value in self.phases.items()}}
 
 
 def default_workers() -> int:
@@ -198,82 +185,147 @@ def run_portfolio(
     started = time.perf_counter()
     store = Store(Path(out))
     now = dt.datetime.now(dt.UTC)
-    run_id = new_run_id(now)
-    summary = RunSummary(store.folder, run_id)
+    summary = RunSummary(store.folder, new_run_id(now))
     found = find_workspaces(roots, exclude)
-    plan = plan_run(found, store.latest_keys(), method=method, options=options, as_of=as_of, analyses=analyses)
-    summary.skipped, summary.workspaces = plan.skipped, plan.workspaces
-    summary.failed.extend(plan.failures)
-    record = {"run_id": run_id, "started_at": now.isoformat(), "roots": [str(r) for r in roots],
+    summary.workspaces = len(found)
+    record = {"run_id": summary.run_id, "started_at": now.isoformat(), "roots": [str(r) for r in roots],
               "method": str(method), "as_of": None if as_of is None else as_of.isoformat(),
               "tool_version": tool_version(), "status": "running"}
-    store.write_run(run_id, record)
+    store.write_run(summary.run_id, record)
+    session = _Session(store, summary, method, as_of, progress, client, workers, scheduler)
     try:
-        if plan.todo:
-            if client is not None:
-                _execute(client, plan.todo, method, store, summary, as_of, progress)
-            else:
-                with dask_client(workers, scheduler) as own:
-                    _execute(own, plan.todo, method, store, summary, as_of, progress)
+        try:
+            for part in plan_each(found, store.latest_keys(), method=method, options=options, as_of=as_of,
+                                  analyses=analyses):
+                summary.skipped += part.skipped
+                summary.failed.extend(part.failures)
+                session.add(part.todo)
+            session.flush()
+            summary.phases["plan"] = time.perf_counter() - started - summary.phases.get("cluster", 0.0)
+            session.finish()
+        finally:
+            session.close()
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
         summary.seconds = time.perf_counter() - started
-        store.write_run(run_id, {**record, **summary.to_dict(), "out": str(store.folder),
-                                 "status": "interrupted" if summary.interrupted else "finished",
-                                 "finished_at": dt.datetime.now(dt.UTC).isoformat()})
+        store.write_run(summary.run_id, {**record, **summary.to_dict(), "out": str(store.folder),
+                                         "status": "interrupted" if summary.interrupted else "finished",
+                                         "finished_at": dt.datetime.now(dt.UTC).isoformat()})
     return summary
 
 
-def _execute(client: Client, todo: list[PlannedSet], method: Method, store: Store, summary: RunSummary,
-             as_of: dt.date | None, progress: Progress | None) -> None:
-    from dask.distributed import as_completed
+class _Session:
+    """Sends the planned sets to the cluster in batches as they are planned, and writes results as they arrive.
 
-    workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
-    groups = batches(todo, method, workers)
-    by_key = {planned.task.key: planned for planned in todo}
-    futures = {}
-    submitted = []
-    for number, group in enumerate(groups):
+    The cluster is started with the first batch (a run with nothing to compute starts none). While workspaces
+    are still being read, finished batches are written between two workspaces; then the rest is waited for.
+    """
+
+    def __init__(self, store: Store, summary: RunSummary, method: Method, as_of: dt.date | None,
+                 progress: Progress | None, client: Client | None, workers: int | None, scheduler: str | None
+                 ) -> None:
+        self.store, self.summary, self.method, self.as_of, self.progress = store, summary, method, as_of, progress
+        self.client, self.workers, self.scheduler = client, workers, scheduler
+        self.own: contextlib.ExitStack | None = None
+        self.buffer: list[PlannedSet] = []
+        self.groups: dict[Any, tuple[int, list[PlannedSet]]] = {}
+        self.pending: Any = None
+        self.written: set[tuple[str, str]] = set()
+        self.planned = self.done = 0
+        self.compute_started: float | None = None
+
+    def add(self, todo: list[PlannedSet]) -> None:
+        """Queue sets; send full batches; write whatever has arrived meanwhile."""
+        self.planned += len(todo)
+        self.buffer.extend(todo)
+        size = 1 if self.method is Method.MCMC else EXACT_BATCH
+        while len(self.buffer) >= size:
+            self._submit(self.buffer[:size])
+            del self.buffer[:size]
+        if self.pending is not None and self.pending.has_ready():
+            for future in self.pending.next_batch(block=False):
+                self._arrived(future)
+        self._report()
+
+    def flush(self) -> None:
+        """Send the last, partial batch."""
+        if self.buffer:
+            self._submit(self.buffer)
+            self.buffer = []
+        self._report()
+
+    def finish(self) -> None:
+        """Wait for every batch, writing each as it arrives."""
+        if self.pending is None:
+            return
+        try:
+            for future in self.pending:
+                self._arrived(future)
+        except KeyboardInterrupt:
+            with _quiet():
+                assert self.client is not None
+                self.client.cancel(list(self.pending.futures))
+            raise
+        finally:
+            if self.compute_started is not None:
+                self.summary.phases["compute"] = time.perf_counter() - self.compute_started
+
+    def close(self) -> None:
+        """Stop the cluster this session started (an existing client is left as it was)."""
+        if self.own is not None:
+            self.own.close()
+
+    def _connect(self) -> Client:
+        if self.client is None:
+            begun = time.perf_counter()
+            self.own = contextlib.ExitStack()
+            self.client = self.own.enter_context(dask_client(self.workers, self.scheduler))
+            self.summary.phases["cluster"] = time.perf_counter() - begun
+        if self.pending is None:
+            from dask.distributed import as_completed
+
+            self.pending = as_completed()
+            self.compute_started = time.perf_counter()
+        return self.client
+
+    def _submit(self, group: list[PlannedSet]) -> None:
+        client = self._connect()
+        number = len(self.groups)
         tasks: list[SetTask] = [planned.task for planned in group]
-        future = client.submit(compute_batch, tasks, pure=False, key=f"plausible-{summary.run_id}-{number}")
-        futures[future.key] = (number, group)
-        submitted.append(future)
-    written: set[str] = set()
-    done = 0
-    if progress is not None:
-        progress(0, len(todo), len(summary.failed))
-    pending = as_completed(submitted)
-    del submitted  # as results arrive, each future is released
-    try:
-        for future in pending:
-            number, group = futures[future.key]
-            if future.status == "error":
-                message = f"the task failed on the cluster: {future.exception()!r}"
-                summary.failed.extend(Failure(p.task.workspace, p.task.set_id, (message,)) for p in group)
-                done += len(group)
-            else:
-                outcomes: list[SetOutcome] = future.result()
-                rows = []
-                for outcome in outcomes:
-                    if outcome.key in written:
-                        continue  # never twice, whatever Dask retried
-                    written.add(outcome.key)
-                    if outcome.error is not None:
-                        summary.failed.append(Failure(outcome.workspace, outcome.set_id, (outcome.error,)))
-                        continue
-                    rows.extend(_rows(by_key[outcome.key], outcome, summary.run_id, dt.datetime.now(dt.UTC), as_of))
-                    summary.computed += 1
-                if rows:
-                    store.write_batch(summary.run_id, number, rows)
-                done += len(group)
-            future.release()
-            if progress is not None:
-                progress(done, len(todo), len(summary.failed))
-    except KeyboardInterrupt:
-        with _quiet():
-            client.cancel(list(pending.futures))
-        raise
+        future = client.submit(compute_batch, tasks, pure=False, key=f"plausible-{self.summary.run_id}-{number}")
+        self.groups[future.key] = (number, group)
+        self.pending.add(future)
+
+    def _arrived(self, future: Any) -> None:
+        number, group = self.groups.pop(future.key)
+        summary = self.summary
+        if future.status == "error":
+            message = f"the task failed on the cluster: {future.exception()!r}"
+            summary.failed.extend(Failure(p.task.workspace, p.task.set_id, (message,)) for p in group)
+        else:
+            outcomes: list[SetOutcome] = future.result()
+            by_set = {(p.task.workspace, p.task.set_id): p for p in group}
+            rows = []
+            for outcome in outcomes:
+                where = (outcome.workspace, outcome.set_id)
+                if where in self.written:
+                    continue  # never twice, whatever Dask retried
+                self.written.add(where)
+                if outcome.error is not None:
+                    summary.failed.append(Failure(outcome.workspace, outcome.set_id, (outcome.error,)))
+                    continue
+                rows.extend(_rows(by_set[where], outcome, summary.run_id, dt.datetime.now(dt.UTC), self.as_of))
+                summary.computed += 1
+            if rows:
+                self.store.write_batch(summary.run_id, number, rows)
+        self.done += len(group)
+        future.release()
+        self._report()
+
+    def _report(self) -> None:
+        if self.progress is not None and self.planned:
+            self.progress(self.done, self.planned, len(self.summary.failed))
 
 
 def _rows(planned: PlannedSet, outcome: SetOutcome, run_id: str, now: dt.datetime,
