@@ -5,6 +5,7 @@ The truth each row is checked against is the workspace's own posterior, computed
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 from plausible.cli import app
 from plausible.core.types import Method
 from plausible.portfolio.discovery import find_workspaces
+from plausible.portfolio.planning import plan_each
 from plausible.portfolio.runner import dask_client, run_portfolio
 from plausible.portfolio.store import COLUMNS, Store
 from plausible.testing import synthetic_portfolio
@@ -63,7 +65,7 @@ def test_rows_equal_the_posterior_of_each_set_and_a_second_run_computes_nothing(
     first = run_portfolio([portfolio], out, client=client, progress=lambda *a: seen.append(a))
     assert (first.computed, first.skipped, first.failed, first.workspaces) == (9, 0, [], 3)
     assert seen[-1] == (9, 9, 0)  # the total grows as workspaces are read; done never goes back
-    assert all(a[0] <= b[0] and a[1] <= b[1] and a[0] <= a[1] for a, b in zip(seen, seen[1:], strict=False))
+    assert all(a[0] <= b[0] and a[1] <= b[1] and a[0] <= a[1] for a, b in itertools.pairwise(seen))
     frame = pd.read_parquet(out)  # the store is a plain Parquet dataset
     assert set(COLUMNS) <= set(frame.columns)
     assert len(frame) == sum(len(load_workspace(w).sets[s].hypotheses)
@@ -87,6 +89,29 @@ def test_two_copies_of_a_workspace_each_get_their_rows(portfolio: Path, tmp_path
     assert (summary.computed, summary.failed) == (6, [])
     frame = pd.read_parquet(tmp_path / "out")
     assert frame.groupby("workspace")["set"].nunique().tolist() == [3, 3]
+
+
+def test_many_batches_while_reading_each_set_once(tmp_path: Path, client: Any,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 2 sent between workspaces, several finished before the last is sent: every set one row."""
+    import time
+
+    from plausible.portfolio import runner
+
+    def slowly(*args: Any, **kwargs: Any) -> Any:  # each workspace read after the batches before it finished
+        for part in plan_each(*args, **kwargs):
+            time.sleep(0.5)
+            yield part
+
+    monkeypatch.setattr(runner, "EXACT_BATCH", 2)
+    monkeypatch.setattr(runner, "plan_each", slowly)
+    roots = synthetic_portfolio(tmp_path / "roots", 6, 3, seed=4)
+    summary = run_portfolio(roots, tmp_path / "out", client=client)
+    assert (summary.computed, summary.failed) == (18, [])
+    frame = pd.read_parquet(tmp_path / "out")
+    assert len(Store(tmp_path / "out").files()) == 9
+    assert (frame.groupby(["workspace", "set", "hypothesis"]).size() == 1).all()
+    assert _assert_rows_equal_posteriors(frame) == 18
 
 
 def test_a_row_equals_the_cli_posterior_json(portfolio: Path, tmp_path: Path, client: Any) -> None:

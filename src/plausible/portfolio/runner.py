@@ -232,7 +232,7 @@ class _Session:
         self.groups: dict[Any, tuple[int, list[PlannedSet]]] = {}
         self.pending: Any = None
         self.written: set[tuple[str, str]] = set()
-        self.planned = self.done = 0
+        self.planned = self.done = self.sent = 0
         self.compute_started: float | None = None
 
     def add(self, todo: list[PlannedSet]) -> None:
@@ -291,7 +291,8 @@ class _Session:
 
     def _submit(self, group: list[PlannedSet]) -> None:
         client = self._connect()
-        number = len(self.groups)
+        number = self.sent  # a batch's number names its task and its file: never reused in a run
+        self.sent += 1
         tasks: list[SetTask] = [planned.task for planned in group]
         future = client.submit(compute_batch, tasks, pure=False, key=f"plausible-{self.summary.run_id}-{number}")
         self.groups[future.key] = (number, group)
