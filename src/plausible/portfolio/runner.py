@@ -61,7 +61,8 @@ class RunSummary:
     interrupted: bool = False
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
-    """Seconds spent finding and planning (load, compile, key), starting the cluster, and computing and writing."""
+    """Seconds: ``plan`` finding, loading, compiling and keying (while the first batches compute), ``cluster``
+    starting it, ``compute`` from the first batch sent to the last result, ``write`` writing the store."""
 
     def to_dict(self) -> dict[str, Any]:
         """``{"computed", "skipped", "failed": [{"workspace", "set", "messages"}], "out", ...}``."""
@@ -319,7 +320,9 @@ class _Session:
                 rows.extend(_rows(by_set[where], outcome, summary.run_id, dt.datetime.now(dt.UTC), self.as_of))
                 summary.computed += 1
             if rows:
+                begun = time.perf_counter()
                 self.store.write_batch(summary.run_id, number, rows)
+                summary.phases["write"] = summary.phases.get("write", 0.0) + time.perf_counter() - begun
         self.done += len(group)
         future.release()
         self._report()
