@@ -5,6 +5,7 @@ The truth each row is checked against is the workspace's own posterior, computed
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import shutil
@@ -246,6 +247,22 @@ def test_the_cluster_listens_on_127_0_0_1_only(client: Any) -> None:
     assert len(listening) >= 5  # scheduler, its HTTP service, two nannies, two workers
     assert {address.ip for address in listening} == {"127.0.0.1"}
     assert all(w.startswith("tcp://127.0.0.1:") for w in client.scheduler_info(n_workers=-1)["workers"])
+
+
+def test_workers_of_another_version_are_refused(client: Any, portfolio: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from plausible.core.errors import UsageError
+    from plausible.portfolio import runner
+    from plausible.portfolio.planning import plan_run
+    from plausible.portfolio.tasks import compute_batch
+
+    monkeypatch.setattr(runner, "tool_version", lambda: "9.9.9")  # this client, as if upgraded
+    with pytest.raises(UsageError, match=r"workers run another version of plausible than this client \(9\.9\.9\)"):
+        runner.check_versions(client)
+    task = plan_run([portfolio / "ws-000"], {}, method=Method.EXACT).todo[0].task
+    other = dataclasses.replace(task, version="9.9.9")
+    with pytest.raises(RuntimeError, match="install the same version on every worker"):
+        compute_batch([other])  # and each task checks again, wherever it lands
 
 
 def test_discovery_stops_at_workspace_roots_and_skips_excluded_folders(tmp_path: Path) -> None:
