@@ -5,9 +5,12 @@ The truth each row is checked against is the workspace's own posterior, computed
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import ipaddress
 import itertools
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -238,14 +241,40 @@ def test_confidence_is_the_briefings_on_the_same_set(portfolio: Path, tmp_path: 
             (c.name, c.rating, c.detail) for c in truth.criteria]
 
 
-def test_the_cluster_listens_on_127_0_0_1_only(client: Any) -> None:
-    import psutil
+def _listening(pids: list[int]) -> list[tuple[str, int]]:
+    """The (address, port) every TCP socket of these processes listens on, read from Linux's /proc."""
+    inodes = set()
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+    out = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                address, port = fields[1].split(":")
+                raw = bytes.fromhex(address)
+                words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))  # little-endian words
+                out.append((str(ipaddress.ip_address(words)), int(port, 16)))
+    return out
 
-    me = psutil.Process()
-    listening = [c.laddr for p in [me, *me.children(recursive=True)] for c in p.net_connections("inet")
-                 if c.status == psutil.CONN_LISTEN]
+
+def _process_tree(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            children.extend(int(c) for c in (task / "children").read_text().split())
+    return [pid, *(p for child in children for p in _process_tree(child))]
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").is_file(), reason="reads Linux's /proc")
+def test_the_cluster_listens_on_127_0_0_1_only(client: Any) -> None:
+    listening = _listening(_process_tree(os.getpid()))
     assert len(listening) >= 5  # scheduler, its HTTP service, two nannies, two workers
-    assert {address.ip for address in listening} == {"127.0.0.1"}
+    assert {address for address, _ in listening} == {"127.0.0.1"}
     assert all(w.startswith("tcp://127.0.0.1:") for w in client.scheduler_info(n_workers=-1)["workers"])
 
 
