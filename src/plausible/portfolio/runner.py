@@ -103,7 +103,8 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             # No dashboard; the scheduler's small HTTP service (health checks) on 127.0.0.1 too, any free port.
             cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
                                    host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
-                                   scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
+                                   scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                                   preload=["plausible.portfolio.workerinit"])
             client = Client(cluster)
     try:
         check_versions(client)
