@@ -307,6 +307,8 @@ def test_usage_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     runner = CliRunner()
     done = runner.invoke(app, ["portfolio", "run", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
     assert done.exit_code == 2 and "not a folder" in done.stderr
+    done = runner.invoke(app, ["portfolio", "run", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert done.exit_code == 2 and "no workspace (a folder holding hypotheses/) under" in done.stderr
     done = runner.invoke(app, ["portfolio", "run", str(tmp_path), "--out", str(tmp_path / "o"), "--draws", "5"])
     assert done.exit_code == 2 and "--draws only applies with --method mcmc" in done.stderr
     done = runner.invoke(app, ["portfolio", "run", str(tmp_path), "--out", str(tmp_path / "o"), "--workers", "1",

@@ -95,6 +95,10 @@ def run(
                                                  "seed": seed}.items() if v is not None}
     if options and method is not Method.MCMC:
         raise UsageError(f"{', '.join('--' + k for k in options)} only applies with --method mcmc")
+    from plausible.portfolio.discovery import find_workspaces
+
+    if not find_workspaces(roots, exclude or ()):
+        raise UsageError(f"no workspace (a folder holding hypotheses/) under {', '.join(map(str, roots))}")
     line = PortfolioProgress()
     summary = run_portfolio(roots, out, method=method, options=options, as_of=parse_date(as_of, "--as-of"),
                             exclude=exclude or (), workers=workers, scheduler=scheduler, analyses=analyses,
