@@ -24,6 +24,7 @@ import cli
 import exact
 import forecasting
 import mcmc
+import portfolio
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "benchmarks.md"
@@ -110,6 +111,8 @@ def main() -> None:
         results["mcmc_note"] = f"MCMC figures from an earlier run on {earlier['machine']}"
     elif not args.quick:
         results["mcmc"] = mcmc.main(large_timeout=args.large_timeout)
+    results["portfolio"] = portfolio.measure(quick=args.quick)
+    print("portfolio:", json.dumps(results["portfolio"]))
     (REPO / "benchmarks" / "results").mkdir(exist_ok=True)
     (REPO / "benchmarks" / "results" / "latest.json").write_text(json.dumps(results, indent=1, default=str))
     if not args.no_write:
@@ -248,6 +251,8 @@ def render(r: dict[str, Any]) -> str:
             f"{e['naive_ess']:.0f} ESS in {e['naive_s']:.1f} s — **{e['ratio']:.1f}×** (goal ≥ 3×: "
             f"{verdict(e['ratio'] >= 3)}); the two posteriors differ by at most {e['max_abs_difference']:.3f}.",
         ]
+    if "portfolio" in r:
+        lines += ["", *portfolio.render(r["portfolio"])]
     return "\n".join(lines) + "\n"
 
 

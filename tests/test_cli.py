@@ -311,13 +311,16 @@ def test_version_names_the_engines_libraries_without_importing_them() -> None:
     assert [name for name in imported if name.split(".")[0] in {"pymc", "pytensor", "numpy", "arviz"}] == []
 
 
-def test_the_exact_path_does_not_import_pymc_or_pytensor() -> None:
-    done = _run("-X", "importtime", "-m", "plausible", "posterior", "dprk-driver")
+@pytest.mark.parametrize("args", [("posterior", "dprk-driver"), ("sets",), ("analyze", "dprk-driver", "--json")])
+def test_the_exact_path_does_not_import_pymc_pytensor_dask_or_pyarrow(args: tuple[str, ...]) -> None:
+    done = _run("-X", "importtime", "-m", "plausible", *args)
     assert done.returncode == 0, done.stderr
     imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
     assert "plausible.cli" in imported  # the import log is there to be read
-    heavy = [name for name in imported if name.split(".")[0] in {"pymc", "pytensor"}]
-    assert heavy == []
+    assert "plausible.cli.portfolio" in imported  # the portfolio commands are registered...
+    heavy = [name for name in imported if name.split(".")[0] in {"pymc", "pytensor", "dask", "distributed",
+                                                                  "pyarrow"}]
+    assert heavy == []  # ...without their machinery
 
 
 @pytest.mark.parametrize("loaded", [True, False])
