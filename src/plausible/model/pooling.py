@@ -84,10 +84,15 @@ def view_row(rows: Mapping[str, Row], weights: Mapping[str, float], analyst: str
     >>> rows = {"a": {"x": Judgment(0.9), "y": Judgment(0.1)}, "b": {"x": Judgment(0.4)}}
     >>> {h: round(j.mean, 12) for h, j in view_row(rows, {}, "b").items()}
     {'x': 0.4, 'y': 0.1}
+    >>> sorted(view_row({"a": {"x": Judgment(0.9), "y": Judgment(0.5, not_applicable=True)}}, {}, "a"))
+    ['x', 'y']
     """
-    own = {hid: j for hid, j in rows.get(analyst, {}).items() if not j.not_applicable}
+    mine = rows.get(analyst, {})
+    own = {hid: j for hid, j in mine.items() if not j.not_applicable}
     others = pool_row({a: row for a, row in rows.items() if a != analyst}, weights)
-    return {**others, **own}
+    # an NA that no one else judged stays NA: dropping the cell would leave the item without that hypothesis
+    alone = {hid: j for hid, j in mine.items() if j.not_applicable and hid not in others}
+    return {**alone, **others, **own}
 
 
 def pool_priors(priors: Mapping[str, Sequence[float]], weights: Mapping[str, float]) -> tuple[float, ...]:
