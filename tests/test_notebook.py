@@ -159,4 +159,7 @@ def test_the_example_percent_script_runs(tmp_path: Path) -> None:
     assert done.stderr == ""  # no warning leaks
     assert "<Posterior plant-outage (exact, 4 reports)" in done.stdout
     assert "rho[" in done.stdout  # ArviZ's summary
-    assert (out / "rho.png").stat().st_size > 1000 and (out / "briefing.html").is_file()
+    assert (out / "rho.png").stat().st_size > 1000
+    page = (out / "briefing.html").read_text(encoding="utf-8")
+    assert page.count("UNCLASSIFIED // EXAMPLE ONLY") == 2  # the example's workspace.yaml: banner top and bottom
+    assert "Prepared by Example Analyst, Example Analysis Cell" in page
