@@ -161,5 +161,7 @@ def test_the_example_percent_script_runs(tmp_path: Path) -> None:
     assert "rho[" in done.stdout  # ArviZ's summary
     assert (out / "rho.png").stat().st_size > 1000
     page = (out / "briefing.html").read_text(encoding="utf-8")
-    assert page.count("UNCLASSIFIED // EXAMPLE ONLY") == 2  # the example's workspace.yaml: banner top and bottom
+    for where in ("top", "bottom"):  # the example's workspace.yaml: the banner at the top and the bottom
+        assert f'class="banner banner-{where}" role="note" aria-label="classification">UNCLASSIFIED // EXAMPLE ONLY<' \
+            in page
     assert "Prepared by Example Analyst, Example Analysis Cell" in page
