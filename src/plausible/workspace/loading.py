@@ -76,6 +76,7 @@ class Workspace:
     analysts: dict[str, Analyst] = field(default_factory=dict)
     viewed_by: str | None = None
     _compiled: dict[str, CompiledSet] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _labels: dict[str, Labels] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
         day = "" if self.as_of is None else f", as of {self.as_of.isoformat()}"
@@ -200,11 +201,15 @@ class Workspace:
 
     def labels(self, set_id: str) -> Labels:
         """What the ids of a set's posterior stand for: hypothesis titles, report summaries, the set's model."""
-        from plausible.engines.posterior import Labels
+        hit = self._labels.get(set_id)
+        if hit is None:
+            from plausible.engines.posterior import Labels
 
-        hs = self.hypothesis_set(set_id)
-        return Labels({h.id: h.title for h in hs.hypotheses},
-                      {item.id: item.summary for item in self.items_for(set_id)}, hs.model)
+            hs = self.hypothesis_set(set_id)
+            hit = Labels({h.id: h.title for h in hs.hypotheses},
+                         {item.id: item.summary for item in self.items_for(set_id)}, hs.model)
+            self._labels[set_id] = hit
+        return hit
 
     def items_for(self, set_id: str) -> list[Item]:
         """The items bearing on a set, in trajectory order."""
