@@ -447,7 +447,8 @@ def test_a_sampled_mcmc_briefing_parses_back_to_the_mcmc_posterior(write_workspa
     options = {"draws": 50, "tune": 50, "chains": 2, "cores": 1, "seed": 7}  # tiny, seeded, one process
     text = _check_mcmc_briefing(ws, options)
     post = ws.posterior("q", method="mcmc", **options)  # same seed, same numbers
-    sources = {r[0].rsplit(" ", 1)[1].strip("()"): r for r in md_table(text, "| source |")}
+    by_name = {md_escape(source.name): sid for sid, source in ws.sources.items()}
+    sources = {by_name[r[0]]: r for r in md_table(text, "| source |")}
     assert post.sources
     for s in post.sources:
         learned = sources[s.source][4]
