@@ -217,8 +217,8 @@ def test_schema_prints_strict_json_schemas() -> None:
     result = invoke("schema")
     assert result.exit_code == 0, result.output
     schemas = json.loads(result.stdout)
-    assert set(schemas) == {"hypotheses", "sources", "evidence", "model", "analyst", "exercise", "forecasts",
-                            "resolutions"}
+    assert set(schemas) == {"hypotheses", "sources", "evidence", "model", "analyst", "workspace", "exercise",
+                            "forecasts", "resolutions"}
     for kind, body in schemas.items():
         assert body["additionalProperties"] is False, kind
         assert body["type"] == "object"
@@ -230,7 +230,7 @@ def test_schema_output_folder_gets_one_file_per_kind(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in tmp_path.glob("*.schema.json"))
     assert written == ["analyst.schema.json", "evidence.schema.json", "exercise.schema.json", "forecasts.schema.json", "hypotheses.schema.json",
-                       "model.schema.json", "resolutions.schema.json", "sources.schema.json"]
+                       "model.schema.json", "resolutions.schema.json", "sources.schema.json", "workspace.schema.json"]
     printed = json.loads(invoke("schema").stdout)
     for name in written:
         kind = name.removesuffix(".schema.json")

@@ -112,7 +112,7 @@ def test_brief_o_then_update_then_since_last_compares_with_the_last_briefing(tmp
     briefing = recorded[2]
     assert (f"Since the previous briefing (written {briefing.time.isoformat().replace('+00:00', 'Z')}, evidence as of "
             "2020-02-01, exact engine): 2 new reports.") in changed
-    assert "; r5)" in changed and "; r6)" in changed and "; r4)" not in changed
+    assert "Report r5 (" in changed and "Report r6 (" in changed and "Report r4 (" not in changed
     move = re.search(rf"^- Answer A: ({NUMBER}%) → ({NUMBER}%)", changed, re.M)
     assert move and displays(move.group(1), at_briefing["a"]) and displays(move.group(2), now["a"])
     assert len(entries(root)) == 6  # --since-last without -o records nothing

@@ -63,6 +63,12 @@ def validate(
             ws = load(workspace, max_file_size=max_file_size)
         except InputError as exc:
             problems.extend(exc.problems)
+    from plausible.workspace.metadata import read_metadata
+
+    try:
+        read_metadata(workspace, max_bytes=max_file_size)
+    except InputError as exc:
+        problems.extend(exc.problems)
     loaded = []
     if exercises:
         from plausible.forecasting.loading import load_exercise

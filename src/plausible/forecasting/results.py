@@ -187,6 +187,20 @@ class ExerciseScores:
         """One :class:`QuestionScore` per (forecaster, resolved question) scored."""
         return self.table.rows()
 
+    def __repr__(self) -> str:
+        ex = self.exercise
+        best = next((f.id for f in self.forecasters if f.brier is not None), None)
+        return (f"<ExerciseScores {ex.name}: {len(ex.questions)} questions, {len(ex.resolutions)} resolved, "
+                f"{len(self.forecasters)} forecasters{'' if best is None else f', best Brier: {best}'}>")
+
+    def _repr_html_(self) -> str:
+        from plausible.core.notebook import html_block
+
+        ex = self.exercise
+        lines = [f"{len(ex.resolutions)} of {len(ex.questions)} questions resolved; mean scores over each "
+                 "forecaster's resolved questions, lower is better (Brier 0–2, log in nats)"]
+        return html_block(f"Scores of {ex.title} ({ex.name})", lines, self.to_frame())
+
     def to_frame(self) -> pd.DataFrame:
         """The leaderboard: one row per forecaster (best ``brier`` first), indexed by forecaster id."""
         import pandas as pd

@@ -21,11 +21,12 @@ from plausible.model.scales import ModelSpec
 if TYPE_CHECKING:  # parsing and validating (pydantic) is imported only when the cache cannot serve
     from pydantic import BaseModel
 
-    from plausible.engines.posterior import Posterior
+    from plausible.engines.posterior import Labels, Posterior
     from plausible.engines.progress import Progress
     from plausible.model.compiled import CompiledSet
     from plausible.model.crosscheck import Built, Parsed
     from plausible.model.schema.model import InferenceSettings
+    from plausible.model.schema.workspace import WorkspaceFile
 
 __all__ = ["Workspace", "load_workspace"]
 
@@ -75,6 +76,29 @@ class Workspace:
     analysts: dict[str, Analyst] = field(default_factory=dict)
     viewed_by: str | None = None
     _compiled: dict[str, CompiledSet] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _labels: dict[str, Labels] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        day = "" if self.as_of is None else f", as of {self.as_of.isoformat()}"
+        view = "" if self.viewed_by is None else f", {self.viewed_by}'s view"
+        return (f"<Workspace {str(self.root)!r}: {len(self.sets)} sets, {len(self.sources)} sources, "
+                f"{len(self.items)} items{day}{view}>")
+
+    def _repr_html_(self) -> str:
+        import pandas as pd
+
+        from plausible.core.notebook import html_block
+
+        frame = pd.DataFrame(
+            [{"question": hs.question, "hypotheses": len(hs.hypotheses), "reports": len(self.items_for(set_id)),
+              "model": hs.model.name} for set_id, hs in self.sets.items()],
+            index=pd.Index(list(self.sets), name="set"), columns=["question", "hypotheses", "reports", "model"])
+        day = "" if self.as_of is None else f"; as of {self.as_of.isoformat()}"
+        lines = [f"{len(self.sources)} sources, {len(self.items)} items, {len(self.analysts) or 1} analysts{day}",
+                 *(str(w) for w in self.warnings[:5])]
+        if len(self.warnings) > 5:
+            lines.append(f"… and {len(self.warnings) - 5} more warnings")
+        return html_block(f"Workspace {self.root}", lines, frame)
 
     def on(self, day: dt.date | None) -> Workspace:
         """The workspace as an analyst had it on ``day``: the items reported on or before it.
@@ -163,6 +187,30 @@ class Workspace:
             raise UsageError(f"unknown hypothesis set {set_id!r}{did_you_mean(set_id, self.sets)} "
                              f"(sets in this workspace: {known})") from None
 
+    def metadata(self) -> WorkspaceFile | None:
+        """The workspace's ``workspace.yaml`` (title, author, organisation, classification), or None without one.
+
+        Raises
+        ------
+        InputError
+            When the file is invalid (``workspace.yaml:line: message``).
+        """
+        from plausible.workspace.metadata import read_metadata
+
+        return read_metadata(self.root)
+
+    def labels(self, set_id: str) -> Labels:
+        """What the ids of a set's posterior stand for: hypothesis titles, report summaries, the set's model."""
+        hit = self._labels.get(set_id)
+        if hit is None:
+            from plausible.engines.posterior import Labels
+
+            hs = self.hypothesis_set(set_id)
+            hit = Labels({h.id: h.title for h in hs.hypotheses},
+                         {item.id: item.summary for item in self.items_for(set_id)}, hs.model)
+            self._labels[set_id] = hit
+        return hit
+
     def items_for(self, set_id: str) -> list[Item]:
         """The items bearing on a set, in trajectory order."""
         return [item for item in self.items if set_id in item.likelihoods]
@@ -234,7 +282,9 @@ class Workspace:
         else:
             result = run_engine(compiled, chosen, self.settings(set_id, **options), inputs_hash=self.inputs_hash,
                                 progress=progress)
-        return result if self.as_of is None else replace(result, as_of=self.as_of)
+        if self.as_of is not None:
+            result = replace(result, as_of=self.as_of)
+        return replace(result, labels=self.labels(set_id))
 
 
 def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = DEFAULT_MAX_BYTES,
