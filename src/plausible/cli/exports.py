@@ -49,7 +49,7 @@ POSTERIOR_COLUMNS: dict[str, ColumnType] = {
 }
 HISTORY_COLUMNS: dict[str, ColumnType] = {
     "set": "string", "by": "string", "step": "int", "label": "string", "reported": "date", "items": "string",
-    "hypothesis": "string", "probability": "float",
+    "superseded": "string", "hypothesis": "string", "probability": "float",
 }
 ANALYSIS_COLUMNS: dict[str, ColumnType] = {
     "set": "string", "item": "string", "source": "string", "reported": "date", "hypothesis": "string",
@@ -88,11 +88,12 @@ def history_rows(traj: Trajectory) -> list[dict[str, Cell]]:
     rows: list[dict[str, Cell]] = []
     for k, h in enumerate(traj.hypothesis_ids):
         rows.append({"set": traj.set_id, "by": traj.by, "step": 0, "label": None, "reported": None, "items": None,
-                     "hypothesis": h, "probability": float(traj.prior[k])})
+                     "superseded": None, "hypothesis": h, "probability": float(traj.prior[k])})
     for n, step in enumerate(traj.steps, start=1):
         for k, h in enumerate(traj.hypothesis_ids):
             rows.append({"set": traj.set_id, "by": traj.by, "step": n, "label": step.label,
-                         "reported": step.reported, "items": " ".join(step.items), "hypothesis": h,
+                         "reported": step.reported, "items": " ".join(step.items),
+                         "superseded": " ".join(step.superseded), "hypothesis": h,
                          "probability": float(step.probability[k])})
     return rows
 

@@ -107,7 +107,8 @@ def history_table(ws: Workspace, traj: Trajectory) -> None:
     """Print the trajectory: one row per step, a column per hypothesis (most probable at the end first).
 
     Steps by item or by file are grouped under their reporting date (a dim row), so no date is printed
-    twice. Where the hypothesis ids do not fit as headers, the columns are numbered H1, H2, ... with a
+    twice. A step whose correction takes out an item that counted until then is named below the table.
+    Where the hypothesis ids do not fit as headers, the columns are numbered H1, H2, ... with a
     legend; where even that does not fit, long step labels wrap, then the columns are split over tables.
     """
     last = traj.steps[-1].probability if traj.steps else traj.prior
@@ -130,6 +131,10 @@ def history_table(ws: Workspace, traj: Trajectory) -> None:
     folded = [Col(label, "text", wrap_to=14), *numbered[1:]]
     fit(out, [*_boxed_then_compact(named, rows), *_boxed_then_compact(numbered, rows, legend),
               Layout(tuple(folded), tuple(rows), False, legend)])
+    for step in traj.steps:
+        if step.superseded:
+            out.print(f"{step.label}: {', '.join(step.superseded)} superseded from this step on (counted until "
+                      "then)", overflow="fold")
 
 
 def analysis_report(ws: Workspace, analysis: Analysis) -> None:

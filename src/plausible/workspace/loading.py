@@ -167,6 +167,14 @@ class Workspace:
         """The items bearing on a set, in trajectory order."""
         return [item for item in self.items if set_id in item.likelihoods]
 
+    def arrivals_for(self, set_id: str) -> list[Item]:
+        """Every item bearing on a set reported by :attr:`as_of`, superseded ones included, in trajectory order.
+
+        What the set's history steps through: ``items_as_of`` of its first items gives what counted after them.
+        """
+        return [item for item in self.all_items if set_id in item.likelihoods
+                and (self.as_of is None or item.reported <= self.as_of)]
+
     @property
     def inputs_hash(self) -> str:
         """One SHA-256 over every input file's path and content hash: identifies the inputs of a result."""
