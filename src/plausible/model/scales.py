@@ -37,6 +37,8 @@ class Judgment:
     not_applicable: bool = False
     band: tuple[float, float] | None = None
     """The ``[low, high]`` the verbal term or rating names (None for a number)."""
+    pooled: bool = False
+    """True for the log pool of several analysts' judgments of one cell (:mod:`plausible.model.pooling`)."""
 
     @property
     def is_point(self) -> bool:
