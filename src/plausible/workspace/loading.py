@@ -27,7 +27,10 @@ if TYPE_CHECKING:  # parsing and validating (pydantic) is imported only when the
     from plausible.model.crosscheck import Built, Parsed
     from plausible.model.schema.model import InferenceSettings
 
-__all__ = ["Workspace", "load_workspace"]
+__all__ = ["INPUT_FOLDERS", "Workspace", "load_workspace"]
+
+INPUT_FOLDERS = ("hypotheses", "evidence", "analysts", "models")
+"""The folders of a workspace whose YAML files are its inputs (what ``Workspace.files`` hashes)."""
 
 M = TypeVar("M", bound="BaseModel")
 _YAML_SUFFIXES = (".yaml", ".yml")
