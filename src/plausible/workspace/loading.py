@@ -147,6 +147,26 @@ class Workspace:
         return replace(self, sets=sets, items=[seen_items[i.id] for i in self.items],
                        all_items=list(seen_items.values()), viewed_by=analyst)
 
+    def prior_from(self, set_id: str) -> tuple[str, ...]:
+        """The analysts whose stated priors make a set's prior in this view (pooled when more than one).
+
+        The lead alone when no analyst's file states priors for the set; with several, every one of them (their
+        log pool); in an analyst's view (:meth:`view_of`), that analyst when they stated priors, else the others.
+
+        Examples
+        --------
+        >>> from importlib import resources
+        >>> ws = load_workspace(str(resources.files("plausible.data") / "example"))
+        >>> ws.prior_from("plant-outage")
+        ('lead',)
+        """
+        stated = tuple(self.hypothesis_set(set_id).priors_by_analyst) or ("lead",)
+        if self.viewed_by is None:
+            return stated
+        if self.viewed_by in stated:
+            return (self.viewed_by,)
+        return tuple(a for a in stated if a != self.viewed_by)
+
     def compiled(self, set_id: str) -> CompiledSet:
         """The set and its items compiled into (read-only) arrays, once per loaded workspace."""
         hit = self._compiled.get(set_id)
