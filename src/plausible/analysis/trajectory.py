@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -102,12 +102,18 @@ def trajectory(ws: Workspace, set_id: str, by: Grouping = "item") -> Trajectory:
     arrived = ws.arrivals_for(set_id)
     whole = ws.compiled(set_id)
     prior = whole.prior
+    # Compiled once, over every arrival: a step's items are a selection of its rows (an event's likelihoods and
+    # a source's reliability do not depend on which of their reports count).
+    every = whole if tuple(i.id for i in arrived) == whole.item_ids else compile_set(hs, arrived, ws.sources)
+    row = {item_id: j for j, item_id in enumerate(every.item_ids)}
+
+    def selected(counted: list[Item]) -> CompiledSet:
+        rows = np.fromiter((row[i.id] for i in counted), np.int64, len(counted))
+        return replace(every, item_ids=tuple(i.id for i in counted), event_of=every.event_of[rows],
+                       source_of=every.source_of[rows], factor=every.factor[rows])
 
     def posterior_on(counted: list[Item]) -> NDArray[np.float64]:
-        if not counted:
-            return prior
-        compiled = whole if tuple(i.id for i in counted) == whole.item_ids else compile_set(hs, counted, ws.sources)
-        return exact_posterior(compiled).probability
+        return exact_posterior(selected(counted)).probability if counted else prior
 
     steps: list[Step] = []
     if by == "file":
@@ -126,9 +132,7 @@ def trajectory(ws: Workspace, set_id: str, by: Grouping = "item") -> Trajectory:
             before = counted
         return Trajectory(set_id, by, hs.hypothesis_ids, prior, tuple(steps))
     runs, marks = _counted_runs(arrived)
-    running = [_running_posteriors(whole if tuple(i.id for i in run) == whole.item_ids
-                                   else compile_set(hs, run, ws.sources)) if run else prior[None, :]
-               for run in runs]
+    running = [_running_posteriors(selected(run)) if run else prior[None, :] for run in runs]
 
     def after(j: int) -> NDArray[np.float64]:
         run, n_counted, _ = marks[j]
