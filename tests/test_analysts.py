@@ -17,7 +17,9 @@ from typer.testing import CliRunner
 
 from plausible.analysis.analysts import analysts_report
 from plausible.cli import app
+from plausible.core.display import percent
 from plausible.core.errors import InputError, UsageError
+from plausible.model.pooling import pool_priors
 from plausible.workspace import load_workspace
 
 HIDS = ("red", "blue", "other")
@@ -356,3 +358,38 @@ def test_an_analyst_may_fill_cells_and_sets_the_items_lack(tmp_path: Path) -> No
     truth = _workspace(tmp_path / "truth", _evidence(A))
     assert list(load_workspace(filled).posterior("q").probability) == pytest.approx(
         list(load_workspace(truth).posterior("q").probability), abs=1e-15)
+
+
+def test_a_pooled_prior_is_labelled_and_the_leads_prior_shown_beside_it(tmp_path: Path) -> None:
+    """The prior warning speaks of the hypothesis file's (the lead's) priors: the table shows them by the pool."""
+    root = tmp_path / "ws"
+    assert CliRunner().invoke(app, ["init", str(root)]).exit_code == 0
+    hyp = root / "hypotheses" / "plant-outage.yaml"  # verbal priors that normalisation pushes out of their bands
+    text = hyp.read_text(encoding="utf-8")
+    for number, word in (("0.5", "likely"), ("0.2", "likely"), ("0.1", "unlikely")):
+        text = text.replace(f"prior: {number}\n", f"prior: {word}\n")
+    hyp.write_text(text, encoding="utf-8")
+    with (root / "analysts" / "sam.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("priors:\n  plant-outage: {equipment-failure: 0.1, cyber-attack: 0.6, sabotage: 0.1, other: 0.2}\n")
+    env = {"COLUMNS": "200"}
+    done = CliRunner(env=env).invoke(app, ["posterior", "plant-outage", "-w", str(root)])
+    assert done.exit_code == 0, done.output
+    ws = load_workspace(root)
+    hs = ws.sets["plant-outage"]
+    lead = hs.priors_by_analyst["lead"]
+    pooled = pool_priors({"lead": lead, "sam": (0.1, 0.6, 0.1, 0.2)}, {})
+    [warning] = [w.message for w in ws.warnings if "prior 'likely' of 'equipment-failure'" in w.message]
+    lead_shown = percent(lead[0])
+    assert f"make it {lead_shown}" in warning and percent(pooled[0]) != lead_shown
+    header = next(line for line in done.stdout.splitlines() if "hypothesis" in line)
+    assert "lead's prior" in header and "pooled prior" in header
+    row = next(line for line in done.stdout.splitlines() if line.strip("│┃ ").startswith("equipment-failure"))
+    assert [c.strip() for c in row.strip("│").split("│")][2:4] == [lead_shown, percent(pooled[0])]
+    assert "pooled prior: the log pool of the priors of lead, sam" in " ".join(done.stdout.split())
+    data = json.loads(CliRunner(env=env).invoke(app, ["posterior", "plant-outage", "--json", "-w", str(root)]).stdout)
+    assert data["prior_from"] == ["lead", "sam"]
+    assert [h["prior"] for h in data["hypotheses"]] == pytest.approx(list(pooled), abs=1e-12)
+    sam = CliRunner(env=env).invoke(app, ["posterior", "plant-outage", "--analyst", "sam", "--json", "-w", str(root)])
+    assert json.loads(sam.stdout)["prior_from"] == ["sam"]
+    single = CliRunner(env=env).invoke(app, ["posterior", "plant-outage", "--analyst", "lead", "-w", str(root)])
+    assert "lead's prior" not in single.stdout and "pooled prior" not in single.stdout

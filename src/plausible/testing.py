@@ -32,6 +32,7 @@ def synthetic_workspace_data(
     origin_fraction: float = 0.2,
     judgment_kinds: tuple[str, ...] = ("number", "term", "rating"),
     set_id: str = "question",
+    correction_fraction: float = 0.0,
 ) -> dict[str, Any]:
     """The files of a random valid workspace, as ``{relative path: YAML data}``.
 
@@ -47,6 +48,10 @@ def synthetic_workspace_data(
         Which forms likelihoods take: "number", "term" (ICD 203), "rating" (ACH).
     set_id : str
         Id of the single hypothesis set.
+    correction_fraction : float
+        Share of the items outside origin groups that a correction supersedes: a new item of the same source
+        reported 0 to 30 days later, in ``evidence/corrections.yaml`` (drawn from a generator of its own, so
+        the other files do not depend on it).
 
     Returns
     -------
@@ -98,7 +103,24 @@ def synthetic_workspace_data(
         items.append(item)
     for f in range(n_files):
         files[f"evidence/part-{f:03d}.yaml"] = {"items": items[f::n_files]}
+    if correction_fraction > 0:
+        files["evidence/corrections.yaml"] = {"items": _corrections(np.random.default_rng([seed, 1]), items,
+                                                                     correction_fraction, set_id, hids)}
     return files
+
+
+def _corrections(rng: np.random.Generator, items: list[dict[str, Any]], fraction: float, set_id: str,
+                 hids: list[str]) -> list[dict[str, Any]]:
+    """Corrections of a share of the items outside origin groups, each reported 0 to 30 days after its item."""
+    fixes = []
+    for item in items:
+        if "origin" in item or rng.uniform() >= fraction:
+            continue
+        reported = dt.date.fromisoformat(item["reported"]) + dt.timedelta(days=int(rng.integers(0, 31)))
+        fixes.append({"id": f"{item['id']}-fix", "summary": f"Correction of {item['id']}", "source": item["source"],
+                      "reported": reported.isoformat(), "supersedes": [item["id"]],
+                      "likelihoods": {set_id: {h: _judgment(rng, "number") for h in hids}}})
+    return fixes
 
 
 def synthetic_workspace(directory: str | Path, seed: int, **sizes: Any) -> Path:

@@ -61,8 +61,14 @@ def brief(
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write to this file (Markdown figures go to <stem>-figures/ beside it) "
-                     "and record the briefing in the ledger for --since-last.", show_default="stdout"),
+                     "and record the briefing in the ledger for --since-last (unless --no-record).",
+                     show_default="stdout"),
     ] = None,
+    record: Annotated[
+        bool, typer.Option("--record/--no-record", help="With -o, record the briefing in the ledger, as what "
+                           "--since-last compares with; --no-record writes a scratch copy that leaves the ledger "
+                           "alone.")
+    ] = True,
     since: Annotated[
         str | None,
         typer.Option("--since", metavar="DATE", help="Say what changed since DATE (the assessment on the reports "
@@ -126,6 +132,9 @@ def brief(
         write_atomic(output, rendered.text)
         err(f"wrote {len(rendered.files)} figures to {output.parent / folder}")
     err(f"wrote {output}")
+    if not record:
+        err("not recorded in the ledger (--no-record): --since-last still compares with the previous recorded briefing")
+        return
     from plausible.tracking.briefings import record_briefing
     from plausible.tracking.ledger import ledger_path
 
@@ -135,4 +144,4 @@ def brief(
         err(f"warning: the briefing was written, but it could not be recorded in the ledger for --since-last: {exc}")
     else:
         warn_all(list(notes))
-        err(f"recorded the briefing in {ledger_path(ws.root)}")
+        err(f"recorded the briefing in {ledger_path(ws.root)} (for --since-last; --no-record skips this)")

@@ -158,7 +158,8 @@ def posterior(
     for warning in result.warnings:
         err(f"warning: {warning}")
     if json_output:
-        emit_json(result.to_dict() if analyst is None else {**result.to_dict(), "analyst": analyst})
+        data = {**result.to_dict(), "prior_from": list(ws.prior_from(set_id))}
+        emit_json(data if analyst is None else {**data, "analyst": analyst})
     else:
         warn_all(ws.warnings)
         from plausible.cli.render import posterior_table

@@ -65,7 +65,7 @@ def watch(
     ] = 300,
     poll: Annotated[bool, typer.Option("--poll", help="Poll instead of OS notifications (network drives).")] = False,
 ) -> None:
-    """Follow evidence/, hypotheses/ and models/ and run `update` on every change; Ctrl-C stops."""
+    """Follow hypotheses/, evidence/, analysts/ and models/ and run `update` on every change; Ctrl-C stops."""
     from plausible.tracking import watching  # watchfiles is loaded only by this command
 
     def on_update(event: "WatchEvent") -> None:

@@ -49,13 +49,13 @@ POSTERIOR_COLUMNS: dict[str, ColumnType] = {
 }
 HISTORY_COLUMNS: dict[str, ColumnType] = {
     "set": "string", "by": "string", "step": "int", "label": "string", "reported": "date", "items": "string",
-    "hypothesis": "string", "probability": "float",
+    "superseded": "string", "hypothesis": "string", "probability": "float",
 }
 ANALYSIS_COLUMNS: dict[str, ColumnType] = {
     "set": "string", "item": "string", "source": "string", "reported": "date", "hypothesis": "string",
     "weight_db": "float", "leave_one_out": "float", "max_log_ratio_db": "float",
-    "expected_information_bits": "float", "rating": "string", "rating_derived": "bool", "credibility": "string",
-    "relevance": "string",
+    "expected_information_bits": "float", "rating": "string", "rating_derived": "bool", "rating_pooled": "bool",
+    "credibility": "string", "relevance": "string",
 }
 
 
@@ -88,11 +88,12 @@ def history_rows(traj: Trajectory) -> list[dict[str, Cell]]:
     rows: list[dict[str, Cell]] = []
     for k, h in enumerate(traj.hypothesis_ids):
         rows.append({"set": traj.set_id, "by": traj.by, "step": 0, "label": None, "reported": None, "items": None,
-                     "hypothesis": h, "probability": float(traj.prior[k])})
+                     "superseded": None, "hypothesis": h, "probability": float(traj.prior[k])})
     for n, step in enumerate(traj.steps, start=1):
         for k, h in enumerate(traj.hypothesis_ids):
             rows.append({"set": traj.set_id, "by": traj.by, "step": n, "label": step.label,
-                         "reported": step.reported, "items": " ".join(step.items), "hypothesis": h,
+                         "reported": step.reported, "items": " ".join(step.items),
+                         "superseded": " ".join(step.superseded), "hypothesis": h,
                          "probability": float(step.probability[k])})
     return rows
 
@@ -106,14 +107,14 @@ def analysis_rows(ws: Workspace, analysis: Analysis) -> list[dict[str, Cell]]:
     for j, item_id in enumerate(post.item_ids):
         item = items[item_id]
         ach = cells[item_id]
-        ratings, derived = ach["ratings"], ach["derived"]
-        assert isinstance(ratings, dict) and isinstance(derived, list)
+        ratings, derived, pooled = ach["ratings"], ach["derived"], ach["pooled"]
+        assert isinstance(ratings, dict) and isinstance(derived, list) and isinstance(pooled, list)
         for k, h in enumerate(post.hypothesis_ids):
             rows.append({"set": post.set_id, "item": item_id, "source": item.source, "reported": item.reported,
                          "hypothesis": h, "weight_db": float(post.weights[j, k]),
                          "leave_one_out": float(analysis.sensitivity.leave_one_out[j, k]),
                          "max_log_ratio_db": float(analysis.spread[j]),
                          "expected_information_bits": float(analysis.information[j]), "rating": str(ratings[h]),
-                         "rating_derived": h in derived, "credibility": str(ach["credibility"]),
-                         "relevance": str(ach["relevance"])})
+                         "rating_derived": h in derived, "rating_pooled": h in pooled,
+                         "credibility": str(ach["credibility"]), "relevance": str(ach["relevance"])})
     return rows

@@ -96,7 +96,9 @@ def resolve(
     ] = None,
     workspace: WorkspaceOption = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Replace an existing, different resolution.")] = False,
-    note: Annotated[str | None, typer.Option("--note", help="How it was resolved (kept in resolutions.yaml).")] = None,
+    note: Annotated[str | None, typer.Option(
+        "--note", help="How it was resolved (kept in resolutions.yaml, and in the rationale of the evidence an "
+        "indicator's resolution writes).")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Record a question's outcome; an indicator's outcome also becomes a new evidence file for its set."""

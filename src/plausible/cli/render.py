@@ -43,7 +43,12 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
     titles = {h.id: h.title for h in hs.hypotheses}
     out = console()
     title(out, f"{post.set_id}: {hs.question}")
-    cols = [Col("hypothesis", "id"), Col("title", "text", wrap_to=14), Col("prior"), Col("posterior")]
+    pooled_from = ws.prior_from(post.set_id)
+    lead_prior = hs.priors_by_analyst.get("lead") if pooled_from != ("lead",) else None
+    prior_name = "pooled prior" if len(pooled_from) > 1 else f"{pooled_from[0]}'s prior" if lead_prior else "prior"
+    cols = [Col("hypothesis", "id"), Col("title", "text", wrap_to=14), Col(prior_name), Col("posterior")]
+    if lead_prior is not None:
+        cols.insert(2, Col("lead's prior"))
     if post.interval is not None:
         cols.append(Col(f"{post.interval_level:.0%} interval"))
     leads = post.leader_probability
@@ -54,6 +59,8 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
     for k in order:
         hid = post.hypothesis_ids[k]
         cells = [hid, titles[hid], percent(post.prior[k]), percent(post.probability[k])]
+        if lead_prior is not None:
+            cells.insert(2, percent(lead_prior[k]))
         if post.interval is not None:
             cells.append(_interval(post.interval[k, 0], post.interval[k, 1]))
         if leads is not None:
@@ -74,6 +81,11 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
         footer += (f" · R-hat {d.r_hat:.3f}, ESS bulk {d.ess_bulk:.0f}, tail {d.ess_tail:.0f}, "
                    f"{d.divergences} divergences")
     out.print(footer, style="dim", overflow="fold")
+    if lead_prior is not None:
+        what = (f"the log pool of the priors of {', '.join(pooled_from)}" if len(pooled_from) > 1
+                else f"{pooled_from[0]}'s own")
+        out.print(f"{prior_name}: {what} (the engines use it); lead's prior: {hs.path}'s, normalised, which that "
+                  "file's warnings speak of", style="dim", overflow="fold")
 
 
 def _sources_table(out: Console, ws: Workspace, post: Posterior) -> None:
@@ -107,7 +119,8 @@ def history_table(ws: Workspace, traj: Trajectory) -> None:
     """Print the trajectory: one row per step, a column per hypothesis (most probable at the end first).
 
     Steps by item or by file are grouped under their reporting date (a dim row), so no date is printed
-    twice. Where the hypothesis ids do not fit as headers, the columns are numbered H1, H2, ... with a
+    twice. A step whose correction takes out an item that counted until then is named below the table.
+    Where the hypothesis ids do not fit as headers, the columns are numbered H1, H2, ... with a
     legend; where even that does not fit, the columns are split over tables (a step label, an item id or a
     file path, is never cut).
     """
@@ -117,7 +130,8 @@ def history_table(ws: Workspace, traj: Trajectory) -> None:
     out = console()
     title(out, f"{traj.set_id}: {hs.question} — by {traj.by}")
     blank = ("",) * len(order)
-    rows = [Row(("(prior)", *(percent(traj.prior[k]) for k in order)), style="dim")]
+    pooled = len(ws.prior_from(traj.set_id)) > 1
+    rows = [Row(("(pooled prior)" if pooled else "(prior)", *(percent(traj.prior[k]) for k in order)), style="dim")]
     day = None
     for step in traj.steps:
         if traj.by != "date" and step.reported != day:
@@ -129,6 +143,10 @@ def history_table(ws: Workspace, traj: Trajectory) -> None:
     numbered = [Col(label, "id"), *(Col(f"H{n}") for n in range(1, len(order) + 1))]
     legend = (" · ".join(f"H{n}={traj.hypothesis_ids[k]}" for n, k in enumerate(order, start=1)),)
     fit(out, [*_boxed_then_compact(named, rows), *_boxed_then_compact(numbered, rows, legend)])
+    for step in traj.steps:
+        if step.superseded:
+            out.print(f"{step.label}: {', '.join(step.superseded)} superseded from this step on (counted until "
+                      "then)", overflow="fold")
 
 
 def analysis_report(ws: Workspace, analysis: Analysis) -> None:

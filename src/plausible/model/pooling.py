@@ -33,7 +33,8 @@ def pool_judgments(judgments: Mapping[str, Judgment], weights: Mapping[str, floa
     -------
     Judgment or None
         The only judgment when one analyst judged the cell; else a point at
-        ``exp(sum_a w_a ln lambda_a / sum_a w_a)`` over the analysts who did not say NA; an NA when all said NA.
+        ``exp(sum_a w_a ln lambda_a / sum_a w_a)`` over the analysts who did not say NA, marked ``pooled``; an
+        NA when all said NA.
 
     Examples
     --------
@@ -56,7 +57,7 @@ def pool_judgments(judgments: Mapping[str, Judgment], weights: Mapping[str, floa
         w = weights.get(analyst, 1.0)
         total += w * math.log(given[analyst].mean)
         weight += w
-    return Judgment(math.exp(total / weight), label="pooled")
+    return Judgment(math.exp(total / weight), label="pooled", pooled=True)
 
 
 def pool_row(rows: Mapping[str, Row], weights: Mapping[str, float]) -> dict[str, Judgment]:

@@ -37,6 +37,8 @@ class Judgment:
     not_applicable: bool = False
     band: tuple[float, float] | None = None
     """The ``[low, high]`` the verbal term or rating names (None for a number)."""
+    pooled: bool = False
+    """True for the log pool of several analysts' judgments of one cell (:mod:`plausible.model.pooling`)."""
 
     @property
     def is_point(self) -> bool:
@@ -307,6 +309,32 @@ class ModelSpec:
             (text, judgment) if i == place else (e.terms[0], self._scale_term(scale, e))
             for i, e in enumerate(entries)
         ), place
+
+    def complement(self, judgment: Judgment) -> str | None:
+        """The rating or term that names the complement of a banded judgment: the band ``[1 - high, 1 - low]``.
+
+        A rating's complement is sought among the ACH ratings, a term's among the likelihood scale's terms (its
+        main term). None for a number, for NA, and where no rating or term names that band (an asymmetric scale):
+        then only the number ``1 - p`` says it. The Beta of a mirrored band is the mirrored Beta, so the named
+        complement reads as ``1 - p`` at every quantile.
+
+        Examples
+        --------
+        >>> spec = ModelSpec()
+        >>> spec.complement(spec.judgment("very likely")), spec.complement(spec.judgment("C"))
+        ('very unlikely', 'I')
+        >>> spec.complement(spec.judgment("roughly even chance")), spec.complement(spec.judgment(0.3))
+        ('roughly even chance', None)
+        """
+        if judgment.band is None or judgment.not_applicable:
+            return None
+        low, high = 1.0 - judgment.band[1], 1.0 - judgment.band[0]
+        if self._ratings.get(judgment.label.strip().upper()) == judgment:
+            named = [(r, j.band) for r, j in self._ratings.items() if j.band is not None]
+        else:
+            named = [(e.terms[0], e.band) for e in self.scales.get(self.likelihood_scale, ())]
+        return next((name for name, band in named
+                     if abs(band[0] - low) <= EDGE_TOLERANCE and abs(band[1] - high) <= EDGE_TOLERANCE), None)
 
     def _scale_term(self, scale: str, entry: ScaleBand) -> Judgment:
         return self._terms[scale][normalise_term(entry.terms[0])]

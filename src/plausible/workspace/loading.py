@@ -28,7 +28,10 @@ if TYPE_CHECKING:  # parsing and validating (pydantic) is imported only when the
     from plausible.model.schema.model import InferenceSettings
     from plausible.model.schema.workspace import WorkspaceFile
 
-__all__ = ["Workspace", "load_workspace"]
+__all__ = ["INPUT_FOLDERS", "Workspace", "load_workspace"]
+
+INPUT_FOLDERS = ("hypotheses", "evidence", "analysts", "models")
+"""The folders of a workspace whose YAML files are its inputs (what ``Workspace.files`` hashes)."""
 
 M = TypeVar("M", bound="BaseModel")
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -168,6 +171,26 @@ class Workspace:
         return replace(self, sets=sets, items=[seen_items[i.id] for i in self.items],
                        all_items=list(seen_items.values()), viewed_by=analyst)
 
+    def prior_from(self, set_id: str) -> tuple[str, ...]:
+        """The analysts whose stated priors make a set's prior in this view (pooled when more than one).
+
+        The lead alone when no analyst's file states priors for the set; with several, every one of them (their
+        log pool); in an analyst's view (:meth:`view_of`), that analyst when they stated priors, else the others.
+
+        Examples
+        --------
+        >>> from importlib import resources
+        >>> ws = load_workspace(str(resources.files("plausible.data") / "example"))
+        >>> ws.prior_from("plant-outage")
+        ('lead',)
+        """
+        stated = tuple(self.hypothesis_set(set_id).priors_by_analyst) or ("lead",)
+        if self.viewed_by is None:
+            return stated
+        if self.viewed_by in stated:
+            return (self.viewed_by,)
+        return tuple(a for a in stated if a != self.viewed_by)
+
     def compiled(self, set_id: str) -> CompiledSet:
         """The set and its items compiled into (read-only) arrays, once per loaded workspace."""
         hit = self._compiled.get(set_id)
@@ -214,6 +237,14 @@ class Workspace:
     def items_for(self, set_id: str) -> list[Item]:
         """The items bearing on a set, in trajectory order."""
         return [item for item in self.items if set_id in item.likelihoods]
+
+    def arrivals_for(self, set_id: str) -> list[Item]:
+        """Every item bearing on a set reported by :attr:`as_of`, superseded ones included, in trajectory order.
+
+        What the set's history steps through: ``items_as_of`` of its first items gives what counted after them.
+        """
+        return [item for item in self.all_items if set_id in item.likelihoods
+                and (self.as_of is None or item.reported <= self.as_of)]
 
     @property
     def inputs_hash(self) -> str:
