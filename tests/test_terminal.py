@@ -46,7 +46,8 @@ SHOWN_AS: dict[str, Callable[[Any], str]] = {
     "weighted_inconsistency": lambda v: f"{v:.2f}",
     **dict.fromkeys(("brier", "log", "brier_time_averaged", "half_brier", "rps"), score),
     "r_hat": lambda v: f"{v:.3f}", "ess_bulk": lambda v: f"{v:.0f}", "ess_tail": lambda v: f"{v:.0f}",
-    "points": lambda v: f"{v:+.1f}", "weight": lambda v: f"{v:g}",
+    "points": lambda v: f"{v:+.1f}", "weight": lambda v: f"{v:g}", "spread_db": lambda v: f"{v:.1f}",
+    "leader_range": _pair(percent),
 }
 """JSON key -> its display; other numbers are integers, shown as such, and strings are ids or dates."""
 
@@ -128,7 +129,8 @@ def _analyze(data: dict[str, Any]) -> Any:
 # Not shown in the tables, by design: the question (free text that wraps; `sets` shows it), titles and
 # messages; the full weights matrix, leave-one-out and flip search of `analyze` (its table shows the ten
 # strongest items; the rest is in --json and --csv); a history step's item list for steps by file or date;
-# an analyst's display name; a forecaster's kind (the table says "pool" for "aggregate"), the normalised RPS;
+# an analyst's display name and each analyst's weight of evidence per item (the table shows the spread);
+# a forecaster's kind (the table says "pool" for "aggregate"), the normalised RPS;
 # the calibration table and question list of `score`.
 COMMANDS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], Any]]] = {
     "validate": (("validate",), _without("valid")),
@@ -140,7 +142,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], Any]]] = {
     "history by date": (("history", "dprk-driver", "--by", "date"),
                         lambda d: {"set": d["set"], "prior": d["prior"], "steps": _without("items")(d["steps"])}),
     "analyze": (("analyze", "dprk-driver"), _analyze),
-    "analysts": (("analysts", "dprk-driver"), _without("name")),
+    "analysts": (("analysts", "dprk-driver"), _without("name", "woe_db")),
     "score": (("score", "dprk-2015"),
               lambda d: {"forecasters": _without("kind", "rps_normalised")(d["forecasters"])}),
 }
@@ -270,7 +272,7 @@ def test_history_with_ids_too_long_for_one_table_is_split_never_cut(tmp_path: Pa
 def test_history_prints_each_date_once(tmp_path: Path) -> None:
     for by in ("item", "date"):
         result = invoke("history", "dprk-driver", "--by", by, "-w", str(REPO), columns=200)
-        dates = re.findall(r"^[│ ]*(\d{4}-\d{2}-\d{2})\b", result.stdout, flags=re.M)  # a date heading a row
+        dates = re.findall(r"^[│ ]*(\d{4}-\d{2}-\d{2})(?![\w:-])", result.stdout, flags=re.M)  # a date heading a row
         assert dates and len(dates) == len(set(dates)), by
 
 
