@@ -212,19 +212,36 @@ class ModelSpec:
             return found
         raise ValueError(self._unknown_term(value))
 
+    def scale_of(self, value: str) -> str | None:
+        """The scale ``value`` is a term of when that is not the likelihood scale (None otherwise).
+
+        Examples
+        --------
+        >>> ModelSpec().scale_of("probably not"), ModelSpec().scale_of("likely")
+        ('kent', None)
+        """
+        key = normalise_term(value)
+        if key in self._terms.get(self.likelihood_scale, {}):
+            return None
+        return next((scale for scale, terms in self._terms.items() if key in terms), None)
+
+    def other_scale_message(self, terms: list[str], scale: str) -> str:
+        """What is wrong with ``terms`` (one judgment row's) that belong to another ``scale``: one message."""
+        quoted = ", ".join(map(repr, terms))
+        verb = "is a term" if len(terms) == 1 else "are terms"
+        return (f"{quoted} {verb} of the {scale} scale, but terms are read in the {self.likelihood_scale} scale "
+                "(set likelihood_scale in the model file, or use a number)")
+
     def _unknown_term(self, value: str) -> str:
         key = normalise_term(value)
-        others = [scale for scale, terms in self._terms.items() if key in terms]
-        if others:
-            return (
-                f"{value!r} is a term of the {others[0]} scale, but terms are read in the "
-                f"{self.likelihood_scale} scale (set likelihood_scale in the model file, or use a number)"
-            )
+        other = self.scale_of(value)
+        if other is not None:
+            return self.other_scale_message([value], other)
         choices = [*self._terms.get(self.likelihood_scale, {}), *self._ratings]
         hint = did_you_mean(key, choices) or did_you_mean(value.upper(), self._ratings)
         expected = (
-            f"expected a number in (0, 1), an ACH rating ({', '.join(self._ratings)}) or a "
-            f"{self.likelihood_scale} term ({', '.join(self._terms.get(self.likelihood_scale, {}))})"
+            f"expected a number in (0, 1), an ACH rating ({', '.join(self._ratings)}) or a term of the "
+            f"{self.likelihood_scale} scale ({', '.join(self._terms.get(self.likelihood_scale, {}))})"
         )
         return f"unknown verbal term {value!r}{hint} ({expected})"
 
