@@ -50,7 +50,7 @@ __all__ = [
     "with_as_of",
 ]
 
-_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 """The base of the command-line parser's errors (typer's bundled click exports only BadParameter by name)."""
 
 

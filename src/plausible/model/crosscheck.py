@@ -250,7 +250,7 @@ def _judgments(
         except ValueError as exc:
             scale = model.scale_of(value) if isinstance(value, str) else None
             if scale is not None:
-                other_scale[scale].append((hid, value))
+                other_scale[scale].append((hid, str(value)))
                 continue
             out.problems.append(doc.problem((*loc, hid), f"{what}: {exc}"))
     for scale, cells in other_scale.items():  # a row written in another scale is one mistake, not one per cell

@@ -130,7 +130,7 @@ def _pruned[M: BaseModel](doc: YamlDocument, model: type[M], problems: list[Prob
             if loc is None:
                 return Validated(None, problems)
             if entry_list is not None and len(loc) >= 2 and loc[0] == entries and isinstance(loc[1], int):
-                loc = (entries, positions[loc[1]], *loc[2:])  # type: ignore[misc]
+                loc = (entries, positions[loc[1]], *loc[2:])
                 if len(loc) == 2:
                     bad.add(int(loc[1]))
                     continue
