@@ -253,8 +253,8 @@ def test_20_validate_says_how_many_superseded_items_it_leaves_out_in_good_gramma
             "     likelihoods: {plant-outage: {equipment-failure: 0.5, cyber-attack: 0.5, sabotage: 0.5, other: 0.5}}}\n")
     code, output = _run("validate", "-w", str(example))
     assert code == 0, output
-    assert output.startswith("ok: 1 hypothesis set, 3 sources, 4 evidence items (1 more superseded by corrections, "
-                             "not counted)")
+    assert output.startswith("ok: 1 hypothesis set, 3 sources, 4 evidence items in use\n"
+                             "  and 1 item superseded by corrections, not counted\n")
     code, output = _run("validate", "-w", str(example), "--json")
     assert '"superseded": 1' in output
 

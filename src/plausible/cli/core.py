@@ -96,10 +96,10 @@ def validate(
         return
     warn_all(warnings)
     if ws is not None:
-        left_out = f" ({superseded} more superseded by corrections, not counted)" if superseded else ""
         print(f"ok: {count(len(ws.sets), 'hypothesis set')}, {count(len(ws.sources), 'source')}, "
-              f"{count(len(ws.items), 'evidence item')}{left_out}"
+              f"{count(len(ws.items), 'evidence item')} in use"
               + (f", {count(len(warnings), 'warning')}" if warnings else ""))
+        print(f"  and {count(superseded, 'item')} superseded by corrections, not counted")
         for set_id, n in used.items():  # so that an item left out of a set shows
             print(f"  {set_id}: uses {n} of the {count(len(ws.items), 'item')}")
         if len(ws.analysts) > 1:
