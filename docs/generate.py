@@ -238,6 +238,13 @@ def _percent(value: float) -> str:
     return f"{100 * value:.3g}%"
 
 
+def likelihood(value: float) -> str:
+    """The value a term is read at, as every output shows it (one place: ``plausible.core.display``)."""
+    from plausible.core.display import likelihood as shown
+
+    return shown(value)
+
+
 def scale_table(scale: str) -> str:
     """The bands of one verbal scale of the built-in model, with the mean the exact engine uses."""
     from plausible.model.scales import ModelSpec
@@ -248,7 +255,7 @@ def scale_table(scale: str) -> str:
     for entry in spec.scales[scale]:
         judged = spec.judgment(entry.terms[0])
         low, high = entry.band
-        lines.append(f"| {', '.join(entry.terms)} | {_percent(low)}–{_percent(high)} | {judged.mean:.3f} |")
+        lines.append(f"| {', '.join(entry.terms)} | {_percent(low)}–{_percent(high)} | {likelihood(judged.mean)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -262,7 +269,7 @@ def ach_table() -> str:
             lines.append(f"| {rating} | none | no weight (the item's other likelihoods' prior-weighted mean) |")
         else:
             low, high = judged.band
-            lines.append(f"| {rating} | {_percent(low)}–{_percent(high)} | {judged.mean:.3f} |")
+            lines.append(f"| {rating} | {_percent(low)}–{_percent(high)} | {likelihood(judged.mean)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import json
 import math
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from plausible.core.errors import InputError, PlausibleError, Problem, UsageError
 from plausible.core.types import Method
@@ -48,7 +50,59 @@ __all__ = [
     "with_as_of",
 ]
 
+_ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+"""The base of the command-line parser's errors (typer's bundled click exports only BadParameter by name)."""
+
+
+def _plain(message: str) -> str:
+    """A parser message without pydantic's wording ("Value error, ...", "Input should be ...").
+
+    Examples
+    --------
+    >>> _plain("Invalid value for '--method' / '-m': Value error, 'foo' is not one of 'exact', 'mcmc'.")
+    "Invalid value for '--method' / '-m': 'foo' is not one of 'exact', 'mcmc'."
+    >>> _plain("Invalid value for '--draws': Input should be greater than or equal to 1")
+    "Invalid value for '--draws': must be greater than or equal to 1"
+    """
+    return message.replace("Value error, ", "").replace("Input should be ", "must be ")
+
+
+def _restyled(exc: Any) -> Any:
+    """A parser error that prints as every other error does: ``error: ...`` (the parser writes ``Error: ...``)."""
+    if isinstance(getattr(exc, "message", None), str):
+        exc.message = _plain(exc.message)
+    show = exc.show
+
+    def lower_case_show(file: Any = None) -> None:
+        buffer = io.StringIO()
+        show(buffer)
+        text = buffer.getvalue()
+        prefix = "Error: "
+        text = "error: " + text[len(prefix):] if text.startswith(prefix) else text.replace("\n" + prefix, "\nerror: ")
+        (file or sys.stderr).write(text)
+
+    exc.show = lower_case_show
+    return exc
+
+
+class _Group(TyperGroup):
+    """The command group, whose argument errors print as ``error: ...`` like the tool's own."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except _ClickException as exc:
+            raise _restyled(exc) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _ClickException as exc:
+            raise _restyled(exc) from None
+
+
 app = typer.Typer(
+    cls=_Group,
     name="plausible",
     help="Bayesian analysis of competing hypotheses: evidence files in, calibrated plausibility out.",
     no_args_is_help=True,

@@ -32,6 +32,7 @@ from plausible.cli.app import (
     with_as_of,
 )
 from plausible.cli.exports import POSTERIOR_COLUMNS, CsvOption, ParquetOption, export, posterior_rows
+from plausible.core.display import count
 from plausible.core.errors import InputError, Problem, UsageError
 from plausible.core.limits import DEFAULT_MAX_BYTES
 from plausible.core.types import Method
@@ -90,26 +91,30 @@ def validate(
         warn_all(warnings)
         raise InputError(problems)
     used = {} if ws is None else {set_id: len(ws.items_for(set_id)) for set_id in ws.sets}
+    superseded = 0 if ws is None else len(ws.all_items) - len(ws.items)
     summary = {"exercises": [{"name": ex.name, "questions": len(ex.questions), "forecasts": len(ex.forecasts),
                               "resolved": len(ex.resolutions)} for ex in loaded]}
     if json_output:
         emit_json({"valid": True, "problems": [], "warnings": [_problem_dict(p) for p in warnings],
                    "sets": list(used), "sources": 0 if ws is None else len(ws.sources),
-                   "items": 0 if ws is None else len(ws.items), "items_per_set": used, **summary})
+                   "items": 0 if ws is None else len(ws.items), "superseded": superseded, "items_per_set": used,
+                   **summary})
         return
     warn_all(warnings)
     if ws is not None:
-        print(f"ok: {len(ws.sets)} hypothesis sets, {len(ws.sources)} sources, {len(ws.items)} evidence items"
-              + (f", {len(warnings)} warnings" if warnings else ""))
-        for set_id, count in used.items():  # so that an item left out of a set shows
-            print(f"  {set_id}: uses {count} of the {len(ws.items)} items")
+        print(f"ok: {count(len(ws.sets), 'hypothesis set')}, {count(len(ws.sources), 'source')}, "
+              f"{count(len(ws.items), 'evidence item')} in use"
+              + (f", {count(len(warnings), 'warning')}" if warnings else ""))
+        print(f"  and {count(superseded, 'item')} superseded by corrections, not counted")
+        for set_id, n in used.items():  # so that an item left out of a set shows
+            print(f"  {set_id}: uses {n} of the {count(len(ws.items), 'item')}")
         if len(ws.analysts) > 1:
             print(f"  analysts: {', '.join(ws.analysts)} (judgments pooled per cell; see `plausible analysts SET`)")
     else:
         print("ok: no hypotheses/ folder (a workspace of forecasting exercises)")
     for ex in loaded:
-        print(f"  exercise {ex.name}: {len(ex.questions)} questions, {len(ex.forecasts)} forecasts, "
-              f"{len(ex.resolutions)} resolved")
+        print(f"  exercise {ex.name}: {count(len(ex.questions), 'question')}, "
+              f"{count(len(ex.forecasts), 'forecast')}, {len(ex.resolutions)} resolved")
 
 
 def _problem_dict(problem: Problem) -> dict[str, object]:

@@ -10,13 +10,14 @@ probability (and shares)    one decimal below 10%, none from 10%  :func:`percent
 weight of evidence          decibans (dB), signed, one decimal    :func:`decibans`
 information, value of info  bits, three decimals                  :func:`bits`
 source reliability          two decimals                          :func:`reliability`
+likelihood (a judgment)     three decimals                        :func:`likelihood`
 forecast score              three decimals                        :func:`score`
 ==========================  ====================================  ==============================
 """
 
 from __future__ import annotations
 
-__all__ = ["bits", "decibans", "percent", "reliability", "score"]
+__all__ = ["bits", "count", "decibans", "likelihood", "percent", "reliability", "score"]
 
 
 def percent(p: float) -> str:
@@ -74,3 +75,25 @@ def score(value: float | None) -> str:
     ('0.123', '–')
     """
     return "–" if value is None else f"{value:.3f}"
+
+
+def likelihood(value: float) -> str:
+    """A likelihood or the value a judgment is read at (as in docs/format.md's scale tables), three decimals.
+
+    Examples
+    --------
+    >>> likelihood(0.02678), likelihood(0.5)
+    ('0.027', '0.500')
+    """
+    return f"{value:.3f}"
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """A number of things, with the noun in the singular for one.
+
+    Examples
+    --------
+    >>> count(1, "hypothesis set"), count(3, "hypothesis set"), count(2, "hypothesis", "hypotheses")
+    ('1 hypothesis set', '3 hypothesis sets', '2 hypotheses')
+    """
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

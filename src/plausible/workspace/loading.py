@@ -15,7 +15,7 @@ from plausible.core.limits import DEFAULT_MAX_BYTES
 from plausible.core.names import ID_PATTERN, did_you_mean
 from plausible.core.types import Method
 from plausible.io.cache import cached, store
-from plausible.model.entities import Analyst, HypothesisSet, Item, Source, items_as_of
+from plausible.model.entities import Analyst, HypothesisSet, Item, Source, items_as_of, reported_after_today
 from plausible.model.scales import ModelSpec
 
 if TYPE_CHECKING:  # parsing and validating (pydantic) is imported only when the cache cannot serve
@@ -377,9 +377,8 @@ def _reported_in_future(items: list[Item]) -> list[Problem]:
     from plausible.core.clock import today
 
     now = today()
-    return [Problem(item.path, item.line, f"item {item.id!r} is reported on {item.reported}, after today "
-                    f"({now}); evidence must have been reported already (a future event belongs in "
-                    "`observed` or in a hypothesis set's indicators)") for item in items if item.reported > now]
+    return [Problem(item.path, item.line, reported_after_today(item.id, item.reported, now))
+            for item in items if item.reported > now]
 
 
 
@@ -542,13 +541,15 @@ class _Loader:
             except InputError as exc:
                 self.problems.extend(exc.problems)
                 return None
-            result = validate_document(doc, model, what, entries=entries)
+            result = validate_document(doc, model, what, entries=entries, prune=True)
             if key is not None and doc.sha256 == key[0]:  # unchanged while we read it
                 store((doc, result), *key)
         self.hashes[shown] = doc.sha256
         self.problems.extend(result.problems)
         if result.model is None:
             return None
+        if result.pruned:  # left out for their problems: the cross-file checks treat them as reported already
+            doc = replace(doc, broken=doc.broken | result.pruned)
         return Parsed(doc, result.model, result.kept, result.dropped)
 
     def _cache_key(self, path: Path, shown: str, model: type[BaseModel], entries: str | None) -> tuple[str, ...] | None:
