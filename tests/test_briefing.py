@@ -276,7 +276,7 @@ def test_markdown_evidence_linchpins_indicators_sources_equal_the_api(markdown: 
     lead = int(np.argmax(post.probability))
     leader = post.hypothesis_ids[lead]
     evidence = md_section(markdown, "Key evidence")
-    weights = re.findall(rf"^- ([+−]{NUMBER}) dB: .*; ([a-z0-9.-]+)(?: \(\[link\]\(<[^>]*>\)\))?$", evidence, re.M)
+    weights = re.findall(rf"^- ([+−]{NUMBER}|0\.0) dB: .*; ([a-z0-9.-]+)(?: \(\[link\]\(<[^>]*>\)\))?$", evidence, re.M)
     assert len(weights) == 10
     for weight, item in weights:
         assert displays(weight, post.weights[post.item_ids.index(item), lead], scale=1.0)

@@ -47,6 +47,7 @@ SHOWN_AS: dict[str, Callable[[Any], str]] = {
     **dict.fromkeys(("brier", "log", "brier_time_averaged", "half_brier", "rps"), score),
     "r_hat": lambda v: f"{v:.3f}", "ess_bulk": lambda v: f"{v:.0f}", "ess_tail": lambda v: f"{v:.0f}",
     "points": lambda v: f"{v:+.1f}", "weight": lambda v: f"{v:g}",
+    "spread_db": lambda v: f"{v:.1f}", "leader_range": _pair(percent),
 }
 """JSON key -> its display; other numbers are integers, shown as such, and strings are ids or dates."""
 
@@ -128,7 +129,8 @@ def _analyze(data: dict[str, Any]) -> Any:
 # Not shown in the tables, by design: the question (free text that wraps; `sets` shows it), titles and
 # messages; the full weights matrix, leave-one-out and flip search of `analyze` (its table shows the ten
 # strongest items; the rest is in --json and --csv); a history step's item list for steps by file or date;
-# an analyst's display name; a forecaster's kind (the table says "pool" for "aggregate"), the normalised RPS;
+# an analyst's display name and each analyst's weight of evidence per disagreement (the table shows the spread
+# and the leader's range); a forecaster's kind (the table says "pool" for "aggregate"), the normalised RPS;
 # the calibration table and question list of `score`.
 COMMANDS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], Any]]] = {
     "validate": (("validate",), _without("valid")),
@@ -140,7 +142,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], Any]]] = {
     "history by date": (("history", "dprk-driver", "--by", "date"),
                         lambda d: {"set": d["set"], "prior": d["prior"], "steps": _without("items")(d["steps"])}),
     "analyze": (("analyze", "dprk-driver"), _analyze),
-    "analysts": (("analysts", "dprk-driver"), _without("name")),
+    "analysts": (("analysts", "dprk-driver"), _without("name", "woe_db")),
     "score": (("score", "dprk-2015"),
               lambda d: {"forecasters": _without("kind", "rps_normalised")(d["forecasters"])}),
 }
