@@ -293,7 +293,7 @@ def test_markdown_evidence_linchpins_indicators_sources_equal_the_api(markdown: 
     leader = post.hypothesis_ids[lead]
     evidence = md_section(markdown, "Key evidence")
     weights = [(weight, item_of(ws, text, 220))
-               for weight, text in re.findall(rf"^- ([+−]{NUMBER}) dB: (.*)$", evidence, re.M)]
+               for weight, text in re.findall(rf"^- ([+−]{NUMBER}|0\.0) dB: (.*)$", evidence, re.M)]
     assert len(weights) == 10
     for weight, item in weights:
         assert displays(weight, post.weights[post.item_ids.index(item), lead], scale=1.0)
