@@ -317,9 +317,10 @@ def _judgments(facts: ConfidenceInputs) -> Criterion:
         return Criterion("judgments", rating, f"changing {what} would put {facts.flip_leader} in the lead{named}")
     below = steps - 1
     found = what.removesuffix(",")
-    return Criterion("judgments", rating, f"more than {_plural(below, 'step')} of the likelihood judgments would be needed to "
-                                          f"put another answer in the lead (none of up to {below} does): the smallest "
-                                          f"change found, {found}, would put {facts.flip_leader} in the lead{named}")
+    return Criterion("judgments", rating, f"more than {_plural(below, 'step')} of the likelihood judgments would be "
+                                          f"needed to put another answer in the lead (none of up to {below} does): "
+                                          f"the smallest change found, {found}, would put {facts.flip_leader} in the "
+                                          f"lead{named}")
 
 
 def judgment_facts(flip: FlipDistance, leader: str, describe: Callable[[Change], str],
