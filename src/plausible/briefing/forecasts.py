@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from plausible.core.errors import PlausibleError
 
@@ -71,14 +71,28 @@ class Board:
     scores: ExerciseScores | None = field(default=None, repr=False, compare=False)
 
     def reliability_svg(self) -> Markup:
-        """The reliability diagram as inline SVG (matplotlib, imported only here); empty without calibration."""
+        """The reliability diagram as an inline, accessible SVG (matplotlib, imported only here).
+
+        Empty when there is no calibration to draw.
+        """
         if self.scores is None or not self.plotted:
             return Markup("")
         from plausible.forecasting.reliability_plot import reliability_image
 
-        svg = reliability_image(self.scores, "svg", list(self.plotted), salt=f"forecasts-{self.name}").decode()
-        svg = re.sub(r"\A.*?(?=<svg\b)", "", svg, flags=re.S)  # no XML prolog or doctype inside HTML
-        return Markup(svg.strip())  # matplotlib escapes its text (ids, titles)
+        element = "fig-forecasts-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)
+        svg = reliability_image(self.scores, "svg", list(self.plotted), salt=element).decode()
+        svg = re.sub(r"<!--.*?-->", "", re.sub(r"\A.*?(?=<svg\b)", "", svg, flags=re.S), flags=re.S)
+        svg = re.sub(r'<svg([^>]*?) width="([\d.]+)pt" height="([\d.]+)pt"',
+                     lambda m: f'<svg{m.group(1)} role="img" aria-labelledby="{element}-title {element}-desc" '
+                               f'width="100%" style="max-width:{float(m.group(2)) * 4 / 3:.0f}px;height:auto"',
+                     svg, count=1)
+        counts = "; ".join(f"{who}: {sum(r.count for r in self.scores.calibration[who].table)} forecasts"
+                           for who in self.plotted)
+        head = (f'<title id="{element}-title">Reliability of the final forecasts: {escape(self.title)}</title>'
+                f'<desc id="{element}-desc">Observed frequency against mean forecast in each probability bin, '
+                f"the diagonal being perfect calibration, with the forecasts per bin below ({escape(counts)}).</desc>")
+        svg = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + head, svg, count=1)
+        return Markup(svg.strip())  # matplotlib escapes its text (ids, titles); ours is escaped above
 
 
 @dataclass(frozen=True)
