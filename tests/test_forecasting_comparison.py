@@ -198,6 +198,9 @@ def test_rank_on_common_questions_and_coverage(tmp_path: Path) -> None:
         assert r.brier == pytest.approx(means.loc[r.id, "brier"], abs=TOLERANCE)
         assert r.questions == own.answered[r.id] == int((frame["forecaster"] == r.id).sum())
     assert own.rows[0].id == "lucky"  # what --rank-on all shows, labelled as such
+    labelled = " ".join(invoke("score", "cov", "-w", str(root), "--pools", "none", "--rank-on", "all").stdout.split())
+    assert "Ranked on each forecaster's own questions (--rank-on all)" in labelled
+    assert labelled.index("lucky") < labelled.index("ana")
     # ana and lucky share q00 and q01: on them, ana (0.97) is better than lucky (0.9)
     pair = frame[frame["forecaster"].isin(["ana", "lucky"])]
     shared = pair[pair["question"].isin(["q00", "q01"])]

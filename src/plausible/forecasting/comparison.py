@@ -178,13 +178,15 @@ def compare(table: QuestionScoreTable, a: str, b: str, *, seed: int, resamples: 
     both = ~np.isnan(brier[i]) & ~np.isnan(brier[j])
     if not both.any():
         raise UsageError(f"--compare: {a} and {b} answered no resolved question in common")
+    matrices = [score_matrix(table, name) for name in ("brier", "log")]
+    d = np.stack([m[i, both] - m[j, both] for m in matrices])
+    # one resampling of the questions serves both scores (drawn once)
+    means = _bootstrap_means(d, seed=seed, resamples=resamples)
     out = []
-    for name in ("brier", "log"):
-        m = score_matrix(table, name)
-        d = m[i, both] - m[j, both]
-        low, high, better = bootstrap_mean_interval(d, seed=seed, resamples=resamples, level=level)
-        out.append(Comparison(a, b, name, int(d.size), float(m[i, both].mean()), float(m[j, both].mean()),
-                              float(d.mean()), low, high, better, level, resamples, seed))
+    for k, (name, m) in enumerate(zip(("brier", "log"), matrices, strict=True)):
+        low, high, better = _summary(means[k], level)
+        out.append(Comparison(a, b, name, int(d.shape[1]), float(m[i, both].mean()), float(m[j, both].mean()),
+                              float(d[k].mean()), low, high, better, level, resamples, seed))
     return out
 
 
@@ -202,17 +204,29 @@ def bootstrap_mean_interval(d: NDArray[np.float64], *, seed: int, resamples: int
     >>> low, high, below
     (-1.0, -1.0, 1.0)
     """
+    return _summary(_bootstrap_means(d[None, :], seed=seed, resamples=resamples)[0], level)
+
+
+def _bootstrap_means(d: NDArray[np.float64], *, seed: int, resamples: int) -> NDArray[np.float64]:
+    """The means of ``resamples`` resamples of the columns of ``d`` (shape (k, n)), the same for every row."""
     if resamples < 1:
         raise UsageError(f"--resamples must be at least 1, got {resamples}")
-    if not 0 < level < 1:
-        raise UsageError(f"the interval's level must lie strictly between 0 and 1, got {level}")
-    n = d.size
+    n = d.shape[1]
     rng = np.random.default_rng(seed)
-    means = np.empty(resamples)
+    means = np.empty((d.shape[0], resamples))
     step = max(1, _CHUNK // max(n, 1))
     for start in range(0, resamples, step):
         rows = min(step, resamples - start)
-        means[start:start + rows] = d[rng.integers(0, n, size=(rows, n))].mean(axis=1)
+        index = rng.integers(0, n, size=(rows, n))
+        for k in range(d.shape[0]):
+            means[k, start:start + rows] = d[k][index].mean(axis=1)
+    return means
+
+
+def _summary(means: NDArray[np.float64], level: float) -> tuple[float, float, float]:
+    """The percentile interval at ``level`` and the share of means below 0."""
+    if not 0 < level < 1:
+        raise UsageError(f"the interval's level must lie strictly between 0 and 1, got {level}")
     low, high = np.quantile(means, [(1.0 - level) / 2.0, (1.0 + level) / 2.0])
     return float(low), float(high), float((means < 0).mean())
 
