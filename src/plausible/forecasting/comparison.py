@@ -23,9 +23,7 @@ from numpy.typing import NDArray
 from plausible.core.errors import UsageError
 from plausible.forecasting.results import (
     RANK_CONVENTIONS,
-    SCORE_COLUMNS,
     Comparison,
-    ForecasterScore,
     QuestionScoreTable,
     Ranking,
     Skill,
@@ -87,34 +85,21 @@ def rank(table: QuestionScoreTable, on: str = "common") -> Ranking:
     """
     if on not in RANK_CONVENTIONS:
         raise UsageError(f"--rank-on: unknown convention {on!r}; choose {' or '.join(RANK_CONVENTIONS)}")
-    answered_matrix = ~np.isnan(score_matrix(table, "brier"))
-    answered = answered_matrix.sum(axis=1)
-    scored = answered > 0
-    any_answer = answered_matrix.any(axis=0)
+    # each (forecaster, question) pair is one row of the table: counts need no dense matrix
+    answered = np.bincount(table.forecaster, minlength=len(table.forecasters))
+    per_question = np.bincount(table.question, minlength=len(table.questions))
+    scored = int((answered > 0).sum())
     if on == "common":
-        common = answered_matrix[scored].all(axis=0) if scored.any() else np.zeros(len(table.questions), bool)
-        rows = _means(table, common)
-        chosen = np.flatnonzero(common)
+        chosen = np.flatnonzero((per_question == scored) & (scored > 0))
+        common = np.zeros(len(table.questions), bool)
+        common[chosen] = True
+        rows = table.summaries(common)
     else:
         rows = table.summaries()
-        chosen = np.flatnonzero(any_answer)
+        chosen = np.flatnonzero(per_question > 0)
     rows.sort(key=lambda f: (f.brier is None, f.brier if f.brier is not None else 0.0, f.id))
-    return Ranking(on, tuple(table.questions[q] for q in chosen), int(any_answer.sum()), rows,
+    return Ranking(on, tuple(table.questions[q] for q in chosen), int((per_question > 0).sum()), rows,
                    {who: int(n) for who, n in zip(table.forecasters, answered.tolist(), strict=True)})
-
-
-def _means(table: QuestionScoreTable, columns: NDArray[np.bool_]) -> list[ForecasterScore]:
-    """Each forecaster's mean of every score over the questions in ``columns`` (NaN-valued scores skipped)."""
-    n = int(columns.sum())
-    means: dict[str, list[float | None]] = {}
-    for name in SCORE_COLUMNS:
-        values = score_matrix(table, name)[:, columns]
-        count = (~np.isnan(values)).sum(axis=1)
-        total = np.nansum(values, axis=1)
-        means[name] = [float(t / c) if c else None for t, c in zip(total, count, strict=True)]
-    return [ForecasterScore(id=who, kind=table.kinds[i], questions=n if means["brier"][i] is not None else 0,
-                            **{name: means[name][i] for name in SCORE_COLUMNS})
-            for i, who in enumerate(table.forecasters)]
 
 
 def skill_scores(table: QuestionScoreTable, reference: str) -> dict[str, Skill]:

@@ -163,16 +163,21 @@ class QuestionScoreTable:
                                      **values))
         return out
 
-    def summaries(self) -> list[ForecasterScore]:
-        """Each forecaster's scores averaged over their resolved questions, in code order."""
+    def summaries(self, among: NDArray[np.bool_] | None = None) -> list[ForecasterScore]:
+        """Each forecaster's scores averaged over their resolved questions, in code order.
+
+        ``among``, a mask over the questions, keeps only those questions (the common questions of a ranking).
+        """
         n = len(self.forecasters)
-        questions = np.bincount(self.forecaster, minlength=n)
+        kept = np.ones(len(self), bool) if among is None else among[self.question]
+        forecaster = self.forecaster[kept]
+        questions = np.bincount(forecaster, minlength=n)
         means: dict[str, list[float | None]] = {}
         for name in SCORE_COLUMNS:
-            values = self.scores[name]
+            values = self.scores[name][kept]
             given = ~np.isnan(values)
-            count = np.bincount(self.forecaster[given], minlength=n)
-            total = np.bincount(self.forecaster[given], weights=values[given], minlength=n)
+            count = np.bincount(forecaster[given], minlength=n)
+            total = np.bincount(forecaster[given], weights=values[given], minlength=n)
             means[name] = [float(t / c) if c else None for t, c in zip(total, count, strict=True)]
         return [ForecasterScore(id=who, kind=self.kinds[i], questions=int(questions[i]),
                                 **{name: means[name][i] for name in SCORE_COLUMNS})
