@@ -198,8 +198,9 @@ def test_html_has_every_section_and_the_page_basics(page: str) -> None:
     for title in (*SECTIONS, "Forecast scores"):
         assert title in parsed.headings, title
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
-    assert page.count("<svg") == 4 and page.count('role="img"') == 4
-    assert page.count("<title id=") == 4 and page.count("<desc id=") == 4
+    # four figures of the set, and the reliability diagram of the forecast section
+    assert page.count("<svg") == 5 and page.count('role="img"') == 5
+    assert page.count("<title id=") == 5 and page.count("<desc id=") == 5
     assert re.search(r"<th scope=\"col\"", page) and re.search(r"<th scope=\"row\"", page)
     assert "@media print" in page
 
@@ -346,11 +347,22 @@ def test_markdown_method_note_and_forecast_scores_equal_the_api(markdown: str, w
     from plausible.forecasting import score_exercise
 
     scores = score_exercise("dprk-2015", ws)
+    ranking = scores.ranking
+    assert ranking is not None and ranking.on == "common"
     rows = md_table(markdown, "| rank |")
-    assert [r[1] for r in rows] == [f.id for f in scores.forecasters]
-    for (_, _, kind, questions, brier, log), f in zip(rows, scores.forecasters, strict=True):
-        assert kind == f.kind and int(questions) == f.questions
+    assert [r[1] for r in rows] == [f.id for f in ranking.rows]
+    for (_, _, kind, questions, brier, log, answered), f in zip(rows, ranking.rows, strict=True):
+        assert kind == f.kind and int(questions) == f.questions == len(ranking.questions)
+        assert int(answered) == ranking.answered[f.id]
         assert displays(brier, f.brier or 0.0, scale=1.0) and displays(log, f.log or 0.0, scale=1.0)
+    # the calibration table: observed frequency (count) per bin of each plotted forecaster
+    bins = md_table(markdown, "| bin |")
+    header = next(line for line in markdown.splitlines() if line.startswith("| bin |"))
+    plotted = [cell.strip() for cell in header.strip("|").split("|")][1:]
+    for column, who in enumerate(plotted, start=1):
+        table = scores.calibration[who].table
+        cells = [row[column] for row in bins if row[column] != "–"]
+        assert cells == [f"{r.observed_frequency:.2f} ({r.count})" for r in table]
 
 
 def test_html_numbers_equal_the_api(page: str, ws: plausible.Workspace) -> None:
