@@ -44,6 +44,8 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
     console.print(table)
     if post.sources:
         console.print(_sources_table(ws, post))
+    if post.analysts:
+        console.print(_analysts_table(post))
     cut = "" if post.as_of is None else f" reported by {post.as_of} (--as-of)"
     footer = f"{len(post.item_ids)} evidence items{cut} · {post.method} engine · inputs {post.inputs_hash[:12]}"
     d = post.diagnostics
@@ -64,6 +66,17 @@ def _sources_table(ws: Workspace, post: Posterior) -> Table:
         interval = "" if s.interval is None else f"{s.interval[0]:.2f}–{s.interval[1]:.2f}"
         table.add_row(s.source, source.reliability.label if source else "", f"{s.prior_mean:.2f}",
                       f"{s.posterior_mean:.2f}", interval, note)
+    return table
+
+
+def _analysts_table(post: Posterior) -> Table:
+    """The analysts' learned noise scales (probit scale; docs/model.md, "Several analysts in the MCMC engine")."""
+    table = Table(title="Analyst noise: learned scale of each analyst's readings (probit scale)",
+                  title_justify="left")
+    for name in ("analyst", "posterior mean", f"{post.interval_level:.0%} interval"):
+        table.add_column(name, justify="left" if name == "analyst" else "right")
+    for a in post.analysts:
+        table.add_row(a.analyst, f"{a.posterior_mean:.2f}", f"{a.interval[0]:.2f}–{a.interval[1]:.2f}")
     return table
 
 

@@ -15,7 +15,7 @@ from plausible.core.types import Method
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DECIBANS_PER_NAT", "Diagnostics", "Posterior", "SourceReliability"]
+__all__ = ["DECIBANS_PER_NAT", "AnalystNoise", "Diagnostics", "Posterior", "SourceReliability"]
 
 DECIBANS_PER_NAT = 10.0 / math.log(10.0)
 """One natural-log unit of evidence in decibans (10 log10)."""
@@ -29,6 +29,15 @@ class SourceReliability:
     prior_mean: float
     posterior_mean: float
     interval: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class AnalystNoise:
+    """An analyst's noise scale learned by the MCMC engine (probit scale; see docs/model.md "Several analysts")."""
+
+    analyst: str
+    posterior_mean: float
+    interval: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,8 @@ class Posterior:
     leader_probability : ndarray, shape (K,), or None
         MCMC only: the share of posterior draws in which each hypothesis has the highest conditional
         probability P(H | reports, ρ), i.e. the posterior probability that it leads.
+    analysts : tuple of AnalystNoise
+        MCMC with several analysts: each analyst's learned noise scale.
     """
 
     set_id: str
@@ -109,6 +120,7 @@ class Posterior:
     draws: Any = None
     as_of: dt.date | None = None
     leader_probability: NDArray[np.float64] | None = None
+    analysts: tuple[AnalystNoise, ...] = ()
 
     @property
     def probabilities(self) -> dict[str, float]:
@@ -195,4 +207,7 @@ class Posterior:
                  "interval": None if s.interval is None else list(s.interval)}
                 for s in self.sources
             ]
+        if self.analysts:
+            out["analyst_noise"] = [{"id": a.analyst, "posterior_mean": a.posterior_mean, "interval": list(a.interval)}
+                                    for a in self.analysts]
         return out

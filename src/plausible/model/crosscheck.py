@@ -30,13 +30,16 @@ class Parsed[M]:
     """A validated file with the document it came from.
 
     ``kept[i]`` is the position in the file of the i-th entry of the model's list; entries with problems
-    of their own are ``dropped`` (position, raw mapping): their ids stay known.
+    of their own are ``dropped`` (position, raw mapping): their ids stay known. ``salvaged`` marks a file that
+    failed validation and was read leniently only to report its other problems: it holds the lines of its
+    schema problems (a line already reported is not reported again); nothing is built from such a file.
     """
 
     doc: YamlDocument
     model: M
     kept: tuple[int, ...] = ()
     dropped: tuple[tuple[int, dict[str, Any]], ...] = ()
+    salvaged: frozenset[int | None] | None = None
 
     @property
     def dropped_ids(self) -> list[tuple[int, str]]:
@@ -513,6 +516,8 @@ def _apply_analysts(files: Mapping[str, Parsed[AnalystFile] | None], entries: li
     The likelihoods written in an item are its analyst's; an analyst's file takes precedence over them cell by
     cell. An item of an origin group is judged on the member that carries the group's likelihoods.
     """
+    _check_salvaged(files, entries, groups, out)
+    files = {a: p if p is None or p.salvaged is None else None for a, p in files.items()}
     out.analysts = _analyst_entities(files)
     weights = {a: analyst.weight for a, analyst in out.analysts.items()}
     specs = {entry.spec.id: entry for entry in entries}
@@ -534,6 +539,29 @@ def _apply_analysts(files: Mapping[str, Parsed[AnalystFile] | None], entries: li
     replaced = {item.id: _pooled_item(item, specs, carriers, extra, weights, where, out) for item in out.all_items}
     out.all_items = [replaced[item.id] for item in out.all_items]
     out.items = items_as_of(out.all_items)
+
+
+def _check_salvaged(files: Mapping[str, Parsed[AnalystFile] | None], entries: list[_Entry], groups: _Groups,
+                    out: Built) -> None:
+    """Report the cross-check problems of analyst files that failed validation, on lines not already reported.
+
+    The checks run on a scratch copy of what is built (nothing of a broken file enters the workspace).
+    """
+    broken = {a: p for a, p in files.items() if p is not None and p.salvaged is not None}
+    if not broken:
+        return
+    scratch = Built(known_sets=out.known_sets, check_sources=out.check_sources)
+    scratch.sets = dict(out.sets)
+    scratch.analysts = _analyst_entities(broken)
+    specs = {entry.spec.id: entry for entry in entries}
+    carriers = {(origin, set_id): carrier for origin, per_set in groups.items()
+                for set_id, (_, carrier) in per_set.items()}
+    extra: dict[str, dict[str, dict[str, dict[str, Judgment]]]] = defaultdict(lambda: defaultdict(dict))
+    for analyst_id, parsed in sorted(broken.items()):
+        seen = len(scratch.problems)
+        _read_analyst(analyst_id, parsed, specs, carriers, extra, scratch)
+        lines = parsed.salvaged or frozenset()
+        out.problems.extend(p for p in scratch.problems[seen:] if p.line not in lines)
 
 
 def _read_analyst(analyst_id: str, parsed: Parsed[AnalystFile], specs: Mapping[str, _Entry],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -150,7 +150,9 @@ class Workspace:
         if hit is None:
             from plausible.model.compiled import compile_set
 
-            hit = compile_set(self.hypothesis_set(set_id), self.items_for(set_id), self.sources)
+            # An analyst's view is one analyst's judgments (and the pool elsewhere): it is compiled as judged.
+            weights = None if self.viewed_by is not None else {a: e.weight for a, e in self.analysts.items()}
+            hit = compile_set(self.hypothesis_set(set_id), self.items_for(set_id), self.sources, weights)
             self._compiled[set_id] = hit
         return hit
 
@@ -344,7 +346,7 @@ def _build(loader: _Loader, layout: _Layout) -> Built:
         parsed for path in layout.evidence
         if (parsed := loader.parse(path, EvidenceFile, "an evidence file", entries="items")) is not None
     ]
-    analysts = {analyst_id: loader.parse(path, AnalystFile, "an analyst's file")
+    analysts = {analyst_id: loader.parse(path, AnalystFile, "an analyst's file", salvage=AnalystFile.salvage)
                 for analyst_id, path in layout.analysts.items()}
     return build_entities(set_files, sources_file, evidence, models, analysts)
 
@@ -443,7 +445,13 @@ class _Loader:
             parts.extend((self.shown(path), sha))
         return tuple(parts), hashes
 
-    def parse(self, path: Path, model: type[M], what: str, *, entries: str | None = None) -> Parsed[M] | None:
+    def parse(self, path: Path, model: type[M], what: str, *, entries: str | None = None,
+              salvage: Callable[[Any], M | None] | None = None) -> Parsed[M] | None:
+        """Read and validate one file; None when it cannot be used.
+
+        With ``salvage``, a file that fails validation is still returned, read leniently by ``salvage`` and
+        marked (``Parsed.salvaged``), so the cross-checks can report its other problems in the same run.
+        """
         from plausible.io.yamlio import YamlDocument, read_yaml
         from plausible.model.crosscheck import Parsed
         from plausible.model.schema import validate_document
@@ -467,7 +475,10 @@ class _Loader:
         self.hashes[shown] = doc.sha256
         self.problems.extend(result.problems)
         if result.model is None:
-            return None
+            lenient = None if salvage is None or not result.problems else salvage(doc.data)
+            if lenient is None:
+                return None
+            return Parsed(doc, lenient, salvaged=frozenset(p.line for p in result.problems))
         return Parsed(doc, result.model, result.kept, result.dropped)
 
     def _cache_key(self, path: Path, shown: str, model: type[BaseModel], entries: str | None) -> tuple[str, ...] | None:
