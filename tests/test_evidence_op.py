@@ -108,8 +108,25 @@ def test_the_gradient_output_is_not_differentiable(tmp_path) -> None:  # type: i
     _, data, _ = _case(tmp_path, 1)
     x = pt.dvector("rho")
     _, grad, _ = evidence_log_likelihood_op(x, *data)
-    with pytest.raises(NotImplementedError, match="gradient output"):
+    with pytest.raises(NotImplementedError, match="only the log-probability output"):
         pytensor.grad(grad.sum(), x)
+
+
+def test_the_operation_is_differentiable_in_log_base_with_the_posterior_as_gradient(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Callers add terms of their own to ``log_base`` (several analysts): its gradient must be right."""
+    compiled, data, _ = _case(tmp_path, 2)
+    rho = np.random.default_rng(3).uniform(0.1, 0.9, compiled.rho.size)
+    position = 3  # rho_free, rho_fixed, free_source, log_base
+
+    def logp(log_base):  # type: ignore[no-untyped-def]
+        args = list(data)
+        args[position - 1] = log_base
+        out, _, _ = evidence_log_likelihood_op(rho, *args)
+        return out[0]
+
+    verify_grad(logp, [np.asarray(data[position - 1], dtype=np.float64)], rng=np.random.default_rng(0), eps=1e-7)
+    _, _, posterior = evidence_kernel(rho, *(np.asarray(d) for d in data))
+    assert posterior.sum() == pytest.approx(1.0)
 
 
 def test_only_the_free_sources_are_replaced_and_differentiated(tmp_path) -> None:  # type: ignore[no-untyped-def]
