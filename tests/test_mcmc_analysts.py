@@ -236,3 +236,17 @@ def test_a_noisier_analyst_is_learned_to_be_noisier() -> None:
     post = mcmc_posterior(_sbc_design(judged), InferenceSettings(draws=300, tune=300, chains=2, seed=1, cores=1))
     learned = {a.analyst: a.posterior_mean for a in post.analysts}
     assert learned["c"] > 3 * max(learned["a"], learned["b"]), learned
+
+
+def test_posterior_command_shows_the_noise_scales_beside_the_reliabilities(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from plausible.cli import app
+
+    root = _workspace(tmp_path, {"lead": LEAD, "bo": BO}, reliability="B")
+    args = ["posterior", "q", "--method", "mcmc", "--draws", "60", "--tune", "60", "--chains", "2", "--cores", "1",
+            "-w", str(root)]
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert "Source reliability" in table.output and "Analyst noise" in table.output
+    assert "bo" in table.output.split("Analyst noise")[1]

@@ -236,7 +236,11 @@ class EvidenceLogLikelihood(Op):
     ``log_base`` (whose gradient is the posterior), so the caller may add terms of its own to ``log_base``.
     """
 
-    __props__ = ()
+    __props__ = ("kernel_version",)
+    kernel_version = 2
+    """Part of the on-disk cache key of graphs that use the operation: raise it whenever the kernel's
+    signature changes (version 2 returns the posterior too), or a cache filled by an older release would
+    run the old kernel."""
 
     def make_node(self, *inputs: Any) -> Apply[Any]:
         """Build the node: the kernel's inputs as tensors of its dtypes; a (1,), an (F,) and a (K,) output."""
