@@ -194,8 +194,9 @@ def as_data(r: Readings, data: Any) -> Readings:
                    if isinstance(getattr(obj, f.name), np.ndarray)}
         return replace(obj, **changes)
 
-    return replace(swap(r, "read_"), linear_table=swap(r.linear_table, "read_linear_"),
-                   corroborated_table=swap(r.corroborated_table, "read_corroborated_"))
+    out: Readings = replace(swap(r, "read_"), linear_table=swap(r.linear_table, "read_linear_"),
+                            corroborated_table=swap(r.corroborated_table, "read_corroborated_"))
+    return out
 
 
 def _levels(spread: FloatArray, judged: NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
