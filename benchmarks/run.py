@@ -24,6 +24,7 @@ import cli
 import exact
 import forecasting
 import mcmc
+import portfolio
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "benchmarks.md"
@@ -100,6 +101,9 @@ def main() -> None:
     results["yaml_readers"] = exact.yaml_readers()
     print("YAML readers:", results["yaml_readers"])
     results["forecasting"] = forecasting.scaling()
+    results["forecasting"]["forecastbench"] = forecasting.forecastbench()
+    results["forecasting"]["tournament"] = forecasting.tournament()
+    results["forecasting"]["scaling_tournament"] = forecasting.scaling_tournament()
     print("forecasting:", json.dumps(results["forecasting"]))
     if args.mcmc_from is not None:
         earlier = json.loads(args.mcmc_from.read_text(encoding="utf-8"))
@@ -107,6 +111,8 @@ def main() -> None:
         results["mcmc_note"] = f"MCMC figures from an earlier run on {earlier['machine']}"
     elif not args.quick:
         results["mcmc"] = mcmc.main(large_timeout=args.large_timeout)
+    results["portfolio"] = portfolio.measure(quick=args.quick)
+    print("portfolio:", json.dumps(results["portfolio"]))
     (REPO / "benchmarks" / "results").mkdir(exist_ok=True)
     (REPO / "benchmarks" / "results" / "latest.json").write_text(json.dumps(results, indent=1, default=str))
     if not args.no_write:
@@ -246,6 +252,8 @@ def render(r: dict[str, Any]) -> str:
             f"{verdict(e['ratio'] >= 3)}); the two posteriors differ by at most {e['max_abs_difference']:.3f}.",
             *analysts_section(m.get("analysts")),
         ]
+    if "portfolio" in r:
+        lines += ["", *portfolio.render(r["portfolio"])]
     return "\n".join(lines) + "\n"
 
 

@@ -67,6 +67,8 @@ def reference_compile_set(hs, items, sources):  # type: ignore[no-untyped-def]
     rho, rho_alpha, rho_beta = np.zeros(len(source_ids)), np.zeros(len(source_ids)), np.zeros(len(source_ids))
     for s, source_id in enumerate(source_ids):
         reliability = sources[source_id].reliability
+        if reliability.grade is not None:  # a grade is read in the set's model
+            reliability = hs.model.reliability(reliability.grade)
         rho[s] = reliability.mean
         rho_alpha[s] = np.nan if reliability.alpha is None else reliability.alpha
         rho_beta[s] = np.nan if reliability.beta is None else reliability.beta

@@ -118,7 +118,7 @@ def test_history_and_analyze_cli(repo_root, tmp_path) -> None:  # type: ignore[n
     csv = tmp_path / "ach.csv"
     out = runner.invoke(app, ["analyze", "dprk-driver", "--json", "--csv", str(csv), "-w", str(repo_root)])
     assert out.exit_code == 0, out.output
-    assert csv.read_text().startswith("item,credibility,relevance,new-allies")
+    assert csv.read_text().startswith("set,item,source,reported,hypothesis,weight_db")  # docs/exports.md
     assert runner.invoke(app, ["history", "dprk-driver", "--by", "week", "-w", str(repo_root)]).exit_code == 2
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,9 @@ from typer.testing import CliRunner
 
 from plausible.analysis.analysts import analysts_report
 from plausible.cli import app
+from plausible.core.display import percent
 from plausible.core.errors import InputError, UsageError
+from plausible.model.pooling import pool_priors
 from plausible.workspace import load_workspace
 
 HIDS = ("red", "blue", "other")
@@ -138,13 +142,40 @@ def test_identical_analysts_give_the_single_analyst_answer(tmp_path: Path) -> No
         list(load_workspace(once).posterior("q").probability), abs=1e-14)
 
 
-def test_one_analyst_changes_nothing_bit_for_bit(repo_root: Path) -> None:
-    ws = load_workspace(repo_root)
+def test_one_analyst_changes_nothing_bit_for_bit(tmp_path: Path) -> None:
+    # The example workspace without its second analyst: the judgments are only those the items wrote.
+    # (The DPRK workspace has analysts/lead.yaml, which revises the items' judgments, so it cannot serve.)
+    root = tmp_path / "ws"
+    shutil.copytree(str(resources.files("plausible.data") / "example"), root)
+    shutil.rmtree(root / "analysts")
+    ws = load_workspace(root)
     assert list(ws.analysts) == ["lead"]
-    post = ws.posterior("dprk-driver")
-    assert ws.view_of("lead").posterior("dprk-driver").to_dict() == post.to_dict()
-    for item in ws.items_for("dprk-driver"):  # the judgments are the very objects the items wrote
-        assert item.judged["dprk-driver"]["lead"] is item.likelihoods["dprk-driver"]
+    post = ws.posterior("plant-outage")
+    assert ws.view_of("lead").posterior("plant-outage").to_dict() == post.to_dict()
+    for item in ws.items_for("plant-outage"):  # the judgments are the very objects the items wrote
+        assert item.judged["plant-outage"]["lead"] is item.likelihoods["plant-outage"]
+
+
+def test_the_lead_file_relabels_only_the_cells_it_judges(tmp_path: Path) -> None:
+    evidence = _evidence(A).replace(_row(A["e1"]), "{red: C, blue: 0.2, other: 0.3}")
+    ws = load_workspace(_workspace(tmp_path, evidence, {"lead": "name: The lead\nlikelihoods:\n  e1: {q: {red: 0.2}}\n"}))
+    e1 = {i.id: i for i in ws.items}["e1"]
+    assert e1.ratings["q"] == {"red": "0.2", "blue": "0.2", "other": "0.3"}  # red was C in the item
+    assert e1.likelihoods["q"]["red"].mean == pytest.approx(0.2)
+
+
+def test_an_analyst_file_may_carry_an_origin_group(tmp_path: Path) -> None:
+    # Neither member of origin g writes likelihoods: the lead's file judges one member, which carries them.
+    evidence = _evidence(A).replace("    likelihoods: {q: " + _row(A["e3"]) + "}\n", "    origin: g\n") + (
+        "  - {id: e4, summary: Same event., source: s2, reported: 2024-01-05, origin: g}\n")
+    lead = f"name: The lead\nlikelihoods:\n  e4: {{q: {_row(A['e3'])}}}\n"
+    ws = load_workspace(_workspace(tmp_path / "p", evidence, {"lead": lead}))
+    by_id = {i.id: i for i in ws.items_for("q")}
+    assert {"e3", "e4"} <= set(by_id)
+    assert by_id["e3"].likelihoods["q"]["red"].mean == pytest.approx(0.9)
+    with pytest.raises(InputError) as caught:  # without the lead's file the group counts nowhere: an error
+        load_workspace(_workspace(tmp_path / "none", evidence))
+    assert "no item of that origin gives likelihoods" in str(caught.value)
 
 
 def test_partial_coverage_pools_only_the_cells_an_analyst_judged(tmp_path: Path) -> None:
@@ -327,3 +358,38 @@ def test_an_analyst_may_fill_cells_and_sets_the_items_lack(tmp_path: Path) -> No
     truth = _workspace(tmp_path / "truth", _evidence(A))
     assert list(load_workspace(filled).posterior("q").probability) == pytest.approx(
         list(load_workspace(truth).posterior("q").probability), abs=1e-15)
+
+
+def test_a_pooled_prior_is_labelled_and_the_leads_prior_shown_beside_it(tmp_path: Path) -> None:
+    """The prior warning speaks of the hypothesis file's (the lead's) priors: the table shows them by the pool."""
+    root = tmp_path / "ws"
+    assert CliRunner().invoke(app, ["init", str(root)]).exit_code == 0
+    hyp = root / "hypotheses" / "plant-outage.yaml"  # verbal priors that normalisation pushes out of their bands
+    text = hyp.read_text(encoding="utf-8")
+    for number, word in (("0.5", "likely"), ("0.2", "likely"), ("0.1", "unlikely")):
+        text = text.replace(f"prior: {number}\n", f"prior: {word}\n")
+    hyp.write_text(text, encoding="utf-8")
+    with (root / "analysts" / "sam.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("priors:\n  plant-outage: {equipment-failure: 0.1, cyber-attack: 0.6, sabotage: 0.1, other: 0.2}\n")
+    env = {"COLUMNS": "200"}
+    done = CliRunner(env=env).invoke(app, ["posterior", "plant-outage", "-w", str(root)])
+    assert done.exit_code == 0, done.output
+    ws = load_workspace(root)
+    hs = ws.sets["plant-outage"]
+    lead = hs.priors_by_analyst["lead"]
+    pooled = pool_priors({"lead": lead, "sam": (0.1, 0.6, 0.1, 0.2)}, {})
+    [warning] = [w.message for w in ws.warnings if "prior 'likely' of 'equipment-failure'" in w.message]
+    lead_shown = percent(lead[0])
+    assert f"make it {lead_shown}" in warning and percent(pooled[0]) != lead_shown
+    header = next(line for line in done.stdout.splitlines() if "hypothesis" in line)
+    assert "lead's prior" in header and "pooled prior" in header
+    row = next(line for line in done.stdout.splitlines() if line.strip("│┃ ").startswith("equipment-failure"))
+    assert [c.strip() for c in row.strip("│").split("│")][2:4] == [lead_shown, percent(pooled[0])]
+    assert "pooled prior: the log pool of the priors of lead, sam" in " ".join(done.stdout.split())
+    data = json.loads(CliRunner(env=env).invoke(app, ["posterior", "plant-outage", "--json", "-w", str(root)]).stdout)
+    assert data["prior_from"] == ["lead", "sam"]
+    assert [h["prior"] for h in data["hypotheses"]] == pytest.approx(list(pooled), abs=1e-12)
+    sam = CliRunner(env=env).invoke(app, ["posterior", "plant-outage", "--analyst", "sam", "--json", "-w", str(root)])
+    assert json.loads(sam.stdout)["prior_from"] == ["sam"]
+    single = CliRunner(env=env).invoke(app, ["posterior", "plant-outage", "--analyst", "lead", "-w", str(root)])
+    assert "lead's prior" not in single.stdout and "pooled prior" not in single.stdout

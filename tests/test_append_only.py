@@ -53,17 +53,31 @@ def test_an_edited_recorded_file_warns_on_every_command_until_restored(workspace
     assert invoke("validate", "--strict", "-w", str(workspace)).exit_code == 0
 
 
+EXTRA = "evidence/2015-07-01-extra.yaml"
+EXTRA_TEXT = """items:
+  - id: extra-report
+    summary: A report that no analyst's file judges, so its file can be deleted and the workspace still loads.
+    source: kcna
+    reported: 2015-07-01
+    likelihoods:
+      dprk-openness: {genuine-opening: 0.4, tactical-outreach: 0.5, no-change: 0.5}
+"""
+
+
 def test_a_deleted_recorded_file_warns_until_restored_and_the_registry_may_change(workspace: Path) -> None:
+    # (The case's own files are judged in analysts/lead.yaml, so deleting one would be an unknown-item error:
+    # the deleted file here is one the test adds.)
+    (workspace / EXTRA).write_text(EXTRA_TEXT, encoding="utf-8")
     assert invoke("update", "-w", str(workspace)).exit_code == 0
-    kept = (workspace / "evidence/2015-06-18-kcna-ri-su-yong-africa.yaml").read_bytes()
-    (workspace / "evidence/2015-06-18-kcna-ri-su-yong-africa.yaml").unlink()
+    kept = (workspace / EXTRA).read_bytes()
+    (workspace / EXTRA).unlink()
     registry = workspace / "evidence/sources.yaml"
     registry.write_text(registry.read_text(encoding="utf-8") + "  - {id: new-one, name: New, reliability: C}\n",
                         encoding="utf-8")
     lines = warned(workspace, "posterior", "dprk-driver")
-    assert len(lines) == 1 and "2015-06-18-kcna-ri-su-yong-africa.yaml: this evidence file was recorded" in lines[0]
+    assert len(lines) == 1 and "2015-07-01-extra.yaml: this evidence file was recorded" in lines[0]
     assert "deleted" in lines[0]
-    (workspace / "evidence/2015-06-18-kcna-ri-su-yong-africa.yaml").write_bytes(kept)
+    (workspace / EXTRA).write_bytes(kept)
     assert warned(workspace, "posterior", "dprk-driver") == []
 
 

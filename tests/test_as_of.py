@@ -56,6 +56,12 @@ def truncated_copy(source: Path, target: Path, day: dt.date) -> Path:
             for path, doc in documents.items():
                 if path.exists() and group[0] in doc.get("items", []):
                     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    kept_ids = {item["id"] for item in members}
+    for path in sorted((target / "analysts").glob("*.yaml")) if (target / "analysts").is_dir() else []:
+        analyst = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key in ("likelihoods", "rationales"):  # an analyst's judgments of items not yet written go too
+            analyst[key] = {i: v for i, v in (analyst.get(key) or {}).items() if i in kept_ids}
+        path.write_text(yaml.safe_dump(analyst, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return target
 
 

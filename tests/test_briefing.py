@@ -18,7 +18,8 @@ import plausible.cli.briefing  # registers the brief command
 from plausible.analysis import analyze
 from plausible.briefing import build_briefing, render_html, render_markdown
 from plausible.briefing.confidence import ConfidenceInputs, assess_confidence
-from plausible.briefing.formatting import md_escape
+from plausible.briefing.content import describe_change
+from plausible.briefing.formatting import grade_text, md_escape, truncate
 from plausible.cli import app
 from plausible.core.display import percent
 from plausible.model.scales import ModelSpec
@@ -75,6 +76,22 @@ def md_table(text: str, header_start: str) -> list[list[str]]:
             break
         rows.append(md_cells(line))
     return rows
+
+
+def item_of(ws: plausible.Workspace, shown: str, limit: int) -> str:
+    """The id of the report whose summary, cut to ``limit`` characters (and escaped), begins ``shown``."""
+    found = [i.id for i in ws.items_for(SET)
+             if any(shown == text or shown.startswith(text + " ")
+                    for text in (md_escape(truncate(i.summary, limit)), truncate(i.summary, limit)))]
+    assert len(found) == 1, (shown, found)
+    return found[0]
+
+
+def hypothesis_of(ws: plausible.Workspace, title: str) -> str:
+    """The id of the hypothesis of ``title`` (titles are unique in the DPRK set)."""
+    found = [h.id for h in ws.sets[SET].hypotheses if md_escape(h.title) == title or h.title == title]
+    assert len(found) == 1, (title, found)
+    return found[0]
 
 
 def md_section(text: str, title: str) -> str:
@@ -224,10 +241,10 @@ def test_markdown_hypothesis_table_and_bottom_line_equal_the_api(markdown: str, 
     assert len(rows) == len(post.hypothesis_ids)
     seen = []
     for title_cell, prior, posterior, term_cell in rows:
-        hid = re.search(r"\(([^()]+)\)$", title_cell).group(1)  # type: ignore[union-attr]
+        hid = hypothesis_of(ws, title_cell)
         seen.append(hid)
         k = post.hypothesis_ids.index(hid)
-        assert title_cell == f"{titles[hid]} ({hid})"
+        assert title_cell == titles[hid]  # the id is in the appendix, not in the table
         assert displays(prior, post.prior[k]) and displays(posterior, post.probability[k])
         match = TERM_CELL.match(term_cell)
         assert match, term_cell
@@ -262,7 +279,8 @@ def test_markdown_changes_equal_the_posterior_before_the_latest_day(markdown: st
     delta = np.array([now.probabilities[h] - before.probabilities[h] for h in now.hypothesis_ids])
     toward = {item: float(2 * now.weights[j] @ delta / np.abs(delta).sum()) for j, item in enumerate(now.item_ids)
               if item not in before.item_ids}
-    drivers = re.findall(rf"^- ([+−]{NUMBER} dB|0\.0 dB): .*; ([a-z0-9.-]+)\)$", changed, re.M)
+    drivers = [(weight, item_of(ws, text, 180))
+               for weight, text in re.findall(rf"^- ([+−]{NUMBER} dB|0\.0 dB): (.*)$", changed, re.M)]
     assert drivers and [item for _, item in drivers] == sorted(toward, key=lambda i: -abs(toward[i]))[:5]
     for weight, item in drivers:
         assert displays(weight, toward[item], scale=1.0)
@@ -274,7 +292,8 @@ def test_markdown_evidence_linchpins_indicators_sources_equal_the_api(markdown: 
     lead = int(np.argmax(post.probability))
     leader = post.hypothesis_ids[lead]
     evidence = md_section(markdown, "Key evidence")
-    weights = re.findall(rf"^- ([+−]{NUMBER}) dB: .*; ([a-z0-9.-]+)$", evidence, re.M)
+    weights = [(weight, item_of(ws, text, 220))
+               for weight, text in re.findall(rf"^- ([+−]{NUMBER}) dB: (.*)$", evidence, re.M)]
     assert len(weights) == 10
     for weight, item in weights:
         assert displays(weight, post.weights[post.item_ids.index(item), lead], scale=1.0)
@@ -283,15 +302,17 @@ def test_markdown_evidence_linchpins_indicators_sources_equal_the_api(markdown: 
 
     linchpins = md_section(markdown, "Linchpins")
     assert analysis.sensitivity.linchpins == [] and "No single report is a linchpin" in linchpins
-    nearest = re.findall(rf"; ([a-z0-9.-]+)\): without it, {leader} would be ({NUMBER}%)", linchpins)
+    title = re.escape(md_escape(ws.sets[SET].hypotheses[[h.id for h in ws.sets[SET].hypotheses].index(leader)].title))
+    nearest = [(item_of(ws, text, 180), value) for text, value in
+               re.findall(rf"^- (.*): without it, {title} would be ({NUMBER}%)", linchpins, re.M)]
     assert len(nearest) == 3
     for item, value in nearest:
         assert displays(value, analysis.sensitivity.leave_one_out[post.item_ids.index(item), lead])
-    uniform = re.search(rf"uniform prior .*?, {leader} would be ({NUMBER}%)", linchpins)
+    uniform = re.search(rf"uniform prior .*?, {title} would be ({NUMBER}%)", linchpins)
     assert uniform and displays(uniform.group(1), analysis.sensitivity.uniform_prior[lead])
 
     rows = md_table(markdown, "| indicator |")
-    assert [re.search(r"\(([^()]+)\)$", r[0]).group(1) for r in rows] == [v.id for v in analysis.indicators]  # type: ignore[union-attr]
+    assert [r[0] for r in rows] == [md_escape(v.text) for v in analysis.indicators]
     spec = ws.sets[SET].model
     for (_, probability, value), v in zip(rows, analysis.indicators, strict=True):
         match = re.match(rf"(?P<term>[a-z ]+) \((?P<lo>\d+)–(?P<hi>\d+)%\): (?P<p>{NUMBER})%$", probability)
@@ -303,15 +324,16 @@ def test_markdown_evidence_linchpins_indicators_sources_equal_the_api(markdown: 
     stress = analysis.sensitivity.source_stress
     assert len(rows) == len(stress)
     for name, grade, reports, graded, disbelieved in rows:
-        sid = re.search(r"\(([^()]+)\)$", name).group(1)  # type: ignore[union-attr]
+        sid = next(s for s in stress if md_escape(ws.sources[s].name) == name)
         source = ws.sources[sid]
-        assert grade == source.reliability.label
+        assert grade == md_escape(grade_text(source.reliability.label, source.reliability.mean))
         assert int(reports) == sum(ws.items[j].source == sid for j in range(len(ws.items)) if SET in
                                    ws.items[j].likelihoods)
         assert displays(graded, source.reliability.mean, scale=1.0)
-        value = re.match(rf"{leader} ({NUMBER}%)(?:; (\S+) leads)?$", disbelieved)
+        value = re.match(rf"({NUMBER}%)(?:; (.+) leads)?$", disbelieved)
         assert value and displays(value.group(1), stress[sid][lead])
-        assert (value.group(2) or leader) == post.hypothesis_ids[int(np.argmax(stress[sid]))]
+        assert (hypothesis_of(ws, value.group(2)) if value.group(2) else leader) == post.hypothesis_ids[
+            int(np.argmax(stress[sid]))]
 
 
 def test_markdown_method_note_and_forecast_scores_equal_the_api(markdown: str, ws: plausible.Workspace) -> None:
@@ -337,7 +359,7 @@ def test_html_numbers_equal_the_api(page: str, ws: plausible.Workspace) -> None:
     rows = parsed.tables["hypotheses"][1:]
     assert len(rows) == len(post.hypothesis_ids)
     for title_cell, prior, posterior, term_cell in rows:
-        hid = title_cell.rsplit(" ", 1)[1]
+        hid = hypothesis_of(ws, title_cell)
         k = post.hypothesis_ids.index(hid)
         assert displays(prior, post.prior[k]) and displays(posterior, post.probability[k])
         match = TERM_CELL.match(term_cell)
@@ -347,14 +369,16 @@ def test_html_numbers_equal_the_api(page: str, ws: plausible.Workspace) -> None:
     assert lead and displays(lead["p"], post.probabilities[post.leading])
     check_term(spec, lead["term"], lead["lo"], lead["hi"], post.probabilities[post.leading])
     for (indicator, probability, value), v in zip(parsed.tables["indicators"][1:], analysis.indicators, strict=True):
-        assert indicator.endswith(v.id)
+        assert indicator == v.text
         assert displays(probability.rsplit(" ", 1)[1], v.probability)
         assert displays(value, v.value_of_information, scale=1.0)
     k = post.hypothesis_ids.index(post.leading)
     for name, _grade, _reports, graded, disbelieved in parsed.tables["sources"][1:]:
-        sid = name.rsplit(" ", 1)[1]
+        sid = next(s for s in analysis.sensitivity.source_stress if ws.sources[s].name == name)
         assert displays(graded, ws.sources[sid].reliability.mean, scale=1.0)
-        assert displays(disbelieved.split()[1].rstrip(";"), analysis.sensitivity.source_stress[sid][k])
+        assert displays(disbelieved.split()[0].rstrip(";"), analysis.sensitivity.source_stress[sid][k])
+    ids = {row[0] for row in parsed.tables["ids"][1:]}  # every id in the appendix, for whoever reruns it
+    assert set(post.hypothesis_ids) | set(post.item_ids) | set(analysis.sensitivity.source_stress) <= ids
     assert ws.inputs_hash in page
 
 
@@ -389,8 +413,9 @@ def _check_mcmc_briefing(ws: plausible.Workspace, options: dict[str, int]) -> st
     text = render_markdown(b).text
     spec = ws.sets["q"].model
     intervals = post.intervals
+    by_title = {md_escape(h.title): h.id for h in ws.sets["q"].hypotheses}
     for title_cell, _prior, posterior, interval, _term in md_table(text, "| hypothesis |"):
-        hid = re.search(r"\(([^()]+)\)$", title_cell).group(1)  # type: ignore[union-attr]
+        hid = by_title[title_cell]
         lo, hi = interval.split("–")
         assert displays(posterior, post.probabilities[hid])
         assert displays(lo, intervals[hid][0]) and displays(hi, intervals[hid][1])  # type: ignore[index]
@@ -422,7 +447,8 @@ def test_a_sampled_mcmc_briefing_parses_back_to_the_mcmc_posterior(write_workspa
     options = {"draws": 50, "tune": 50, "chains": 2, "cores": 1, "seed": 7}  # tiny, seeded, one process
     text = _check_mcmc_briefing(ws, options)
     post = ws.posterior("q", method="mcmc", **options)  # same seed, same numbers
-    sources = {r[0].rsplit(" ", 1)[1].strip("()"): r for r in md_table(text, "| source |")}
+    by_name = {md_escape(source.name): sid for sid, source in ws.sources.items()}
+    sources = {by_name[r[0]]: r for r in md_table(text, "| source |")}
     assert post.sources
     for s in post.sources:
         learned = sources[s.source][4]
@@ -477,18 +503,21 @@ def test_the_confidence_statement_names_the_judgments_that_flip_the_answer(ws: p
     flip = analyze(ws, SET).flip.smallest
     assert flip.exact and flip.steps is not None
     bottom = md_section(markdown, "Bottom line")
-    for change in flip.changes:
-        assert md_escape(change.describe()) in bottom
+    summaries = {i.id: i.summary for i in ws.items}
+    titles = {h.id: h.title for h in ws.sets[SET].hypotheses}
+    for change in flip.changes:  # named by the report's summary and the hypothesis' title, not by their ids
+        assert md_escape(describe_change(change, summaries, titles)) in bottom
+        assert change.item not in bottom and md_escape(summaries[change.item][:40]) in bottom
     section = md_section(markdown, "How fragile is this")
     rows = md_table(section, "| hypothesis |")
     stability = analyze(ws, SET).stability
-    assert [r[0] for r in rows] == [h for h in sorted(stability.hypothesis_ids, key=lambda h: -ws.posterior(SET)
+    assert [hypothesis_of(ws, r[0]) for r in rows] == [h for h in sorted(stability.hypothesis_ids, key=lambda h: -ws.posterior(SET)
                                                      .probabilities[h])]
     for row in rows:
-        share = float(stability.share[stability.hypothesis_ids.index(row[0])])
+        share = float(stability.share[stability.hypothesis_ids.index(hypothesis_of(ws, row[0]))])
         assert displays(row[1], share)
         assert len(row[3]) == round(20 * share) or (0 < share and row[3] == "▏")
-    assert "How fragile is this" in page and flip.changes[0].item in page
+    assert "How fragile is this" in page and f'title="id: {flip.changes[0].item}"' not in page
 
 
 def test_the_documented_criteria_are_the_ones_applied() -> None:
@@ -547,7 +576,7 @@ def test_since_last_says_when_there_is_no_record_then_reports_the_new_evidence(t
     second = invoke("brief", "q", "-w", str(root), "--since-last")
     assert second.exit_code == 0, second.output
     changed = md_section(second.stdout, "What changed")
-    assert "1 new report" in changed and "r4" in changed
+    assert "1 new report" in changed and "Fourth" in changed
     move = re.search(rf"^- Answer A: ({NUMBER}%) → ({NUMBER}%)", changed, re.M)
     assert move and displays(move.group(1), before["a"]) and displays(move.group(2), after["a"])
 

@@ -86,7 +86,7 @@ def test_a_workspace_from_the_cache_equals_one_read_from_its_files(
     tmp_path: Path, cache_on: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "ws"
-    for folder in ("hypotheses", "evidence", "models"):
+    for folder in ("hypotheses", "evidence", "models", "analysts"):
         shutil.copytree(REPO / folder, root / folder)
     (root / "evidence" / "notes.docx").write_bytes(b"not a workspace file")  # a warning, found afresh each time
     monkeypatch.setenv("PLAUSIBLE_CACHE", "0")

@@ -217,8 +217,8 @@ def test_schema_prints_strict_json_schemas() -> None:
     result = invoke("schema")
     assert result.exit_code == 0, result.output
     schemas = json.loads(result.stdout)
-    assert set(schemas) == {"hypotheses", "sources", "evidence", "model", "analyst", "exercise", "forecasts",
-                            "resolutions"}
+    assert set(schemas) == {"hypotheses", "sources", "evidence", "model", "analyst", "workspace", "exercise",
+                            "forecasts", "resolutions"}
     for kind, body in schemas.items():
         assert body["additionalProperties"] is False, kind
         assert body["type"] == "object"
@@ -230,17 +230,26 @@ def test_schema_output_folder_gets_one_file_per_kind(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in tmp_path.glob("*.schema.json"))
     assert written == ["analyst.schema.json", "evidence.schema.json", "exercise.schema.json", "forecasts.schema.json", "hypotheses.schema.json",
-                       "model.schema.json", "resolutions.schema.json", "sources.schema.json"]
+                       "model.schema.json", "resolutions.schema.json", "sources.schema.json", "workspace.schema.json"]
     printed = json.loads(invoke("schema").stdout)
     for name in written:
         kind = name.removesuffix(".schema.json")
         assert json.loads((tmp_path / name).read_text(encoding="utf-8")) == printed[kind]
 
 
-def test_schema_into_a_missing_folder_exits_2(tmp_path: Path) -> None:
-    result = invoke("schema", "-o", str(tmp_path / "absent"))
+def test_schema_creates_a_missing_output_folder(tmp_path: Path) -> None:
+    target = tmp_path / "absent" / "nested"
+    result = invoke("schema", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    printed = json.loads(invoke("schema").stdout)
+    assert sorted(p.name for p in target.iterdir()) == sorted(f"{kind}.schema.json" for kind in printed)
+
+
+def test_schema_into_a_file_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = invoke("schema", "-o", str(tmp_path / "file"))
     assert result.exit_code == 2
-    assert "does not exist" in result.stderr
+    assert "is a file, not a folder" in result.stderr
 
 
 # --- internal errors ----------------------------------------------------------------------------------------
@@ -302,13 +311,16 @@ def test_version_names_the_engines_libraries_without_importing_them() -> None:
     assert [name for name in imported if name.split(".")[0] in {"pymc", "pytensor", "numpy", "arviz"}] == []
 
 
-def test_the_exact_path_does_not_import_pymc_or_pytensor() -> None:
-    done = _run("-X", "importtime", "-m", "plausible", "posterior", "dprk-driver")
+@pytest.mark.parametrize("args", [("posterior", "dprk-driver"), ("sets",), ("analyze", "dprk-driver", "--json")])
+def test_the_exact_path_does_not_import_pymc_pytensor_dask_or_pyarrow(args: tuple[str, ...]) -> None:
+    done = _run("-X", "importtime", "-m", "plausible", *args)
     assert done.returncode == 0, done.stderr
     imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
     assert "plausible.cli" in imported  # the import log is there to be read
-    heavy = [name for name in imported if name.split(".")[0] in {"pymc", "pytensor"}]
-    assert heavy == []
+    assert "plausible.cli.portfolio" in imported  # the portfolio commands are registered...
+    heavy = [name for name in imported if name.split(".")[0] in {"pymc", "pytensor", "dask", "distributed",
+                                                                  "pyarrow"}]
+    assert heavy == []  # ...without their machinery
 
 
 @pytest.mark.parametrize("loaded", [True, False])

@@ -20,10 +20,6 @@ RUNTIME_ONLY = {
     "arviz": "the saved draws are an ArviZ DataTree; users analyse them with ArviZ (tests/test_arviz.py)",
     "h5netcdf": "xarray's engine for --save, chosen by name",
     "h5py": "h5netcdf's backend",
-    # Declared ahead of the code that imports them (the portfolio and the Parquet exports, in progress):
-    # whoever lands the first import removes the entry here, and this test says so.
-    "pyarrow": "Parquet exports and the portfolio store (in progress)",
-    "dask": "plausible portfolio on Dask distributed (in progress)",
 }
 """Declared dependencies that the package does not import by name, and why they are declared."""
 

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 import plausible.cli.forecasting  # noqa: F401 - registers score and resolve
@@ -163,7 +164,8 @@ def test_dprk_exercise_scores_humans_model_and_pools() -> None:
     data = json.loads(result.stdout)
     ids = {f["id"]: f for f in data["forecasters"]}
     assert {"ana", "ben", "chloe", "plausible", "mean", "median", "logit-mean"} == set(ids)
-    assert ids["plausible"]["kind"] == "model" and ids["plausible"]["questions"] == 5
+    # Only the question the public record settles is resolved (the Gwangju Universiade); the others stay open.
+    assert ids["plausible"]["kind"] == "model" and ids["plausible"]["questions"] == 1
     for f in data["forecasters"]:
         assert 0.0 <= f["brier"] <= 2.0 and f["log"] >= 0.0
     assert set(data["calibration"]["forecasters"]) == set(ids)
@@ -181,7 +183,13 @@ def test_dprk_exercise_says_it_is_illustrative() -> None:
     text = (REPO / "exercises" / "dprk-2015" / "exercise.yaml").read_text(encoding="utf-8")
     assert text.startswith("# ILLUSTRATIVE")
     ex = load_exercise("dprk-2015", REPO)
-    assert "illustrative" in ex.title.lower() and "no claim" in (ex.description or "")
+    assert "illustrative" in ex.title.lower() and "invented" in (ex.description or "")
+    for path in sorted((REPO / "exercises" / "dprk-2015" / "forecasts").glob("*.yaml")):
+        assert path.read_text(encoding="utf-8").startswith("# ILLUSTRATIVE forecaster (INVENTED)"), path.name
+    # The resolutions come from the public record, each citing its report.
+    resolutions = yaml.safe_load((REPO / "exercises" / "dprk-2015" / "resolutions.yaml").read_text(encoding="utf-8"))
+    assert [(r["question"], r["outcome"]) for r in resolutions["resolutions"]] == [("gwangju-return", "no")]
+    assert all("https://" in r["note"] for r in resolutions["resolutions"])
 
 
 def test_an_exercise_with_nothing_resolved_yet_scores_nobody(tmp_path: Path) -> None:

@@ -127,10 +127,11 @@ def test_confident_pools_near_the_option_floor_do_not_overflow() -> None:
 
 @pytest.mark.parametrize(("name", "workspace"), [("dprk-2015", REPO), ("quiz", DATA / "design-section5")])
 def test_the_repository_exercises_get_the_old_held_out_factors(name: str, workspace: Path) -> None:
-    from plausible.forecasting.scoring import _extremizing, _Index
+    from plausible.forecasting.scoring import _extremizing, _last_days, _outcomes
 
     ex = load_exercise(name, workspace)
-    a_full, held_out = _extremizing(ex, _Index(ex.forecasts))
+    a_full, by_code = _extremizing(ex.forecasts, _last_days(ex), _outcomes(ex))
+    held_out = {list(ex.questions)[code]: a for code, a in by_code.items()}
     # The old code path, spelled out: the final standing human forecasts of each resolved question.
     mean_logs, outcomes, ids = [], [], []
     for q in ex.questions.values():
@@ -148,6 +149,8 @@ def test_the_repository_exercises_get_the_old_held_out_factors(name: str, worksp
             outcomes.append(q.options.index(ex.resolutions[q.id].outcome))
     assert list(held_out) == ids
     assert a_full == fit_extremizing(mean_logs, outcomes)
+    # the columnar inputs (forecast tables, pool cells) give the per-question fit of the stacks to 1e-9
+    np.testing.assert_allclose([held_out[q] for q in ids], fit_extremizing_loo(mean_logs, outcomes), rtol=0, atol=1e-9)
     assert a_full == pytest.approx(old_fit_extremizing(mean_logs, outcomes), rel=0, abs=OLD_TOLERANCE)
     np.testing.assert_allclose([held_out[q] for q in ids], old_leave_one_out(mean_logs, outcomes),
                                rtol=0, atol=OLD_TOLERANCE)

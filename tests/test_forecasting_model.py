@@ -28,7 +28,7 @@ def invoke(*args: str):  # type: ignore[no-untyped-def]
 
 def copy_workspace(target: Path) -> Path:
     """A copy of the repository's workspace whose registry lacks `exercise-resolution` (tests add it)."""
-    for folder in ("hypotheses", "evidence", "models", "exercises"):
+    for folder in ("hypotheses", "evidence", "models", "exercises", "analysts"):
         if (REPO / folder).is_dir():
             shutil.copytree(REPO / folder, target / folder)
     registry = target / "evidence" / "sources.yaml"
@@ -76,7 +76,8 @@ def test_no_look_ahead_evidence_reported_later_never_changes_an_earlier_forecast
         "    reported: 2015-07-01\n"
         "    likelihoods:\n"
         "      dprk-driver: {new-allies: 0.02, food-aid: 0.02, un-office: 0.02, arms-deals: 0.9,\n"
-        "                    russia-sanctions: 0.02, business-as-usual: 0.02, other: 0.02}\n"
+        "                    russia-sanctions: 0.02, separate-purposes: 0.02, business-as-usual: 0.02,\n"
+        "                    other: 0.02}\n"
         "      dprk-openness: {genuine-opening: 0.9, tactical-outreach: 0.05, no-change: 0.05}\n",
         encoding="utf-8")
     ws2 = plausible.load_workspace(root)

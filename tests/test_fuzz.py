@@ -136,7 +136,7 @@ def test_mutated_files_give_success_or_a_clear_error(seed: int, plan: list[tuple
 
 
 def test_repository_workspace_is_left_byte_identical(repo_root: Path, tmp_path: Path) -> None:
-    for folder in ("hypotheses", "evidence", "models"):
+    for folder in ("hypotheses", "evidence", "models", "analysts"):
         shutil.copytree(repo_root / folder, tmp_path / folder)
     before = tree_hash(tmp_path)
     runner = CliRunner()

@@ -41,6 +41,7 @@ items:
         un-office: 0.35
         arms-deals: 0.35
         russia-sanctions: 0.1
+        separate-purposes: 0.35
         business-as-usual: 0.35
         other: 0.35
   - id: arms-contract
@@ -54,6 +55,7 @@ items:
         un-office: 0.5
         arms-deals: 0.6
         russia-sanctions: 0.15
+        separate-purposes: 0.5
         business-as-usual: 0.15
         other: 0.5
 """
@@ -110,10 +112,30 @@ def test_brief_o_then_update_then_since_last_compares_with_the_last_briefing(tmp
     briefing = recorded[2]
     assert (f"Since the previous briefing (written {briefing.time.isoformat().replace('+00:00', 'Z')}, evidence as of "
             "2020-02-01, exact engine): 2 new reports.") in changed
-    assert "; r5)" in changed and "; r6)" in changed and "; r4)" not in changed
+    assert "Report r5 (" in changed and "Report r6 (" in changed and "Report r4 (" not in changed
     move = re.search(rf"^- Answer A: ({NUMBER}%) → ({NUMBER}%)", changed, re.M)
     assert move and displays(move.group(1), at_briefing["a"]) and displays(move.group(2), now["a"])
     assert len(entries(root)) == 6  # --since-last without -o records nothing
+
+
+def test_brief_o_no_record_writes_the_file_and_leaves_the_ledger_alone(tmp_path: Path, write_workspace) -> None:  # type: ignore[no-untyped-def]
+    root = write_workspace(TINY)
+    assert invoke("brief", "q", "-w", str(root), "-o", str(tmp_path / "kept.html")).exit_code == 0
+    ledger_before = (root / LEDGER_FILE).read_bytes()
+    add_report(root, "r4", 1, 0.8)
+    scratch = tmp_path / "scratch" / "draft.html"
+    scratch.parent.mkdir()
+    done = invoke("brief", "q", "-w", str(root), "-o", str(scratch), "--no-record")
+    assert done.exit_code == 0, done.output
+    assert scratch.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "not recorded in the ledger (--no-record)" in done.stderr and "recorded the briefing" not in done.stderr
+    assert (root / LEDGER_FILE).read_bytes() == ledger_before
+    since = invoke("brief", "q", "-w", str(root), "--since-last")  # still compares with the recorded briefing
+    assert since.exit_code == 0, since.output
+    assert "1 new report." in md_section(since.stdout, "What changed") and "; r4)" in since.stdout
+    recorded = invoke("brief", "q", "-w", str(root), "-o", str(tmp_path / "kept.html"))
+    assert "(for --since-last; --no-record skips this)" in recorded.stderr
+    assert [e.kind for e in entries(root)] == ["briefing", "briefing"]
 
 
 def test_the_briefing_ranks_drivers_and_moves_as_the_ledger_does(dprk: Path) -> None:

@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("analysis", "tracking"),
     ("forecasting",),
     ("briefing",),
+    ("portfolio",),
     ("cli",),
     ("__init__", "__main__"),
 )

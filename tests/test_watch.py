@@ -13,10 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from plausible.cli import app
 from plausible.core.errors import UsageError
 from plausible.tracking.ledger import LEDGER_FILE, read_records
-from plausible.tracking.watching import FileEvent, WatchEvent, watch
+from plausible.tracking.watching import WATCHED_FOLDERS, FileEvent, WatchEvent, watch
+from plausible.workspace import INPUT_FOLDERS
 from tests.test_ledger import NEW_EVIDENCE, NEW_FILE, copy_dprk
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,11 +119,15 @@ def test_watch_ignores_files_that_are_not_workspace_inputs(watching: Watching, w
 
 def test_a_deleted_file_is_an_update_too(watching: Watching, workspace: Path) -> None:
     watching.next()
-    (workspace / "evidence/2015-06-18-kcna-ri-su-yong-africa.yaml").unlink()
+    # The case's own evidence files are judged in analysts/lead.yaml (deleting one would be an unknown-item
+    # error), so the deleted file is one the test adds and the watcher records first.
+    (workspace / NEW_FILE).write_text(NEW_EVIDENCE, encoding="utf-8")
+    assert watching.next().changes == (FileEvent("added", NEW_FILE),)
+    (workspace / NEW_FILE).unlink()
     event = watching.next()
-    assert event.changes == (FileEvent("deleted", "evidence/2015-06-18-kcna-ri-su-yong-africa.yaml"),)
+    assert event.changes == (FileEvent("deleted", NEW_FILE),)
     assert event.outcome is not None
-    assert [e.path for e in event.outcome.update.edited] == ["evidence/2015-06-18-kcna-ri-su-yong-africa.yaml"]
+    assert [e.path for e in event.outcome.update.edited] == [NEW_FILE]
 
 
 def test_max_updates_ends_the_loop(workspace: Path) -> None:
@@ -157,3 +164,38 @@ def test_ctrl_c_stops_the_watch_command_cleanly_with_exit_0(workspace: Path) -> 
         process.kill()
     assert process.returncode == 0, errors
     assert "Traceback" not in errors and "stopped watching" in errors
+
+
+@pytest.mark.parametrize("options", [NOTIFY, POLLING], ids=["notify", "polling"])
+def test_watch_follows_the_analysts_files(tmp_path: Path, options: dict[str, object]) -> None:
+    """Editing an analyst's file changes the posterior: watch runs an update and says the file changed."""
+    root = tmp_path / "ws"
+    assert CliRunner().invoke(app, ["init", str(root)]).exit_code == 0
+    w = Watching(root, **options)
+    w.thread.start()
+    try:
+        assert w.next().ok
+        sam = root / "analysts" / "sam.yaml"
+        sam.write_text(sam.read_text(encoding="utf-8").replace("cyber-attack: 0.8", "cyber-attack: 0.5"),
+                       encoding="utf-8")
+        later_mtime(sam)
+        event = w.next()
+        assert event.changes == (FileEvent("modified", "analysts/sam.yaml"),)
+        assert event.outcome is not None and event.outcome.recorded
+        assert event.outcome.update.diff.files.modified == ("analysts/sam.yaml",)
+        assert [(e.path, e.kind, e.loud) for e in event.outcome.update.edited] == [
+            ("analysts/sam.yaml", "analyst", True)]
+        assert "because an analyst's judgments or priors changed" in event.outcome.update.edited[0].message
+    finally:
+        w.stop.set()
+        w.thread.join(timeout=TIMEOUT)
+    assert not w.thread.is_alive() and w.errors == []
+
+
+def test_every_input_folder_is_watched_and_documented(repo_root: Path) -> None:
+    assert set(WATCHED_FOLDERS) == set(INPUT_FOLDERS) >= {"hypotheses", "evidence", "analysts", "models"}
+    ledger_doc = (repo_root / "docs" / "ledger.md").read_text(encoding="utf-8")
+    files_row = next(line for line in ledger_doc.splitlines() if line.startswith("| `files`"))
+    watch_section = ledger_doc.split("## `plausible watch")[1].split("##")[0]
+    for folder in INPUT_FOLDERS:
+        assert f"`{folder}/`" in files_row and f"`{folder}/`" in watch_section, folder

@@ -406,7 +406,7 @@ def _snapshot(root: Path) -> dict[str, tuple[str, int, int] | None]:
 
 def test_loading_never_modifies_any_file(tmp_path: Path) -> None:
     root = tmp_path / "dprk"
-    for folder in ("hypotheses", "evidence", "models"):
+    for folder in ("hypotheses", "evidence", "models", "analysts"):
         shutil.copytree(REPO / folder, root / folder)
     before = _snapshot(root)
     assert len([v for v in before.values() if v is not None]) >= 10

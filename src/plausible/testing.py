@@ -16,7 +16,7 @@ import yaml
 from plausible.io.atomic import write_atomic
 from plausible.model.compiled import CompiledSet
 
-__all__ = ["synthetic_compiled", "synthetic_workspace", "synthetic_workspace_data"]
+__all__ = ["synthetic_compiled", "synthetic_portfolio", "synthetic_workspace", "synthetic_workspace_data"]
 
 TERMS = ("very unlikely", "unlikely", "roughly even chance", "likely", "very likely")
 RATINGS = ("CC", "C", "N", "I", "II", "NA")
@@ -34,6 +34,7 @@ def synthetic_workspace_data(
     judgment_kinds: tuple[str, ...] = ("number", "term", "rating"),
     set_id: str = "question",
     n_analysts: int = 1,
+    correction_fraction: float = 0.0,
 ) -> dict[str, Any]:
     """The files of a random valid workspace, as ``{relative path: YAML data}``.
 
@@ -53,6 +54,10 @@ def synthetic_workspace_data(
         Analysts: the lead writes the items' likelihoods; each other analyst ``analyst-a`` (a = 1, 2, ...) has
         a file judging every item that carries likelihoods, in numbers, noisier as a grows (probit noise
         0.15 a around a cell's own value).
+    correction_fraction : float
+        Share of the items outside origin groups that a correction supersedes: a new item of the same source
+        reported 0 to 30 days later, in ``evidence/corrections.yaml`` (drawn from a generator of its own, so
+        the other files do not depend on it).
 
     Returns
     -------
@@ -111,7 +116,24 @@ def synthetic_workspace_data(
                                                               0.01, 0.99)), 3) for k, h in enumerate(hids)}}
                  for item in judged}
         files[f"analysts/analyst-{a}.yaml"] = {"name": f"Analyst {a}", "likelihoods": cells}
+    if correction_fraction > 0:
+        files["evidence/corrections.yaml"] = {"items": _corrections(np.random.default_rng([seed, 1]), items,
+                                                                     correction_fraction, set_id, hids)}
     return files
+
+
+def _corrections(rng: np.random.Generator, items: list[dict[str, Any]], fraction: float, set_id: str,
+                 hids: list[str]) -> list[dict[str, Any]]:
+    """Corrections of a share of the items outside origin groups, each reported 0 to 30 days after its item."""
+    fixes = []
+    for item in items:
+        if "origin" in item or rng.uniform() >= fraction:
+            continue
+        reported = dt.date.fromisoformat(item["reported"]) + dt.timedelta(days=int(rng.integers(0, 31)))
+        fixes.append({"id": f"{item['id']}-fix", "summary": f"Correction of {item['id']}", "source": item["source"],
+                      "reported": reported.isoformat(), "supersedes": [item["id"]],
+                      "likelihoods": {set_id: {h: _judgment(rng, "number") for h in hids}}})
+    return fixes
 
 
 def _phi(x: float) -> float:
@@ -133,6 +155,57 @@ def synthetic_workspace(directory: str | Path, seed: int, **sizes: Any) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     return root
+
+
+def synthetic_portfolio(directory: str | Path, n_workspaces: int, sets_per_workspace: int, seed: int = 0,
+                        **sizes: Any) -> list[Path]:
+    """Write ``n_workspaces`` random workspaces of ``sets_per_workspace`` sets each under ``directory``.
+
+    Set ``q{i}`` of a workspace reads only its own evidence files (``evidence/q{i}-part-*.yaml``) and sources
+    (``q{i}-s*``), so changing one file changes exactly one set's inputs. Sizes vary with the seed (2-6
+    hypotheses, 4-30 items) unless given in ``sizes`` (see :func:`synthetic_workspace_data`).
+
+    Returns
+    -------
+    list of Path
+        The workspace folders (``ws-000``, ``ws-001``, ...).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     roots = synthetic_portfolio(tmp, 2, 3)
+    ...     [r.name for r in roots], sorted(p.name for p in (roots[0] / "hypotheses").iterdir())
+    (['ws-000', 'ws-001'], ['q0.yaml', 'q1.yaml', 'q2.yaml'])
+    """
+    rng = np.random.default_rng(seed)
+    roots = []
+    for w in range(n_workspaces):
+        root = Path(directory) / f"ws-{w:03d}"
+        sources: list[dict[str, Any]] = []
+        files: dict[str, Any] = {}
+        for q in range(sets_per_workspace):
+            set_id = f"q{q}"
+            shape = {"n_hypotheses": int(rng.integers(2, 7)), "n_items": int(rng.integers(4, 31)),
+                     "n_files": 2, **sizes}
+            data = synthetic_workspace_data(int(rng.integers(2**31)), set_id=set_id, **shape)
+            for relative, content in data.items():
+                if relative == "evidence/sources.yaml":
+                    sources.extend({**s, "id": f"{set_id}-{s['id']}"} for s in content["sources"])
+                elif relative.startswith("evidence/"):
+                    items = [{**item, "id": f"{set_id}-{item['id']}", "source": f"{set_id}-{item['source']}",
+                              **({"origin": f"{set_id}-{item['origin']}"} if "origin" in item else {})}
+                             for item in content["items"]]
+                    files[f"evidence/{set_id}-{relative.removeprefix('evidence/')}"] = {"items": items}
+                else:
+                    files[relative] = content
+        files["evidence/sources.yaml"] = {"sources": sources}
+        for relative, content in files.items():
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, yaml.safe_dump(content, sort_keys=False, allow_unicode=True))
+        roots.append(root)
+    return roots
 
 
 def _reliability(rng: np.random.Generator) -> Any:

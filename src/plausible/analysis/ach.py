@@ -9,6 +9,10 @@ The hypothesis with the weighted score closest to 0 is the least contradicted.
 
 Cells written as numbers or verbal terms are rated by the model's ACH band their value falls in, a shared edge
 going to the less extreme rating (0.80 is C, 0.55 is N, 0.45 N, 0.20 I): a derived rating, marked as such.
+A cell that several analysts judged shows their log pool (:mod:`plausible.model.pooling`), the value the
+engines use, rated the same way whatever form each analyst wrote (letter, word or number): a derived
+rating, marked as pooled too. A cell judged by one analyst shows that analyst's judgment. The inconsistency
+scores are computed from the ratings shown.
 Admiralty credibility maps to PARC's credibility as 1-2 High, 3 and 6 (or none) Medium, 4-5 Low.
 """
 
@@ -103,20 +107,30 @@ class AchMatrix:
 
 
 def ach_matrix(hs: HypothesisSet, items: list[Item]) -> AchMatrix:
-    """The ACH matrix of the items bearing on a set."""
+    """The ACH matrix of the items bearing on a set, each cell read as the engines read it.
+
+    Each row lists its ``ratings`` by hypothesis, the hypotheses whose rating is ``derived`` from a number, a
+    verbal term or a pool, and those whose cell is ``pooled`` from several analysts' judgments.
+    """
     rows: list[dict[str, object]] = []
     per_hypothesis: dict[str, list[tuple[str, str, str]]] = {h: [] for h in hs.hypothesis_ids}
     for item in items:
         cred = credibility_level(item.credibility)
         rel = (item.relevance or Relevance.MEDIUM).value
-        ratings, derived = {}, []
+        ratings, derived, pooled = {}, [], []
         for h in hs.hypothesis_ids:
-            rating, was_derived = rating_of(item.ratings[hs.id][h], item.likelihoods[hs.id][h].mean, hs.model)
+            judgment = item.likelihoods[hs.id][h]
+            if judgment.pooled:
+                rating, was_derived = hs.model.rating_for(judgment.mean), True
+                pooled.append(h)
+            else:  # the one analyst's judgment: its own text (the item's text is the lead's, who may say NA)
+                rating, was_derived = rating_of(judgment.label or item.ratings[hs.id][h], judgment.mean, hs.model)
             ratings[h] = rating
             if was_derived:
                 derived.append(h)
             per_hypothesis[h].append((cred, rel, rating))
-        rows.append({"item": item.id, "credibility": cred, "relevance": rel, "ratings": ratings, "derived": derived})
+        rows.append({"item": item.id, "credibility": cred, "relevance": rel, "ratings": ratings, "derived": derived,
+                     "pooled": pooled})
     weighted, unweighted = {}, {}
     for h, cells in per_hypothesis.items():
         weighted[h], unweighted[h] = inconsistency_scores(cells)

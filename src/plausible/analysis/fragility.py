@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from plausible.core.display import likelihood
 from plausible.engines.exact import log_likelihood_increments, softmax
 from plausible.model.compiled import CompiledSet, FloatArray, IntArray, fill_not_applicable
 from plausible.model.entities import Item
@@ -142,10 +143,12 @@ class Change:
         --------
         >>> Change("kcna-1", "h1", "0.55", "unlikely", 0.55, 0.3193, 1, True).describe()
         'kcna-1 / h1: 0.55 → 0.319 (unlikely)'
+        >>> Change("kcna-1", "h1", "0.5", "almost no chance", 0.5, 0.02678, 3, True).describe()
+        'kcna-1 / h1: 0.5 → 0.027 (almost no chance)'
         >>> Change("kcna-1", "h1", "likely", "very likely", 0.68, 0.88, 1, False, "bo").describe()
         'kcna-1 / h1, bo: likely → very likely'
         """
-        after = f"{self.value_after:.3g} ({self.after})" if self.numeric else self.after
+        after = f"{likelihood(self.value_after)} ({self.after})" if self.numeric else self.after
         who = "" if self.analyst is None else f", {self.analyst}"
         return f"{self.item} / {self.hypothesis}{who}: {self.before} → {after}"
 

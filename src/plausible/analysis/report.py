@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -106,6 +106,25 @@ class Analysis:
             "double_counting": [w.to_dict() for w in self.double_counting],
         }
 
+    def __repr__(self) -> str:
+        post = self.posterior
+        return (f"<Analysis of {post.set_id}: {len(post.item_ids)} reports, "
+                f"{len(self.sensitivity.linchpins)} linchpins, {len(self.indicators)} indicators, "
+                f"{len(self.double_counting)} double-counting warnings>")
+
+    def _repr_html_(self) -> str:
+        from plausible.core.notebook import html_block
+
+        post = self.posterior
+        lead = post.leading
+        lines = [f"leading: {post.title(lead)} ({post.probabilities[lead]:.1%}, exact engine)",
+                 f"linchpins: {', '.join(self.sensitivity.linchpins) or 'none'}",
+                 f"{len(self.double_counting)} double-counting warnings; the table: each report's weight of "
+                 "evidence (decibans) for each hypothesis and its diagnosticity"]
+        frame = self.weights_frame()
+        frame.columns = [post.title(str(c)) if c in post.hypothesis_ids else str(c) for c in frame.columns]
+        return html_block(f"Analysis of {post.set_id}", lines, frame, "{:.2f}")
+
     def weights_frame(self) -> pd.DataFrame:
         """Items x hypotheses weights of evidence (decibans), with diagnosticity columns."""
         import pandas as pd
@@ -132,7 +151,7 @@ def analyze(ws: Workspace, set_id: str) -> Analysis:
     hs = ws.hypothesis_set(set_id)
     items = ws.items_for(set_id)
     compiled = ws.compiled(set_id)
-    post = exact_posterior(compiled, ws.inputs_hash)
+    post = replace(exact_posterior(compiled, ws.inputs_hash), labels=ws.labels(set_id))
     spread, info = diagnosticity(post.increments, compiled.prior)
     return Analysis(post, spread, info, sensitivity(compiled, post.probability),
                     indicator_values(hs, post.probability), ach_matrix(hs, items),

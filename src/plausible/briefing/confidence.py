@@ -43,6 +43,7 @@ from typing import Literal
 
 __all__ = [
     "GOOD_GRADES",
+    "named",
     "Confidence",
     "ConfidenceInputs",
     "Criterion",
@@ -117,6 +118,12 @@ class ConfidenceInputs:
         The answers other than the pooled leader that some analyst's own view puts in the lead.
     analysts_widest : float or None
         The widest range of the pooled leader's posterior over the analysts' readings of one item.
+    linchpin_names : tuple of str
+        How to name the reports counted by ``linchpins_changing_leader`` (or else ``linchpins``) in the
+        statement: their short summaries. Empty: they are counted, not named.
+    source_names : tuple of str
+        How to name the sources counted by ``sources_changing_leader`` (or else ``sources_moving_leader``):
+        their names and grades in words.
     """
 
     reports: int
@@ -134,6 +141,23 @@ class ConfidenceInputs:
     analysts: int | None = None
     analysts_other_leader: tuple[str, ...] = ()
     analysts_widest: float | None = None
+    linchpin_names: tuple[str, ...] = ()
+    source_names: tuple[str, ...] = ()
+
+
+def named(names: tuple[str, ...], quote: bool = False) -> str:
+    """Names joined for a sentence: ``a``, ``either a or b``, ``any one of a, b or c``.
+
+    Examples
+    --------
+    >>> named(("KCNA",)), named(("KCNA", "Yonhap")), named(("a", "b", "c"), quote=True)
+    ('KCNA', 'either KCNA or Yonhap', 'any one of “a”, “b” or “c”')
+    """
+    shown = [f"“{n}”" if quote else n for n in names]
+    if len(shown) == 1:
+        return shown[0]
+    listed = f"{', '.join(shown[:-1])} or {shown[-1]}"
+    return f"either {listed}" if len(shown) == 2 else f"any one of {listed}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -176,27 +200,32 @@ def assess_confidence(facts: ConfidenceInputs) -> Confidence:
     criteria.append(Criterion("quality of sources", quality,
                               f"{round(100 * share)}% of reports from sources graded A or B"))
 
+    reports = facts.linchpin_names
     if facts.linchpins_changing_leader:
         single: Rating = "weak"
-        detail = f"removing {_plural(facts.linchpins_changing_leader, 'single report')} changes the leading answer"
+        detail = (f"removing {named(reports, quote=True)} alone would change the leading answer" if reports else
+                  f"removing {_plural(facts.linchpins_changing_leader, 'single report')} changes the leading answer")
     elif facts.linchpins:
         single = "adequate"
-        detail = f"{_plural(facts.linchpins, 'linchpin report')}, none of which changes the leading answer"
+        detail = (f"removing {named(reports, quote=True)} alone would move the leading answer by 10 points or "
+                  "more, but leave it leading" if reports else
+                  f"{_plural(facts.linchpins, 'linchpin report')}, none of which changes the leading answer")
     else:
         single = "strong"
         detail = "no single report is a linchpin"
     criteria.append(Criterion("single reports", single, detail))
 
+    names = facts.source_names
     if facts.sources_changing_leader:
         sources: Rating = "weak"
         n = facts.sources_changing_leader
-        detail = (f"disbelieving {'one source' if n == 1 else f'any one of {n} sources'} would change the "
-                  "leading answer (see the source notes)")
+        who = named(names) if names else "one source" if n == 1 else f"any one of {n} sources"
+        detail = f"disbelieving {who} would change the leading answer (see the source notes)"
     elif facts.sources_moving_leader:
         sources = "adequate"
         n = facts.sources_moving_leader
-        detail = (f"disbelieving {'one source' if n == 1 else f'any one of {n} sources'} would move the leading "
-                  "answer by 10 points or more")
+        who = named(names) if names else "one source" if n == 1 else f"any one of {n} sources"
+        detail = f"disbelieving {who} would move the leading answer by 10 points or more"
     else:
         sources = "strong"
         detail = "no single source moves the leading answer by 10 points"

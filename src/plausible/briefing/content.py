@@ -17,11 +17,13 @@ from plausible.analysis import analyze, indicator_values, trajectory
 from plausible.analysis.ach import AchMatrix
 from plausible.analysis.analysts import AnalystLine, Disagreement, analysts_report, rationale
 from plausible.analysis.double_counting import DoubleCount
-from plausible.analysis.fragility import FlipDistance, LeaderStability
+from plausible.analysis.fragility import Change, FlipDistance, LeaderStability
 from plausible.analysis.sensitivity import LINCHPIN_SHIFT
 from plausible.analysis.trajectory import Trajectory
 from plausible.briefing.confidence import GOOD_GRADES, Confidence, ConfidenceInputs, assess_confidence
 from plausible.briefing.forecasts import Forecasts, forecast_scores
+from plausible.briefing.formatting import grade_text, truncate
+from plausible.core.clock import today
 from plausible.core.errors import Problem, UsageError
 from plausible.core.types import Method
 from plausible.core.version import tool_version
@@ -33,6 +35,7 @@ from plausible.tracking.ledger import LedgerRead, Move, Record, SetState, diff_s
 from plausible.tracking.updating import Driver, ledger_entry, rank_drivers
 
 if TYPE_CHECKING:
+    from plausible.model.schema.workspace import WorkspaceFile
     from plausible.workspace import Workspace
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "SetBriefing",
     "SourceRow",
     "briefing_entry",
+    "describe_change",
     "build_briefing",
 ]
 
@@ -111,7 +115,10 @@ class HypothesisRow:
 
 @dataclass(frozen=True)
 class EvidenceRow:
-    """A report and its weight of evidence (decibans, centred per item) for one hypothesis."""
+    """A report and its weight of evidence (decibans, centred per item) for one hypothesis.
+
+    ``grade`` is the source's reliability in plain words ("usually reliable (B)").
+    """
 
     item: str
     summary: str
@@ -147,7 +154,7 @@ class IndicatorRow:
 
 @dataclass(frozen=True)
 class SourceRow:
-    """A source: grade and reliability before and (MCMC) after the evidence, and its stress test."""
+    """A source: grade (in plain words) and reliability before and (MCMC) after the evidence, and its stress test."""
 
     id: str
     name: str
@@ -280,12 +287,27 @@ class SetBriefing:
         """Hypothesis titles by id."""
         return {h.id: h.title for h in self.hypotheses}
 
+    def title(self, hypothesis: str) -> str:
+        """A hypothesis' title (the id of one no longer in the set)."""
+        return self.titles.get(hypothesis, hypothesis)
+
+    @property
+    def reports(self) -> tuple[EvidenceRow, ...]:
+        """Every report bearing on the set, in order of arrival (for the appendix of identifiers)."""
+        return self.weights
+
+    def describe(self, change: Change) -> str:
+        """A judgment change, naming the report by its short summary and the hypothesis by its title."""
+        return describe_change(change, {e.item: e.summary for e in self.weights}, self.titles)
+
 
 @dataclass(frozen=True)
 class Briefing:
     """A whole briefing: one section per set, then the forecast scores.
 
     ``warnings`` are about the history read for ``since_last`` (unreadable ledger lines, an old state file).
+    ``metadata`` is the workspace's ``workspace.yaml`` (title, author, organisation, classification, handling
+    caveats), None without one; ``produced`` is the day the briefing was made.
     """
 
     sets: tuple[SetBriefing, ...]
@@ -293,6 +315,16 @@ class Briefing:
     version: str
     inputs_hash: str
     warnings: tuple[Problem, ...] = ()
+    metadata: WorkspaceFile | None = None
+    produced: dt.date | None = None
+
+    @property
+    def banner(self) -> str | None:
+        """The classification banner: the classification and its handling caveats (None without either)."""
+        meta = self.metadata
+        if meta is None or (meta.classification is None and not meta.handling):
+            return None
+        return " // ".join([*([meta.classification] if meta.classification else []), *meta.handling])
 
 
 def is_good_source(source: Source) -> bool:
@@ -305,8 +337,29 @@ def is_good_source(source: Source) -> bool:
 
 def _evidence(item: Item, sources: dict[str, Source], weight: float) -> EvidenceRow:
     source = sources[item.source]
-    return EvidenceRow(item.id, item.summary, item.source, source.name, source.reliability.label, item.credibility,
+    return EvidenceRow(item.id, item.summary, item.source, source.name,
+                       grade_text(source.reliability.label, source.reliability.mean), item.credibility,
                        item.reported, weight, item.quote, item.url)
+
+
+SHORT_SUMMARY = 80
+"""Characters of a report's summary where the briefing names a report in a sentence or on an axis."""
+
+
+def describe_change(change: Change, summaries: dict[str, str], titles: dict[str, str]) -> str:
+    """A judgment change in words, naming the report by its short summary and the hypothesis by its title.
+
+    Examples
+    --------
+    >>> from plausible.analysis.fragility import Change
+    >>> describe_change(Change("k1", "h1", "likely", "very likely", 0.68, 0.88, 1, False),
+    ...                 {"k1": "KCNA reports the visit"}, {"h1": "New allies"})
+    '“KCNA reports the visit” for New allies: likely → very likely'
+    """
+    after = f"{change.value_after:.3g} ({change.after})" if change.numeric else change.after
+    who = "" if change.analyst is None else f" ({change.analyst}'s judgment)"
+    summary = truncate(summaries.get(change.item, change.item), SHORT_SUMMARY)
+    return f"“{summary}” for {titles.get(change.hypothesis, change.hypothesis)}{who}: {change.before} → {after}"
 
 
 def _settings(ws: Workspace, set_id: str, method: Method, options: dict[str, Any]) -> dict[str, Any]:
@@ -378,7 +431,8 @@ def build_set(
     for sid, stressed in sens.source_stress.items():
         source = ws.sources[sid]
         got = learned.get(sid)
-        source_rows.append(SourceRow(sid, source.name, source.reliability.label, counts.get(sid, 0),
+        source_rows.append(SourceRow(sid, source.name, grade_text(source.reliability.label, source.reliability.mean),
+                                     counts.get(sid, 0),
                                      source.reliability.mean, got.posterior_mean if got else None,
                                      got.interval if got else None, float(stressed[lead]),
                                      hids[int(np.argmax(stressed))]))
@@ -393,26 +447,34 @@ def build_set(
     else:
         flip_steps = (None if smallest.steps is None
                       else smallest.steps if smallest.exact else min(smallest.steps, flip.depth + 1))
-        flip_changes = tuple(c.describe() for c in smallest.changes)
+        summaries = {item.id: item.summary for item in items.values()}
+        flip_changes = tuple(describe_change(c, summaries, titles) for c in smallest.changes)
         flip_leader = smallest.new_leader
     share = analysis.stability.share[list(hids).index(rows[0].id)]
     section = _analysts_section(ws, set_id, items)
+    changing = [r for r in linchpins if r.leader_without != rows[0].id]
+    named_reports = tuple(truncate(r.evidence.summary, SHORT_SUMMARY) for r in (changing or linchpins))
+    sources_changing = [r for r in source_rows if r.stressed_leader != rows[0].id]
+    sources_moving = [r for r in source_rows if r.stressed_leader == rows[0].id
+                      and abs(r.stressed - exact_lead) >= LINCHPIN_SHIFT - 1e-12]
     confidence = assess_confidence(ConfidenceInputs(
         reports=len(post.item_ids),
         good_reports=sum(is_good_source(ws.sources[items[i].source]) for i in post.item_ids),
         linchpins=len(linchpins),
-        linchpins_changing_leader=sum(r.leader_without != rows[0].id for r in linchpins),
-        sources_moving_leader=sum(r.stressed_leader == rows[0].id and abs(r.stressed - exact_lead) >= LINCHPIN_SHIFT
-                                  - 1e-12 for r in source_rows),
-        sources_changing_leader=sum(r.stressed_leader != rows[0].id for r in source_rows),
+        linchpins_changing_leader=len(changing),
+        sources_moving_leader=len(sources_moving),
+        sources_changing_leader=len(sources_changing),
         interval_width=None if interval is None else interval[1] - interval[0],
-        flip_steps=flip_steps, flip_found=flip_steps is not None, flip_changes=flip_changes, flip_leader=flip_leader,
+        flip_steps=flip_steps, flip_found=flip_steps is not None, flip_changes=flip_changes,
+        flip_leader=None if flip_leader is None else titles.get(flip_leader, flip_leader),
         leader_share=float(share),
         analysts=None if section is None else len(section.lines),
         analysts_other_leader=() if section is None else tuple(
-            sorted({line.leader for line in section.lines if line.leader != section.leader})),
+            sorted({titles.get(line.leader, line.leader) for line in section.lines if line.leader != section.leader})),
         analysts_widest=None if section is None or not section.disagreements
         else section.disagreements[0].found.leader_range[1] - section.disagreements[0].found.leader_range[0],
+        linchpin_names=named_reports,
+        source_names=tuple(r.name for r in (sources_changing or sources_moving)),
     ))
 
     paths = {item.id: item.path for item in items.values()}
@@ -514,19 +576,26 @@ def build_briefing(
     Returns
     -------
     Briefing
+
+    Raises
+    ------
+    InputError
+        When ``workspace.yaml`` or a forecasting exercise is invalid: a briefing does not go out without them.
     """
     if since is not None and since_last:
         raise UsageError("--since and --since-last are alternatives: give one of them")
     chosen = list(set_ids) if set_ids else list(ws.sets)
     for set_id in chosen:
         ws.hypothesis_set(set_id)  # unknown sets fail before any work
+    metadata = ws.metadata()  # and so does a broken workspace.yaml
     basis: Basis = "last" if since_last else "date" if since is not None else "latest-day"
     history = read_history(ws.root) if since_last else None
     version = tool_version()
     sets = tuple(build_set(ws, s, method=method, basis=basis, since=since, history=history,
                            mcmc_options=mcmc_options, version=version) for s in dict.fromkeys(chosen))
     board = forecast_scores(ws, [s.set_id for s in sets]) if forecasts else Forecasts((), None)
-    return Briefing(sets, board, version, ws.inputs_hash, history.problems if history is not None else ())
+    return Briefing(sets, board, version, ws.inputs_hash, history.problems if history is not None else (),
+                    metadata, today())
 
 
 def briefing_entry(ws: Workspace, briefing: Briefing, time: dt.datetime | None = None) -> Record:

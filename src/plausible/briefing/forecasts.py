@@ -1,7 +1,8 @@
 """Forecast scores for the briefing: the leaderboard of each forecasting exercise on the briefed sets.
 
 The section is optional twice over: a workspace without ``exercises/`` has none, and an installation
-without :mod:`plausible.forecasting` says so instead of failing.
+without :mod:`plausible.forecasting` says so instead of failing. A broken exercise is an error (``brief``
+exits 2 with its ``path:line`` problems): a briefing does not go out with a section it could not compute.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from plausible.core.errors import PlausibleError
 
 if TYPE_CHECKING:
     from plausible.workspace import Workspace
@@ -32,14 +31,13 @@ class ForecastRow:
 
 @dataclass(frozen=True)
 class Board:
-    """An exercise's leaderboard, or the reason it could not be scored."""
+    """An exercise's leaderboard."""
 
     name: str
     title: str
     questions: int
     resolved: int
     rows: tuple[ForecastRow, ...]
-    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +65,11 @@ def forecast_scores(ws: Workspace, set_ids: Sequence[str]) -> Forecasts:
     -------
     Forecasts
         No boards and no reason when the workspace has no exercise.
+
+    Raises
+    ------
+    InputError
+        When an exercise's files are invalid (every problem, as ``path:line: message``).
     """
     folder = ws.root / "exercises"
     names = sorted(p.name for p in folder.iterdir() if (p / "exercise.yaml").is_file()) if folder.is_dir() else []
@@ -79,14 +82,7 @@ def forecast_scores(ws: Workspace, set_ids: Sequence[str]) -> Forecasts:
     boards = []
     wanted = set(set_ids)
     for name in names:
-        try:
-            scores = score_exercise(name, ws)
-        except PlausibleError as exc:
-            boards.append(Board(name, name, 0, 0, (), str(exc)))
-            continue
-        except Exception as exc:  # another module's failure must not stop the briefing: it is shown instead
-            boards.append(Board(name, name, 0, 0, (), f"internal error while scoring: {type(exc).__name__}: {exc}"))
-            continue
+        scores = score_exercise(name, ws)
         ex = scores.exercise
         if not any(q.set_id in wanted for q in ex.questions.values()):
             continue

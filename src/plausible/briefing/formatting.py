@@ -14,6 +14,9 @@ from plausible.model.scales import ModelSpec
 __all__ = [
     "MINUS",
     "band_text",
+    "credibility_text",
+    "css_string",
+    "grade_text",
     "decibans",
     "interval_text",
     "likelihood_phrase",
@@ -25,6 +28,17 @@ __all__ = [
 
 MINUS = "\u2212"
 """The typographic minus sign used for negative weights and changes."""
+
+RELIABILITY_WORDS = {"A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
+                     "D": "not usually reliable", "E": "unreliable", "F": "reliability cannot be judged"}
+"""The Admiralty (NATO) words of each reliability grade."""
+
+GRADE_MEANS = {"A": 0.95, "B": 0.8, "C": 0.6, "D": 0.3, "E": 0.1}
+"""The default model's mean reliability of each judgeable grade (F claims nothing)."""
+
+CREDIBILITY_WORDS = {1: "confirmed by other sources", 2: "probably true", 3: "possibly true", 4: "doubtful",
+                     5: "improbable", 6: "truth cannot be judged"}
+"""The Admiralty words of each information-credibility rating."""
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]~|$])")
 _MD_BLOCK_START = re.compile(r"^([#+=>-])")
@@ -155,6 +169,48 @@ def share_bar(share: float) -> str:
     return "█" * full if full or share <= 0 else "▏"
 
 
+def grade_text(label: str, mean: float) -> str:
+    """A source's reliability in plain words: the Admiralty grade's words, or a number and the nearest grade's.
+
+    Examples
+    --------
+    >>> grade_text("B", 0.8), grade_text("0.85", 0.85)
+    ('usually reliable (B)', 'reliability 0.85, near usually reliable (B)')
+    >>> grade_text("Beta(4, 6)", 0.4)
+    'reliability 0.40, near not usually reliable (D)'
+    """
+    words = RELIABILITY_WORDS.get(label)
+    if words is not None:
+        return f"{words} ({label})"
+    nearest = min(GRADE_MEANS, key=lambda g: abs(GRADE_MEANS[g] - mean))
+    return f"reliability {mean:.2f}, near {RELIABILITY_WORDS[nearest]} ({nearest})"
+
+
+def credibility_text(credibility: int) -> str:
+    """An item's information credibility in plain words.
+
+    Examples
+    --------
+    >>> credibility_text(2)
+    'probably true (2)'
+    """
+    return f"{CREDIBILITY_WORDS.get(credibility, 'credibility')} ({credibility})"
+
+
+def css_string(text: str) -> str:
+    r"""Analyst text as a quoted CSS string: every character but letters, digits and spaces hex-escaped.
+
+    Nothing in it can end the string, the rule or the ``<style>`` element.
+
+    Examples
+    --------
+    >>> print(css_string('SECRET" } </style>'))
+    "SECRET\000022 \00007d \00003c\00002fstyle\00003e"
+    """
+    return '"' + "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}"
+                         for ch in _WHITESPACE.sub(" ", text)) + '"'
+
+
 def truncate(text: str, limit: int) -> str:
     r"""Fold whitespace and cut ``text`` to at most ``limit`` characters, ending with an ellipsis if cut.
 
@@ -162,6 +218,9 @@ def truncate(text: str, limit: int) -> str:
     --------
     >>> truncate("a  very\n long   sentence", 12), truncate("abcdefghijklmnop", 8)
     ('a very long…', 'abcdefg…')
+    >>> truncate("Korean Central News Agency (KCNA, the state news agency)", 40)
+    'Korean Central News Agency…'
+
     """
     folded = _WHITESPACE.sub(" ", text).strip()
     if len(folded) <= limit:
@@ -170,7 +229,28 @@ def truncate(text: str, limit: int) -> str:
     space = cut.rfind(" ")
     if space >= limit * 0.6:  # end on a word when one ends near the limit
         cut = cut[:space]
-    return cut.rstrip(" ,;:.") + "…"
+    opened = _unclosed(cut)
+    if opened is not None and opened > 0:  # "Name (a long aside…" would leave a bracket open: cut before it
+        cut = cut[:opened]
+    return cut.rstrip(" ,;:.([{") + "…"
+
+
+def _unclosed(text: str) -> int | None:
+    """Where the first bracket that ``text`` leaves open stands, or None.
+
+    Examples
+    --------
+    >>> _unclosed("a (b) c (d"), _unclosed("a (b)")
+    (8, None)
+    """
+    stack: list[int] = []
+    pairs = {")": "(", "]": "[", "}": "{"}
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            stack.append(i)
+        elif ch in pairs and stack and text[stack[-1]] == pairs[ch]:
+            stack.pop()
+    return stack[0] if stack else None
 
 
 def md_escape(text: str) -> str:

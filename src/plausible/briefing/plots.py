@@ -25,14 +25,24 @@ if TYPE_CHECKING:
 
     from plausible.briefing.content import SetBriefing
 
-__all__ = ["FIGURES", "FigureSpec", "describe", "render_png", "render_svg"]
+__all__ = ["FIGURES", "FigureSpec", "colours", "describe", "greyed", "render_png", "render_svg"]
+
+MAX_DATE_LABELS = 16
+"""The trajectory labels at most this many reporting dates (evenly spaced) so that they never overlap."""
 
 MAX_WEIGHT_BARS = 20
 """The weights figure shows at most this many reports, the largest weights (either sign)."""
 
-# Colour-blind-safe palette (Okabe–Ito), one colour per hypothesis in file order; text is dark enough on white.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D00", "#666666", "#000000")
+# Colour-blind-safe palette (Okabe–Ito): one colour each for the most probable hypotheses, the rest in one grey
+# that the legend and the caption name (a colour is never reused for a second hypothesis).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D00", "#000000")
+OTHERS = "#b3b3b3"
+MAX_LEGEND = len(PALETTE)
+"""Hypotheses drawn in a colour of their own (and named in the trajectory's legend), most probable first."""
 FOR, AGAINST = "#0072B2", "#D55E00"
+ACH_LABELS, ACH_COLUMN, ACH_UPRIGHT = 3.2, 0.17, 0.42
+"""ACH figure: inches for the row labels, the least width of a column, and the width below which the footer's
+numbers and the column titles stand upright."""
 INK, MUTED, GRID = "#1a1a1a", "#555555", "#d9d9d9"
 RATING_COLOURS = {"CC": "#2166ac", "C": "#92c5de", "N": "#f2f2f2", "I": "#f4a582", "II": "#b2182b", "NA": "#ffffff"}
 ICD_EDGES = (0.05, 0.20, 0.45, 0.55, 0.80, 0.95)
@@ -48,8 +58,14 @@ def _text(label: str, limit: int = 42) -> str:
     return truncate(label, limit).replace("$", r"\$")
 
 
-def _colours(sb: SetBriefing) -> dict[str, str]:
-    return {h: PALETTE[k % len(PALETTE)] for k, h in enumerate(sb.posterior.hypothesis_ids)}
+def colours(sb: SetBriefing) -> dict[str, str]:
+    """A colour per hypothesis: the palette's for the :data:`MAX_LEGEND` most probable, :data:`OTHERS` after."""
+    return {row.id: PALETTE[k] if k < len(PALETTE) else OTHERS for k, row in enumerate(sb.hypotheses)}
+
+
+def greyed(sb: SetBriefing) -> int:
+    """How many hypotheses share the grey of :data:`OTHERS`."""
+    return max(len(sb.hypotheses) - len(PALETTE), 0)
 
 
 def _new_figure(width: float, height: float) -> Figure:
@@ -73,11 +89,11 @@ def probabilities_figure(sb: SetBriefing) -> Figure:
     fig = _new_figure(8.0, 0.42 * len(rows) + 1.2)
     ax = fig.subplots()
     _style(ax)
-    colours = _colours(sb)
+    colour = colours(sb)
     y = list(range(len(rows)))[::-1]
     for edge in ICD_EDGES:
         ax.axvline(100 * edge, color=GRID, linewidth=0.8, zorder=0)
-    ax.barh(y, [100 * r.probability for r in rows], color=[colours[r.id] for r in rows], height=0.62, zorder=2)
+    ax.barh(y, [100 * r.probability for r in rows], color=[colour[r.id] for r in rows], height=0.62, zorder=2)
     for yi, r in zip(y, rows, strict=True):
         if r.interval is not None:
             lo, hi = 100 * r.interval[0], 100 * r.interval[1]
@@ -108,15 +124,22 @@ def trajectory_figure(sb: SetBriefing) -> Figure:
     traj = sb.trajectory
     labels = ["prior", *(s.label for s in traj.steps)]
     x = list(range(len(labels)))
-    fig = _new_figure(8.0, 3.6)
+    named = min(len(sb.hypotheses), MAX_LEGEND) + (1 if greyed(sb) else 0)
+    fig = _new_figure(8.0, 3.6 + 0.22 * ((named + 1) // 2))
     ax = fig.subplots()
     _style(ax)
-    colours = _colours(sb)
-    final = {h: p for h, p in zip(traj.hypothesis_ids, (traj.steps[-1].probability if traj.steps else traj.prior),
-                                  strict=True)}
-    for k, h in sorted(enumerate(traj.hypothesis_ids), key=lambda kh: -final[kh[1]]):
+    colour = colours(sb)
+    index = {h: k for k, h in enumerate(traj.hypothesis_ids)}
+    order = [row.id for row in sb.hypotheses if row.id in index]
+    for rank, h in reversed(list(enumerate(order))):  # the most probable drawn last, on top
+        k = index[h]
         values = [100 * traj.prior[k], *(100 * s.probability[k] for s in traj.steps)]
-        ax.plot(x, values, color=colours[h], linewidth=2.0, marker="o", markersize=3.5, label=_text(h, 30))
+        if colour[h] == OTHERS:
+            label = f"the other {greyed(sb)} hypotheses" if rank == len(PALETTE) else None
+            ax.plot(x, values, color=OTHERS, linewidth=1.0, label=label, zorder=1)
+        else:
+            ax.plot(x, values, color=colour[h], linewidth=2.0, marker="o", markersize=3.5,
+                    label=_text(sb.title(h), 44), zorder=2)
     since = sb.changes.since
     if since is not None:
         first_new = next((i + 1 for i, s in enumerate(traj.steps) if s.reported >= since), None)
@@ -124,11 +147,16 @@ def trajectory_figure(sb: SetBriefing) -> Figure:
             ax.axvline(first_new - 0.5, color=MUTED, linestyle="--", linewidth=1)
             ax.text(first_new - 0.45, 1.0, f" since {since.isoformat()}", transform=ax.get_xaxis_transform(),
                     fontsize=8, color=MUTED, va="top")
-    ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
+    every = max(1, -(-len(labels) // MAX_DATE_LABELS))  # at most MAX_DATE_LABELS dates, evenly spaced
+    ax.set_xticks(x[::every], labels[::every], rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 100)
     ax.set_ylabel("probability (%)", fontsize=9, color=INK)
     ax.grid(axis="y", color=GRID, linewidth=0.6)
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
+    handles, names = ax.get_legend_handles_labels()
+    order_of = {name: i for i, name in enumerate(names)}  # most probable first, the grey entry last
+    pairs = sorted(zip(handles, names, strict=True), key=lambda hn: (hn[1].startswith("the other "), -order_of[hn[1]]))
+    fig.legend([h for h, _ in pairs], [n for _, n in pairs], loc="outside lower center", ncols=2, fontsize=8,
+               frameon=False)
     return fig
 
 
@@ -146,8 +174,8 @@ def weights_figure(sb: SetBriefing) -> Figure:
     y = list(range(len(rows)))
     ax.barh(y, [e.weight for e in rows], color=[FOR if e.weight > 0 else AGAINST for e in rows], height=0.7)
     ax.axvline(0, color=INK, linewidth=0.8)
-    ax.set_yticks(y, [_text(e.item, 34) for e in rows], fontsize=8)
-    ax.set_xlabel(f"weight of evidence for {_text(sb.leader.id, 30)} (decibans; right: for, left: against)",
+    ax.set_yticks(y, [_text(e.summary, 56) for e in rows], fontsize=8)
+    ax.set_xlabel(f"weight of evidence for {_text(sb.leader.title, 44)} (decibans; right: for, left: against)",
                   fontsize=9, color=INK)
     ax.grid(axis="x", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
@@ -163,7 +191,13 @@ def ach_figure(sb: SetBriefing) -> Figure:
     ach = sb.ach
     hids = list(ach.hypothesis_ids)
     n = len(ach.rows)
-    fig = _new_figure(8.0, 0.24 * (n + 1) + 1.9)
+    # Columns at least ACH_COLUMN inches wide: the footer's numbers turn upright below ACH_UPRIGHT, so that no
+    # two labels overlap whatever the number of hypotheses.
+    width = max(8.0, ACH_LABELS + ACH_COLUMN * len(hids))
+    column = (width - ACH_LABELS) / max(len(hids), 1)
+    upright = column < ACH_UPRIGHT
+    label_height = 1.9 if not upright else 2.6
+    fig = _new_figure(width, 0.24 * (n + 1) + label_height + (0.35 if upright else 0.0))
     ax = fig.subplots()
     from matplotlib.patches import Rectangle
 
@@ -175,19 +209,24 @@ def ach_figure(sb: SetBriefing) -> Figure:
             rating = str(ratings[h])
             ax.add_patch(Rectangle((k, i), 1, 1, facecolor=RATING_COLOURS.get(rating, "#ffffff"),
                                    edgecolor="white", linewidth=1))
-            ax.text(k + 0.5, i + 0.5, rating, ha="center", va="center", fontsize=7,
+            ax.text(k + 0.5, i + 0.5, rating, ha="center", va="center", fontsize=7 if not upright else 6,
                     color="white" if rating in ("CC", "II") else INK,
                     fontweight="normal" if h in derived else "bold")
     for k, h in enumerate(hids):
-        ax.text(k + 0.5, n + 0.6, f"{ach.weighted[h]:.1f}".replace("-", "\u2212"), ha="center", va="center",
-                fontsize=8, fontweight="bold", color=INK)
+        ax.text(k + 0.5, n + (0.15 if upright else 0.6), f"{ach.weighted[h]:.1f}".replace("-", "\u2212"),
+                ha="center", va="top" if upright else "center", rotation=90 if upright else 0,
+                fontsize=7 if upright else 8, fontweight="bold", color=INK)
     ax.set_xlim(0, len(hids))
-    ax.set_ylim(n + 1.1, 0)
+    ax.set_ylim(n + (1.9 if upright else 1.1), 0)
     ax.xaxis.tick_top()
-    ax.set_xticks([k + 0.5 for k in range(len(hids))], [_text(h, 24) for h in hids], rotation=35, ha="left",
-                  rotation_mode="anchor", fontsize=8)
-    ax.set_yticks([i + 0.5 for i in range(n)] + [n + 0.6],
-                  [_text(str(r["item"]), 34) for r in ach.rows] + ["weighted inconsistency"], fontsize=7)
+    titles = sb.titles
+    ax.set_xticks([k + 0.5 for k in range(len(hids))], [_text(titles.get(h, h), 28) for h in hids],
+                  rotation=90 if upright else 35, ha="center" if upright else "left",
+                  rotation_mode="default" if upright else "anchor", fontsize=8 if not upright else 7)
+    summaries = {e.item: e.summary for e in sb.weights}
+    ax.set_yticks([i + 0.5 for i in range(n)] + [n + (0.9 if upright else 0.6)],
+                  [_text(summaries.get(str(r["item"]), str(r["item"])), 48) for r in ach.rows]
+                  + ["weighted inconsistency"], fontsize=7)
     ax.get_yticklabels()[-1].set_fontweight("bold")
     ax.tick_params(length=0, colors=INK)
     for spine in ax.spines.values():
@@ -224,20 +263,25 @@ def describe(name: str, sb: SetBriefing) -> str:
     if name == "trajectory":
         steps = sb.trajectory.steps
         end = steps[-1].label if steps else "the prior"
-        moves = "; ".join(f"{r.id} {percent(sb.trajectory.prior[sb.posterior.hypothesis_ids.index(r.id)])} to "
-                          f"{percent(r.probability)}" for r in sb.hypotheses[:3])
+        prior = dict(zip(sb.posterior.hypothesis_ids, sb.trajectory.prior, strict=True))
+        moves = "; ".join(f"{truncate(r.title, 60)} {percent(prior[r.id])} to {percent(r.probability)}"
+                          for r in sb.hypotheses[:3])
+        others = greyed(sb)
+        grey = f" The {others} least probable hypotheses are drawn in one grey." if others else ""
         return (f"Line chart of each hypothesis' probability from the prior through each reporting date to {end}. "
-                f"Leading hypotheses from prior to now: {moves}.")
+                f"Leading hypotheses from prior to now: {moves}.{grey}")
     if name == "weights":
         rows = sorted(sb.weights, key=lambda e: -e.weight)
-        best = ", ".join(f"{e.item} {decibans(e.weight)}" for e in rows[:3] if e.weight > 0) or "none"
-        worst = ", ".join(f"{e.item} {decibans(e.weight)}" for e in rows[::-1][:3] if e.weight < 0) or "none"
-        return (f"Bar chart of each report's weight of evidence for {sb.leader.id} in decibans. "
+        best = "; ".join(f"{truncate(e.summary, 60)} {decibans(e.weight)}" for e in rows[:3] if e.weight > 0) or "none"
+        worst = "; ".join(f"{truncate(e.summary, 60)} {decibans(e.weight)}" for e in rows[::-1][:3]
+                          if e.weight < 0) or "none"
+        return (f"Bar chart of each report's weight of evidence for {truncate(sb.leader.title, 60)} in decibans. "
                 f"Strongest for: {best}. Strongest against: {worst}.")
     ach = sb.ach
     least = max(ach.hypothesis_ids, key=lambda h: ach.weighted[h]) if ach.hypothesis_ids else "none"
     return (f"Heat map of ACH consistency ratings of {len(ach.rows)} reports against {len(ach.hypothesis_ids)} "
-            f"hypotheses. Least contradicted (PARC weighted inconsistency closest to 0): {least}.")
+            f"hypotheses. Least contradicted (PARC weighted inconsistency closest to 0): "
+            f"{truncate(sb.title(least), 60)}.")
 
 
 def _matplotlib() -> Any:

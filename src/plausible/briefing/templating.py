@@ -90,8 +90,13 @@ def environment(kind: Format) -> jinja2.Environment:
         "num": lambda x, spec="{:.2f}": safe("–" if x is None else spec.format(x).replace("-", fmt.MINUS)),
         "bar": lambda share: safe(fmt.share_bar(share)),
         "trunc": fmt.truncate,
+        "credibility": fmt.credibility_text,
+        "css_string": lambda t: safe(fmt.css_string(t)),
         "code": code,
         "url": fmt.safe_url,
     })
-    env.globals.update({"phrase": phrase, "level_text": lambda lv: safe(fmt.level_text(lv)), "safe": safe})
+    from plausible.briefing.plots import greyed
+
+    env.globals.update({"greyed": greyed, "phrase": phrase, "level_text": lambda lv: safe(fmt.level_text(lv)),
+                        "safe": safe})
     return env

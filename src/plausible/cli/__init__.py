@@ -15,7 +15,8 @@ import plausible.cli.analysis
 import plausible.cli.briefing
 import plausible.cli.core
 import plausible.cli.evolution
-import plausible.cli.forecasting  # noqa: F401 - these imports register the commands
+import plausible.cli.forecasting
+import plausible.cli.portfolio  # noqa: F401 - these imports register the commands
 from plausible.cli.app import app
 
 __all__ = ["app", "main"]
@@ -33,7 +34,7 @@ def main() -> None:
     ``atexit._run_exitfuncs``.
     """
     try:
-        app()
+        app(prog_name="plausible")  # not "python -m plausible" in help and usage, however it was started
     finally:
         if "pymc" in sys.modules:
             gc.freeze()

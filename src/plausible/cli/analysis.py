@@ -20,6 +20,15 @@ from plausible.cli.app import (
     warn_all,
     with_as_of,
 )
+from plausible.cli.exports import (
+    ANALYSIS_COLUMNS,
+    HISTORY_COLUMNS,
+    CsvOption,
+    ParquetOption,
+    analysis_rows,
+    export,
+    history_rows,
+)
 
 __all__ = ["analysts_command", "analyze_command", "history"]
 
@@ -34,19 +43,22 @@ def history(
     workspace: WorkspaceOption = Path("."),
     json_output: JsonOption = False,
     as_of: AsOfOption = None,
+    csv: CsvOption = None,
+    parquet: ParquetOption = None,
 ) -> None:
     """The posterior of SET after each item (or file, or date) in reported order; the last is the posterior."""
     from plausible.analysis.trajectory import trajectory
 
     ws = load(workspace, as_of=as_of)
-    result = trajectory(ws, set_id, by)  # type: ignore[arg-type]
+    result = trajectory(ws, set_id, by.lower())  # type: ignore[arg-type]
     if json_output:
         emit_json(with_as_of(result.to_dict(), ws.as_of))
-        return
-    warn_all(ws.warnings)
-    from plausible.cli.render import history_table
+    else:
+        warn_all(ws.warnings)
+        from plausible.cli.render import history_table
 
-    history_table(ws, result)
+        history_table(ws, result)
+    export("the history", HISTORY_COLUMNS, history_rows(result), csv, parquet)
 
 
 @app.command("analyze")
@@ -55,8 +67,9 @@ def analyze_command(
     set_id: SetArgument,
     workspace: WorkspaceOption = Path("."),
     json_output: JsonOption = False,
-    csv: Annotated[Path | None, typer.Option("--csv", help="Write the ACH matrix as CSV to this file.")] = None,
     as_of: AsOfOption = None,
+    csv: CsvOption = None,
+    parquet: ParquetOption = None,
 ) -> None:
     """Weights of evidence, linchpins, source and prior stress, flip distance, leader stability, indicators, ACH."""
     from plausible.analysis.report import analyze
@@ -72,10 +85,7 @@ def analyze_command(
         from plausible.cli.render import analysis_report
 
         analysis_report(ws, result)
-    if csv is not None:
-        from plausible.io.atomic import write_atomic
-
-        err(f"wrote the ACH matrix to {write_atomic(csv, result.ach.to_csv())}")
+    export("the analysis", ANALYSIS_COLUMNS, analysis_rows(ws, result), csv, parquet)
 
 
 @app.command("analysts")

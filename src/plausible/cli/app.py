@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import json
 import math
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from plausible.core.errors import InputError, PlausibleError, Problem, UsageError
 from plausible.core.types import Method
@@ -26,6 +28,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsOfOption",
+    "ChainsOption",
+    "CoresOption",
+    "DrawsOption",
+    "IntervalOption",
+    "SamplerOption",
+    "SeedOption",
+    "TargetAcceptOption",
+    "TuneOption",
     "JsonOption",
     "MethodOption",
     "WorkspaceOption",
@@ -33,18 +43,71 @@ __all__ = [
     "command",
     "emit_json",
     "err",
+    "given_options",
     "load",
     "parse_date",
     "warn_all",
     "with_as_of",
 ]
 
+_ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+"""The base of the command-line parser's errors (typer's bundled click exports only BadParameter by name)."""
+
+
+def _plain(message: str) -> str:
+    """A parser message without pydantic's wording ("Value error, ...", "Input should be ...").
+
+    Examples
+    --------
+    >>> _plain("Invalid value for '--method' / '-m': Value error, 'foo' is not one of 'exact', 'mcmc'.")
+    "Invalid value for '--method' / '-m': 'foo' is not one of 'exact', 'mcmc'."
+    >>> _plain("Invalid value for '--draws': Input should be greater than or equal to 1")
+    "Invalid value for '--draws': must be greater than or equal to 1"
+    """
+    return message.replace("Value error, ", "").replace("Input should be ", "must be ")
+
+
+def _restyled(exc: Any) -> Any:
+    """A parser error that prints as every other error does: ``error: ...`` (the parser writes ``Error: ...``)."""
+    if isinstance(getattr(exc, "message", None), str):
+        exc.message = _plain(exc.message)
+    show = exc.show
+
+    def lower_case_show(file: Any = None) -> None:
+        buffer = io.StringIO()
+        show(buffer)
+        text = buffer.getvalue()
+        prefix = "Error: "
+        text = "error: " + text[len(prefix):] if text.startswith(prefix) else text.replace("\n" + prefix, "\nerror: ")
+        (file or sys.stderr).write(text)
+
+    exc.show = lower_case_show
+    return exc
+
+
+class _Group(TyperGroup):
+    """The command group, whose argument errors print as ``error: ...`` like the tool's own."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except _ClickException as exc:
+            raise _restyled(exc) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _ClickException as exc:
+            raise _restyled(exc) from None
+
+
 app = typer.Typer(
+    cls=_Group,
     name="plausible",
     help="Bayesian analysis of competing hypotheses: evidence files in, calibrated plausibility out.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (typer's, for bash, zsh, fish, PowerShell)
     rich_markup_mode=None,
 )
 
@@ -52,7 +115,19 @@ WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="The workspace folder.", show_default="current folder")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON to stdout.")]
-MethodOption = Annotated[Method, typer.Option("--method", "-m", help="exact (closed form) or mcmc (PyMC).")]
+MethodOption = Annotated[
+    Method, typer.Option("--method", "-m", help="exact (closed form) or mcmc (PyMC).", case_sensitive=False)
+]
+DrawsOption = Annotated[int | None, typer.Option(help="MCMC draws per chain (default: model file).", min=1)]
+TuneOption = Annotated[int | None, typer.Option(help="MCMC tuning steps per chain.", min=0)]
+ChainsOption = Annotated[int | None, typer.Option(help="MCMC chains.", min=1)]
+SeedOption = Annotated[int | None, typer.Option(help="MCMC random seed (same seed, same numbers).", min=0)]
+SamplerOption = Annotated[str | None, typer.Option(help="MCMC sampler: pymc (NUTS) or nutpie (any case).")]
+TargetAcceptOption = Annotated[float | None, typer.Option(help="NUTS target acceptance rate.")]
+IntervalOption = Annotated[float | None, typer.Option(help="Credible interval level, e.g. 0.9 (MCMC).")]
+CoresOption = Annotated[
+    int | None, typer.Option(help="Parallel MCMC chains (default: one per chain, up to the CPU count).", min=1)
+]
 AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", metavar="DATE", help="Use only the evidence reported on or before DATE (YYYY-MM-DD); "
@@ -98,6 +173,14 @@ def load(workspace: Path, *, as_of: str | None = None, max_file_size: int | None
     ws = load_workspace(workspace, as_of=parse_date(as_of, "--as-of"), **sized)
     edited = append_only_warnings(ws.root, ws.files)
     return replace(ws, warnings=[*ws.warnings, *edited]) if edited else ws
+
+
+def given_options(**options: Any) -> dict[str, Any]:
+    """The MCMC options given on the command line (None: not given), the sampler's name in lower case."""
+    given = {k: v for k, v in options.items() if v is not None}
+    if isinstance(given.get("sampler"), str):
+        given["sampler"] = given["sampler"].lower()
+    return given
 
 
 def with_as_of(data: dict[str, Any], as_of: dt.date | None) -> dict[str, Any]:

@@ -5,11 +5,30 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from plausible.cli.app import AsOfOption, MethodOption, WorkspaceOption, app, command, err, load, parse_date, warn_all
+from plausible.cli.app import (
+    AsOfOption,
+    ChainsOption,
+    CoresOption,
+    DrawsOption,
+    IntervalOption,
+    MethodOption,
+    SamplerOption,
+    SeedOption,
+    TargetAcceptOption,
+    TuneOption,
+    WorkspaceOption,
+    app,
+    command,
+    err,
+    given_options,
+    load,
+    parse_date,
+    warn_all,
+)
 from plausible.core.errors import UsageError
 from plausible.core.types import Method
 
@@ -42,8 +61,14 @@ def brief(
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write to this file (Markdown figures go to <stem>-figures/ beside it) "
-                     "and record the briefing in the ledger for --since-last.", show_default="stdout"),
+                     "and record the briefing in the ledger for --since-last (unless --no-record).",
+                     show_default="stdout"),
     ] = None,
+    record: Annotated[
+        bool, typer.Option("--record/--no-record", help="With -o, record the briefing in the ledger, as what "
+                           "--since-last compares with; --no-record writes a scratch copy that leaves the ledger "
+                           "alone.")
+    ] = True,
     since: Annotated[
         str | None,
         typer.Option("--since", metavar="DATE", help="Say what changed since DATE (the assessment on the reports "
@@ -55,10 +80,14 @@ def brief(
     ] = False,
     method: MethodOption = Method.EXACT,
     workspace: WorkspaceOption = Path("."),
-    draws: Annotated[int | None, typer.Option(help="MCMC draws per chain (default: model file).", min=1)] = None,
-    tune: Annotated[int | None, typer.Option(help="MCMC tuning steps per chain.", min=0)] = None,
-    chains: Annotated[int | None, typer.Option(help="MCMC chains.", min=1)] = None,
-    seed: Annotated[int | None, typer.Option(help="MCMC random seed (same seed, same numbers).", min=0)] = None,
+    draws: DrawsOption = None,
+    tune: TuneOption = None,
+    chains: ChainsOption = None,
+    seed: SeedOption = None,
+    sampler: SamplerOption = None,
+    target_accept: TargetAcceptOption = None,
+    interval: IntervalOption = None,
+    cores: CoresOption = None,
     as_of: AsOfOption = None,
 ) -> None:
     """A briefing: bottom line, hypotheses, what changed, key evidence, linchpins, indicators, sources, method."""
@@ -66,10 +95,10 @@ def brief(
     day = parse_date(since, "--since")
     if day is not None and since_last:
         raise UsageError("--since and --since-last are alternatives: give one of them")
-    mcmc: dict[str, Any] = {k: v for k, v in {"draws": draws, "tune": tune, "chains": chains, "seed": seed}.items()
-                            if v is not None}
+    mcmc = given_options(draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
+                         target_accept=target_accept, interval=interval, cores=cores)
     if mcmc and method != Method.MCMC:
-        raise UsageError(f"{', '.join('--' + k for k in mcmc)} only apply with --method mcmc")
+        raise UsageError(f"{', '.join('--' + k.replace('_', '-') for k in mcmc)} only apply with --method mcmc")
 
     if output is not None and not output.parent.is_dir():  # before any work
         raise UsageError(f"cannot write {output}: folder {output.parent} does not exist")
@@ -103,6 +132,9 @@ def brief(
         write_atomic(output, rendered.text)
         err(f"wrote {len(rendered.files)} figures to {output.parent / folder}")
     err(f"wrote {output}")
+    if not record:
+        err("not recorded in the ledger (--no-record): --since-last still compares with the previous recorded briefing")
+        return
     from plausible.tracking.briefings import record_briefing
     from plausible.tracking.ledger import ledger_path
 
@@ -112,4 +144,4 @@ def brief(
         err(f"warning: the briefing was written, but it could not be recorded in the ledger for --since-last: {exc}")
     else:
         warn_all(list(notes))
-        err(f"recorded the briefing in {ledger_path(ws.root)}")
+        err(f"recorded the briefing in {ledger_path(ws.root)} (for --since-last; --no-record skips this)")

@@ -5,23 +5,34 @@
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from plausible.cli.app import (
     AsOfOption,
+    ChainsOption,
+    CoresOption,
+    DrawsOption,
+    IntervalOption,
     JsonOption,
     MethodOption,
+    SamplerOption,
+    SeedOption,
+    TargetAcceptOption,
+    TuneOption,
     WorkspaceOption,
     app,
     command,
     emit_json,
     err,
+    given_options,
     load,
     warn_all,
     with_as_of,
 )
+from plausible.cli.exports import POSTERIOR_COLUMNS, CsvOption, ParquetOption, export, posterior_rows
+from plausible.core.display import count
 from plausible.core.errors import InputError, Problem, UsageError
 from plausible.core.limits import DEFAULT_MAX_BYTES
 from plausible.core.types import Method
@@ -53,6 +64,12 @@ def validate(
             ws = load(workspace, max_file_size=max_file_size)
         except InputError as exc:
             problems.extend(exc.problems)
+    from plausible.workspace.metadata import read_metadata
+
+    try:
+        read_metadata(workspace, max_bytes=max_file_size)
+    except InputError as exc:
+        problems.extend(exc.problems)
     loaded = []
     if exercises:
         from plausible.forecasting.loading import load_exercise
@@ -74,26 +91,30 @@ def validate(
         warn_all(warnings)
         raise InputError(problems)
     used = {} if ws is None else {set_id: len(ws.items_for(set_id)) for set_id in ws.sets}
+    superseded = 0 if ws is None else len(ws.all_items) - len(ws.items)
     summary = {"exercises": [{"name": ex.name, "questions": len(ex.questions), "forecasts": len(ex.forecasts),
                               "resolved": len(ex.resolutions)} for ex in loaded]}
     if json_output:
         emit_json({"valid": True, "problems": [], "warnings": [_problem_dict(p) for p in warnings],
                    "sets": list(used), "sources": 0 if ws is None else len(ws.sources),
-                   "items": 0 if ws is None else len(ws.items), "items_per_set": used, **summary})
+                   "items": 0 if ws is None else len(ws.items), "superseded": superseded, "items_per_set": used,
+                   **summary})
         return
     warn_all(warnings)
     if ws is not None:
-        print(f"ok: {len(ws.sets)} hypothesis sets, {len(ws.sources)} sources, {len(ws.items)} evidence items"
-              + (f", {len(warnings)} warnings" if warnings else ""))
-        for set_id, count in used.items():  # so that an item left out of a set shows
-            print(f"  {set_id}: uses {count} of the {len(ws.items)} items")
+        print(f"ok: {count(len(ws.sets), 'hypothesis set')}, {count(len(ws.sources), 'source')}, "
+              f"{count(len(ws.items), 'evidence item')} in use"
+              + (f", {count(len(warnings), 'warning')}" if warnings else ""))
+        print(f"  and {count(superseded, 'item')} superseded by corrections, not counted")
+        for set_id, n in used.items():  # so that an item left out of a set shows
+            print(f"  {set_id}: uses {n} of the {count(len(ws.items), 'item')}")
         if len(ws.analysts) > 1:
             print(f"  analysts: {', '.join(ws.analysts)} (judgments pooled per cell; see `plausible analysts SET`)")
     else:
         print("ok: no hypotheses/ folder (a workspace of forecasting exercises)")
     for ex in loaded:
-        print(f"  exercise {ex.name}: {len(ex.questions)} questions, {len(ex.forecasts)} forecasts, "
-              f"{len(ex.resolutions)} resolved")
+        print(f"  exercise {ex.name}: {count(len(ex.questions), 'question')}, "
+              f"{count(len(ex.forecasts), 'forecast')}, {len(ex.resolutions)} resolved")
 
 
 def _problem_dict(problem: Problem) -> dict[str, object]:
@@ -107,30 +128,29 @@ def posterior(
     method: MethodOption = Method.EXACT,
     workspace: WorkspaceOption = Path("."),
     json_output: JsonOption = False,
-    draws: Annotated[int | None, typer.Option(help="MCMC draws per chain (default: model file).", min=1)] = None,
-    tune: Annotated[int | None, typer.Option(help="MCMC tuning steps per chain.", min=0)] = None,
-    chains: Annotated[int | None, typer.Option(help="MCMC chains.", min=1)] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same numbers).", min=0)] = None,
-    sampler: Annotated[str | None, typer.Option(help="pymc (NUTS) or nutpie.")] = None,
-    target_accept: Annotated[float | None, typer.Option(help="NUTS target acceptance rate.")] = None,
-    interval: Annotated[float | None, typer.Option(help="Credible interval level, e.g. 0.9.")] = None,
-    cores: Annotated[
-        int | None, typer.Option(help="Parallel chains (default: one per chain, up to the CPU count).", min=1)
-    ] = None,
+    draws: DrawsOption = None,
+    tune: TuneOption = None,
+    chains: ChainsOption = None,
+    seed: SeedOption = None,
+    sampler: SamplerOption = None,
+    target_accept: TargetAcceptOption = None,
+    interval: IntervalOption = None,
+    cores: CoresOption = None,
     save: Annotated[Path | None, typer.Option(help="Save the MCMC draws (ArviZ DataTree) to this netCDF file.")] = None,
     as_of: AsOfOption = None,
     analyst: Annotated[
         str | None, typer.Option("--analyst", help="One analyst's view: their judgments where given, the pool of "
                                  "the others' elsewhere (default: every analyst pooled).")
     ] = None,
+    csv: CsvOption = None,
+    parquet: ParquetOption = None,
 ) -> None:
     """Posterior plausibility of each hypothesis of SET given all evidence (or that reported by --as-of)."""
     ws = load(workspace, as_of=as_of)
     if analyst is not None:
         ws = ws.view_of(analyst)
-    mcmc_options = {"draws": draws, "tune": tune, "chains": chains, "seed": seed, "sampler": sampler,
-                    "target_accept": target_accept, "interval": interval}
-    given: dict[str, Any] = {k: v for k, v in mcmc_options.items() if v is not None}
+    given = given_options(draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
+                          target_accept=target_accept, interval=interval)
     if method == Method.MCMC:
         from plausible.cli.progress import ProgressLine
 
@@ -143,7 +163,8 @@ def posterior(
     for warning in result.warnings:
         err(f"warning: {warning}")
     if json_output:
-        emit_json(result.to_dict() if analyst is None else {**result.to_dict(), "analyst": analyst})
+        data = {**result.to_dict(), "prior_from": list(ws.prior_from(set_id))}
+        emit_json(data if analyst is None else {**data, "analyst": analyst})
     else:
         warn_all(ws.warnings)
         from plausible.cli.render import posterior_table
@@ -151,6 +172,7 @@ def posterior(
         posterior_table(ws, result)
         if analyst is not None:
             err(f"the view of analyst {analyst!r}: their judgments where given, the others' pool elsewhere")
+    export("the posterior", POSTERIOR_COLUMNS, posterior_rows(ws, result), csv, parquet)
     if save is not None:  # after the answer is shown, so a failed save loses nothing
         from plausible.io.atomic import save_datatree
 
@@ -198,7 +220,8 @@ def _first_set(directory: Path) -> str:
 @command
 def schema(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Folder to write <kind>.schema.json files into.")
+        Path | None, typer.Option("--output", "-o", help="Folder to write <kind>.schema.json files into (created if "
+                                  "missing).")
     ] = None,
 ) -> None:
     """Export the JSON Schema of every kind of workspace and exercise file (for editors that check YAML as you type)."""
@@ -209,8 +232,9 @@ def schema(
     if output is None:
         emit_json(schemas)
         return
-    if not output.is_dir():
-        raise UsageError(f"output folder {output} does not exist")
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"cannot write schemas into {output}: it is a file, not a folder")
+    output.mkdir(parents=True, exist_ok=True)
     for kind, body in schemas.items():
         write_atomic(output / f"{kind}.schema.json", json.dumps(body, indent=2) + "\n")
     err(f"wrote {len(schemas)} schemas to {output}")

@@ -1,4 +1,4 @@
-"""Commands that follow a workspace as evidence arrives: update (with its ledger) and watch."""
+"""Commands that follow a workspace as evidence arrives: update (with its ledger), watch, and log."""
 
 # No `from __future__ import annotations`: typer reads every command's signature at startup, and
 # evaluating them from strings costs ~25 ms a run (see plausible.cli).
@@ -6,8 +6,9 @@
 import datetime as dt
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,11 +16,11 @@ from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_js
 from plausible.core.errors import UsageError
 
 if TYPE_CHECKING:  # the ledger (pydantic) is imported only by the commands that use it
-    from plausible.tracking.ledger import SetChange
+    from plausible.tracking.ledger import Record, SetChange
     from plausible.tracking.updating import Driver, Update, UpdateOutcome
     from plausible.tracking.watching import WatchEvent
 
-__all__ = ["update", "watch"]
+__all__ = ["log_command", "log_entries", "update", "watch"]
 
 _SHOWN_MOVE = 0.05  # percentage points: smaller moves are summarised, not listed
 _SHOWN_DRIVERS = 5
@@ -64,7 +65,7 @@ def watch(
     ] = 300,
     poll: Annotated[bool, typer.Option("--poll", help="Poll instead of OS notifications (network drives).")] = False,
 ) -> None:
-    """Follow evidence/, hypotheses/ and models/ and run `update` on every change; Ctrl-C stops."""
+    """Follow hypotheses/, evidence/, analysts/ and models/ and run `update` on every change; Ctrl-C stops."""
     from plausible.tracking import watching  # watchfiles is loaded only by this command
 
     def on_update(event: "WatchEvent") -> None:
@@ -179,8 +180,8 @@ def _set_lines(change: "SetChange", drivers: tuple["Driver", ...], upd: "Update"
         for driver in drivers[:_SHOWN_DRIVERS]:
             top = sorted(driver.weights.items(), key=lambda kv: -abs(kv[1]))[:3]
             detail = ", ".join(f"{h} {w:+.1f}" for h, w in top)
-            lines.append(f"    {driver.decibans:+6.1f} db  {driver.item}  {driver.path}"
-                         + (f"  ({detail} db)" if detail else ""))
+            lines.append(f"    {driver.decibans:+6.1f} dB  {driver.item}  {driver.path}"
+                         + (f"  ({detail} dB)" if detail else ""))
         if len(drivers) > _SHOWN_DRIVERS:
             lines.append(f"    … and {len(drivers) - _SHOWN_DRIVERS} more (see --json)")
     elif not change.new_items and change.moves:
@@ -190,3 +191,92 @@ def _set_lines(change: "SetChange", drivers: tuple["Driver", ...], upd: "Update"
 
 def _pct(p: float) -> str:
     return f"{100.0 * p:.1f}%"
+
+
+@app.command("log")
+@command
+def log_command(
+    workspace: WorkspaceOption = Path("."),
+    json_output: JsonOption = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", metavar="N", help="Only the N most recent entries.", min=1)
+    ] = None,
+) -> None:
+    """The ledger's history: when each update or briefing was recorded, which files changed, what moved."""
+    from plausible.tracking.ledger import ledger_path, read_records
+
+    path = ledger_path(workspace)
+    read = read_records(path)
+    warn_all(list(read.problems))
+    entries = log_entries(read.records)
+    shown = entries if limit is None else entries[-limit:]
+    if json_output:
+        emit_json({"ledger": str(path), "entries": shown})
+        return
+    if not entries:
+        print(f"no entries in {path}: `plausible update` records the first one (`brief -o` records briefings)")
+        return
+    for entry in shown:
+        for line in _entry_lines(entry):
+            print(line)
+
+
+def log_entries(records: "Sequence[Record]") -> list[dict[str, Any]]:
+    """The ledger's entries as ``plausible log --json`` shows them, oldest first.
+
+    An update is compared with the update before it (as ``plausible update`` compared when it recorded it):
+    the files added, removed and modified, and per set its status, moves and new or removed items. A briefing
+    lists the sets it covered with their engine, the latest reporting day and the probabilities it showed.
+    """
+    from plausible.tracking.ledger import diff_states, iso_time
+
+    entries: list[dict[str, Any]] = []
+    previous = None
+    for record in records:
+        entry: dict[str, Any] = {"kind": record.kind, "time": iso_time(record.time), "version": record.version,
+                                 "inputs_hash": record.inputs_hash}
+        if record.kind == "briefing":
+            entry["sets"] = [{"set": set_id, "method": None if state.method is None else str(state.method),
+                              "as_of": None if state.as_of is None else state.as_of.isoformat(),
+                              "probabilities": dict(state.probabilities)}
+                             for set_id, state in sorted(record.sets.items())]
+        else:
+            diff = diff_states(previous, record)
+            entry["first"] = diff.first
+            entry["files"] = {"added": list(diff.files.added), "removed": list(diff.files.removed),
+                              "modified": list(diff.files.modified)}
+            entry["sets"] = [{"set": c.set_id, "status": c.status,
+                              "moves": [{"hypothesis": m.hypothesis, "before": m.before, "after": m.after,
+                                         "points": m.points} for m in c.moves],
+                              "new_items": list(c.new_items), "removed_items": list(c.removed_items)}
+                             for c in diff.sets]
+            previous = record
+        entries.append(entry)
+    return entries
+
+
+def _entry_lines(entry: dict[str, Any]) -> list[str]:
+    if entry["kind"] == "briefing":
+        lines = [f"{entry['time']}  briefing ({len(entry['sets'])} set{'s' if len(entry['sets']) != 1 else ''})"]
+        for s in entry["sets"]:
+            ranked = sorted(s["probabilities"].items(), key=lambda kv: -kv[1])[:3]
+            evidence = f", evidence to {s['as_of']}" if s["as_of"] else ""
+            lines.append(f"  {s['set']} ({s['method'] or 'exact'}{evidence}): "
+                         + " · ".join(f"{h} {_pct(p)}" for h, p in ranked))
+        return lines
+    files = entry["files"]
+    counts = [f"{len(files[k])} file{'s' if len(files[k]) != 1 else ''} {k}" for k in ("added", "modified", "removed")
+              if files[k]]
+    head = "first record" if entry["first"] else "update"
+    lines = [f"{entry['time']}  {head}: " + (", ".join(counts) if counts else "no file changed")]
+    marks = (("+", "added"), ("~", "modified"), ("-", "removed"))
+    lines.extend(f"  {mark} {path}" for mark, key in marks for path in files[key])
+    for s in entry["sets"]:
+        if s["status"] == "unchanged":
+            continue
+        new = len(s["new_items"])
+        moves = ", ".join(f"{m['hypothesis']} {m['points']:+.1f}" for m in s["moves"][:3])
+        more = f" (+{len(s['moves']) - 3} more)" if len(s["moves"]) > 3 else ""
+        lines.append(f"  {s['set']}: {s['status']}" + (f", {new} new item{'s' if new != 1 else ''}" if new else "")
+                     + (f"; points: {moves}{more}" if moves else ""))
+    return lines

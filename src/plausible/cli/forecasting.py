@@ -12,7 +12,7 @@ import typer
 from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err
 from plausible.core.errors import UsageError
 
-__all__ = ["resolve", "score"]
+__all__ = ["exercise_app", "forecasts_app", "import_forecastbench", "import_forecasts", "resolve", "score"]
 
 
 @app.command()
@@ -44,45 +44,45 @@ def score(
     _leaderboard(scores)
 
 
-def _number(value: float | None, digits: int = 3) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
 def _leaderboard(scores: Any) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from plausible.cli.layout import Col, Layout, Row, console, fit, title
+    from plausible.core.display import score
 
     ex = scores.exercise
     resolved = len(ex.resolutions)
-    table = Table(title=f"{ex.title} — {resolved} of {len(ex.questions)} questions resolved", title_justify="left")
+    out = console()
+    title(out, f"{ex.title} — {resolved} of {len(ex.questions)} questions resolved")
     with_rps = any(f.rps is not None for f in scores.forecasters)
-    columns = ["#", "forecaster", "kind", "qs", "Brier", "log", "Brier t-avg", "½-Brier"]
-    columns += ["RPS"] if with_rps else []
-    for name in columns:
-        table.add_column(name, justify="left" if name in {"forecaster", "kind"} else "right", no_wrap=True,
-                         min_width=len(name))
+    cols = [Col("#"), Col("forecaster", "id"), Col("kind", "id"), Col("qs"), Col("Brier"), Col("log"),
+            Col("Brier t-avg"), Col("½-Brier")]
+    cols += [Col("RPS")] if with_rps else []
+    rows = []
     for rank, f in enumerate(scores.forecasters, start=1):
         kind = "pool" if f.kind == "aggregate" else f.kind
-        cells = [str(rank) if f.brier is not None else "", f.id, kind, str(f.questions), _number(f.brier),
-                 _number(f.log), _number(f.brier_time_averaged), _number(f.half_brier)]
-        cells += [_number(f.rps)] if with_rps else []
-        table.add_row(*cells, style="bold" if f.kind == "model" else None)
-    console = Console()
-    console.print(table)
+        cells = [str(rank) if f.brier is not None else "", f.id, kind, str(f.questions), score(f.brier),
+                 score(f.log), score(f.brier_time_averaged), score(f.half_brier)]
+        cells += [score(f.rps)] if with_rps else []
+        rows.append(Row(tuple(cells), style="bold" if f.kind == "model" else None))
     notes = [
         "Lower is better; qs: resolved questions scored. Brier: Brier's original sum over options (0–2) of the "
         "final forecast; log: −ln p(outcome), p clipped at 1e-15; t-avg: Good Judgment daily average of the Brier "
         "score from each forecaster's first forecast; ½-Brier: binary questions (0–1); RPS: ordered questions, "
         "unnormalised.",
-        "plausible: the model, forecasting from the evidence reported strictly before each forecast day.",
     ]
+    kinds = {f.kind for f in scores.forecasters}
+    if "model" in kinds and any(f.id == "plausible" for f in scores.forecasters):
+        notes.append("plausible: the model, forecasting from the evidence reported strictly before each forecast day.")
+    if kinds & {"market", "baseline"}:
+        notes.append("Forecasters of kind market and baseline are scored but not pooled.")
+    if "aggregate" not in kinds and scores.pools:
+        notes.append("No pooled forecasts: no forecaster of a pooled kind (human, model) to combine.")
     if any(f.id == "bayes-pool" for f in scores.forecasters):
         notes.append("bayes-pool: the forecaster-skill model (PyMC), binary questions only: compare its ½-Brier.")
     if scores.extremizing is not None:
         notes.append(f"logit-mean: extremizing a = {scores.extremizing:.2f} by maximum likelihood "
                      "(each question scored with a fitted on the others).")
-    for note in notes:
-        console.print(note, style="dim")
+    layouts = [Layout(tuple(cols), tuple(rows), boxed, tuple(notes)) for boxed in (True, False)]
+    fit(out, layouts, keys=2)
 
 
 @app.command()
@@ -96,7 +96,9 @@ def resolve(
     ] = None,
     workspace: WorkspaceOption = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Replace an existing, different resolution.")] = False,
-    note: Annotated[str | None, typer.Option("--note", help="How it was resolved (kept in resolutions.yaml).")] = None,
+    note: Annotated[str | None, typer.Option(
+        "--note", help="How it was resolved (kept in resolutions.yaml, and in the rationale of the evidence an "
+        "indicator's resolution writes).")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Record a question's outcome; an indicator's outcome also becomes a new evidence file for its set."""
@@ -131,3 +133,67 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"--date {text!r} is not a date written YYYY-MM-DD") from None
+
+
+forecasts_app = typer.Typer(help="Forecasts of an exercise: import them from CSV.", no_args_is_help=True,
+                            rich_markup_mode=None)
+exercise_app = typer.Typer(help="Forecasting exercises: build one from a public question set.", no_args_is_help=True,
+                           rich_markup_mode=None)
+app.add_typer(forecasts_app, name="forecasts")
+app.add_typer(exercise_app, name="exercise")
+
+
+@forecasts_app.command("import")
+@command
+def import_forecasts(
+    file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="CSV: forecaster, question, date, probability "
+                                         "[, option] [, kind].")],
+    exercise: Annotated[str, typer.Option("--exercise", "-e", metavar="NAME", help="Exercise name (folder in "
+                                          "exercises/).")],
+    workspace: WorkspaceOption = Path("."),
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace the forecasts of forecasters already in the exercise.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Import forecasts from a CSV file into an exercise: one checked file forecasts/<forecaster>.csv each."""
+    from plausible.forecasting.importing import import_forecasts as run
+
+    result = run(file, exercise, workspace, replace=replace)
+    if json_output:
+        emit_json({"exercise": result.exercise, "forecasts": result.forecasts,
+                   "files": {who: str(p) for who, p in result.files.items()},
+                   "replaced": {who: str(p) for who, p in result.replaced.items()}})
+        return
+    print(f"imported {result.forecasts} forecasts into exercise {result.exercise}:")
+    for who, path in result.files.items():
+        note = f" (replacing {result.replaced[who]})" if who in result.replaced else ""
+        print(f"  {who}: {path}{note}")
+
+
+@exercise_app.command("import-forecastbench")
+@command
+def import_forecastbench(
+    questions: Annotated[Path, typer.Argument(metavar="QUESTIONS.json", help="A ForecastBench question set.")],
+    resolutions: Annotated[Path, typer.Argument(metavar="RESOLUTIONS.json", help="Its resolution set.")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Exercise name.", show_default="forecastbench-<due date>")
+    ] = None,
+    workspace: WorkspaceOption = Path("."),
+    json_output: JsonOption = False,
+) -> None:
+    """Build an exercise from ForecastBench: its resolved binary market questions, the market as a forecaster."""
+    from plausible.forecasting.forecastbench import import_forecastbench as run
+
+    result = run(questions, resolutions, workspace, name=name)
+    if json_output:
+        emit_json({"exercise": result.name, "folder": str(result.folder), "questions": result.questions,
+                   "forecast_due_date": result.due.isoformat(), "skipped": result.skipped})
+        return
+    print(f"wrote exercise {result.name} ({result.folder}): {result.questions} questions, the market's forecast of "
+          "each at the freeze date")
+    total = sum(result.skipped.values())
+    print(f"skipped {total} question{'s' if total != 1 else ''}:")
+    for reason, count in sorted(result.skipped.items(), key=lambda pair: -pair[1]):
+        print(f"  {count:5d}  {reason}")
+    print(f"next: plausible score {result.name}")

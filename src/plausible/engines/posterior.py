@@ -10,12 +10,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from plausible.core.display import percent
+from plausible.core.errors import UsageError
+from plausible.core.notebook import html_block
 from plausible.core.types import Method
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DECIBANS_PER_NAT", "AnalystNoise", "Diagnostics", "Posterior", "SourceReliability"]
+    from plausible.model.scales import ModelSpec
+
+__all__ = ["DECIBANS_PER_NAT", "AnalystNoise", "Diagnostics", "Labels", "Posterior", "SourceReliability"]
 
 DECIBANS_PER_NAT = 10.0 / math.log(10.0)
 """One natural-log unit of evidence in decibans (10 log10)."""
@@ -71,6 +76,22 @@ class Diagnostics:
         return out
 
 
+@dataclass(frozen=True)
+class Labels:
+    """What a posterior's ids stand for: the hypotheses' titles, the reports' summaries, the model's words.
+
+    The engines compute on arrays; :meth:`plausible.Workspace.posterior` attaches these so that a result shows
+    itself in a notebook without a second lookup.
+    """
+
+    titles: dict[str, str]
+    """Hypothesis titles by id."""
+    summaries: dict[str, str]
+    """Report summaries by item id."""
+    spec: ModelSpec | None = None
+    """The set's model, whose likelihood scale puts probabilities into words."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Posterior:
     """Posterior plausibility of the hypotheses of one set.
@@ -103,6 +124,8 @@ class Posterior:
         probability P(H | reports, ρ), i.e. the posterior probability that it leads.
     analysts : tuple of AnalystNoise
         MCMC with several analysts: each analyst's learned noise scale.
+    labels : Labels or None
+        Titles, summaries and the model's probability words (set by :meth:`plausible.Workspace.posterior`).
     """
 
     set_id: str
@@ -121,6 +144,23 @@ class Posterior:
     as_of: dt.date | None = None
     leader_probability: NDArray[np.float64] | None = None
     analysts: tuple[AnalystNoise, ...] = ()
+    labels: Labels | None = None
+
+    def __repr__(self) -> str:
+        lead = self.leading
+        p = float(self.probability[self.hypothesis_ids.index(lead)])
+        day = "" if self.as_of is None else f", as of {self.as_of.isoformat()}"
+        return (f"<Posterior {self.set_id} ({self.method}, {len(self.item_ids)} reports{day}): "
+                f"{self.title(lead)!r} leads at {percent(p)}>")
+
+    def _repr_html_(self) -> str:
+        day = "" if self.as_of is None else f"; as of {self.as_of.isoformat()}"
+        lines = [f"{self.method} engine, {len(self.item_ids)} reports{day}", *self.warnings]
+        return html_block(f"Posterior of {self.set_id}", lines, self.to_frame())
+
+    def title(self, hypothesis: str) -> str:
+        """The title of a hypothesis (its id when the posterior carries no labels)."""
+        return hypothesis if self.labels is None else self.labels.titles.get(hypothesis, hypothesis)
 
     @property
     def probabilities(self) -> dict[str, float]:
@@ -157,23 +197,62 @@ class Posterior:
         return out
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per hypothesis: prior, probability, interval bounds.
+        """One row per hypothesis: title, prior, probability, its term in words, interval bounds.
 
         Returns
         -------
         pandas.DataFrame
-            Indexed by hypothesis id.
+            Indexed by hypothesis id; ``title`` and ``term`` (the model's likelihood-scale word for the
+            probability, e.g. "likely") when the posterior carries labels, ``interval_low`` and
+            ``interval_high`` with MCMC.
         """
         import pandas as pd
 
-        frame = pd.DataFrame(
-            {"prior": self.prior, "probability": self.probability},
-            index=pd.Index(list(self.hypothesis_ids), name="hypothesis"),
-        )
+        columns: dict[str, Any] = {}
+        if self.labels is not None:
+            columns["title"] = [self.title(h) for h in self.hypothesis_ids]
+        columns.update({"prior": self.prior, "probability": self.probability})
+        if self.labels is not None and self.labels.spec is not None:
+            spec = self.labels.spec
+            columns["term"] = [spec.describe(float(p)) for p in self.probability]
+        frame = pd.DataFrame(columns, index=pd.Index(list(self.hypothesis_ids), name="hypothesis"))
         if self.interval is not None:
             frame["interval_low"] = self.interval[:, 0]
             frame["interval_high"] = self.interval[:, 1]
         return frame
+
+    def weights_frame(self) -> pd.DataFrame:
+        """:attr:`weights` labelled: reports (rows) by hypotheses (columns), in decibans.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows indexed by ``(item, summary)``, columns by ``(hypothesis, title)`` (summaries and titles are
+            the ids when the posterior carries no labels). ``frame.droplevel("title", axis=1)`` keeps the ids.
+        """
+        import pandas as pd
+
+        summaries = {} if self.labels is None else self.labels.summaries
+        rows = pd.MultiIndex.from_arrays([list(self.item_ids), [summaries.get(i, i) for i in self.item_ids]],
+                                         names=["item", "summary"])
+        columns = pd.MultiIndex.from_arrays([list(self.hypothesis_ids),
+                                             [self.title(h) for h in self.hypothesis_ids]],
+                                            names=["hypothesis", "title"])
+        return pd.DataFrame(self.weights, index=rows, columns=columns)
+
+    def to_datatree(self) -> Any:
+        """The MCMC run as ArviZ's ``xarray.DataTree`` (``posterior``, ``sample_stats``, ``interval`` groups).
+
+        What PyMC users expect: ``arviz.summary(post.to_datatree())``, ``arviz.plot_dist(...)``.
+
+        Raises
+        ------
+        UsageError
+            For the exact engine, which draws nothing.
+        """
+        if self.draws is None:
+            raise UsageError(f"the {self.method} engine draws nothing: there is no DataTree (use method='mcmc')")
+        return self.draws
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``plausible posterior --json``."""

@@ -10,55 +10,108 @@ pools (:mod:`aggregation`, :mod:`skill`) → :mod:`scores` and :mod:`calibration
 
 from __future__ import annotations
 
-# Pools
-from plausible.forecasting.aggregation import (
-    fit_extremizing,
-    logit_pool,
-    mean_log_probabilities,
-    mean_pool,
-    median_pool,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
-# Calibration
-from plausible.forecasting.calibration import (
-    CalibrationRow,
-    MurphyDecomposition,
-    calibration_table,
-    murphy_decomposition,
-)
+if TYPE_CHECKING:
+    from plausible.forecasting.aggregation import (
+        fit_extremizing,
+        logit_pool,
+        mean_log_probabilities,
+        mean_pool,
+        median_pool,
+    )
+    from plausible.forecasting.calibration import (
+        CalibrationRow,
+        MurphyDecomposition,
+        calibration_table,
+        murphy_decomposition,
+    )
+    from plausible.forecasting.exercise import Exercise, Forecast, Question, Resolution
+    from plausible.forecasting.forecastbench import import_forecastbench
+    from plausible.forecasting.importing import import_forecasts
+    from plausible.forecasting.loading import load_exercise
+    from plausible.forecasting.model_forecaster import MODEL_FORECASTER, model_forecast, model_forecasts
+    from plausible.forecasting.resolve import ResolveResult, resolve_question
+    from plausible.forecasting.schema import ForecasterKind
+    from plausible.forecasting.scores import (
+        PROBABILITY_FLOOR,
+        brier_score,
+        half_brier_score,
+        log_score,
+        normalised_ranked_probability_score,
+        ranked_probability_score,
+        standing_days,
+        time_average,
+    )
+    from plausible.forecasting.scoring import ExerciseScores, ForecasterScore, QuestionScore, score_exercise
+    from plausible.forecasting.table import ForecastTable
 
-# Exercises
-from plausible.forecasting.exercise import Exercise, Forecast, Question, Resolution
-from plausible.forecasting.loading import load_exercise
+# The names are imported on first use (PEP 562), as in `plausible`: scoring an exercise without hypothesis
+# sets never loads the model forecaster (and with it the analysis layer), nor resolving, nor the importers.
+_HOMES = {
+    'fit_extremizing': 'plausible.forecasting.aggregation',
+    'logit_pool': 'plausible.forecasting.aggregation',
+    'mean_log_probabilities': 'plausible.forecasting.aggregation',
+    'mean_pool': 'plausible.forecasting.aggregation',
+    'median_pool': 'plausible.forecasting.aggregation',
+    'CalibrationRow': 'plausible.forecasting.calibration',
+    'MurphyDecomposition': 'plausible.forecasting.calibration',
+    'calibration_table': 'plausible.forecasting.calibration',
+    'murphy_decomposition': 'plausible.forecasting.calibration',
+    'Exercise': 'plausible.forecasting.exercise',
+    'Forecast': 'plausible.forecasting.exercise',
+    'Question': 'plausible.forecasting.exercise',
+    'Resolution': 'plausible.forecasting.exercise',
+    'load_exercise': 'plausible.forecasting.loading',
+    'MODEL_FORECASTER': 'plausible.forecasting.model_forecaster',
+    'model_forecast': 'plausible.forecasting.model_forecaster',
+    'model_forecasts': 'plausible.forecasting.model_forecaster',
+    'ResolveResult': 'plausible.forecasting.resolve',
+    'resolve_question': 'plausible.forecasting.resolve',
+    'PROBABILITY_FLOOR': 'plausible.forecasting.scores',
+    'brier_score': 'plausible.forecasting.scores',
+    'half_brier_score': 'plausible.forecasting.scores',
+    'log_score': 'plausible.forecasting.scores',
+    'normalised_ranked_probability_score': 'plausible.forecasting.scores',
+    'ranked_probability_score': 'plausible.forecasting.scores',
+    'standing_days': 'plausible.forecasting.scores',
+    'time_average': 'plausible.forecasting.scores',
+    'ExerciseScores': 'plausible.forecasting.scoring',
+    'ForecasterScore': 'plausible.forecasting.scoring',
+    'QuestionScore': 'plausible.forecasting.scoring',
+    'score_exercise': 'plausible.forecasting.scoring',
+    'ForecastTable': 'plausible.forecasting.table',
+    'ForecasterKind': 'plausible.forecasting.schema',
+    'import_forecasts': 'plausible.forecasting.importing',
+    'import_forecastbench': 'plausible.forecasting.forecastbench',
+}
 
-# The model as a forecaster
-from plausible.forecasting.model_forecaster import MODEL_FORECASTER, model_forecast, model_forecasts
 
-# Closing the loop
-from plausible.forecasting.resolve import ResolveResult, resolve_question
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'plausible.forecasting' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
 
-# Scoring rules
-from plausible.forecasting.scores import (
-    PROBABILITY_FLOOR,
-    brier_score,
-    half_brier_score,
-    log_score,
-    normalised_ranked_probability_score,
-    ranked_probability_score,
-    standing_days,
-    time_average,
-)
 
-# Scoring an exercise
-from plausible.forecasting.scoring import ExerciseScores, ForecasterScore, QuestionScore, score_exercise
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 __all__ = [
     # exercises
     "Exercise",
     "Forecast",
+    "ForecastTable",
+    "ForecasterKind",
     "Question",
     "Resolution",
     "load_exercise",
+    # importing
+    "import_forecastbench",
+    "import_forecasts",
     # scoring rules
     "PROBABILITY_FLOOR",
     "brier_score",

@@ -7,11 +7,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
 
-from plausible.forecasting.schema import QuestionKind
+from plausible.forecasting.schema import ForecasterKind, QuestionKind
+from plausible.forecasting.table import Forecast, ForecastTable
 
-__all__ = ["BINARY_OPTIONS", "Exercise", "Forecast", "Question", "Resolution", "standing_at"]
+__all__ = ["BINARY_OPTIONS", "MODEL_FORECASTER", "RESERVED_FORECASTERS", "Exercise", "Forecast", "ForecastTable",
+           "Question", "Resolution", "standing_at"]
+
+MODEL_FORECASTER = "plausible"
+"""The id under which plausible's own model appears in leaderboards."""
+
+RESERVED_FORECASTERS = frozenset({MODEL_FORECASTER, "mean", "median", "logit-mean", "bayes-pool"})
+"""Forecaster ids that name the model and the pooled forecasts in a leaderboard."""
 
 BINARY_OPTIONS: tuple[str, str] = ("yes", "no")
 """The options of a binary question, in the order its probability vectors use."""
@@ -32,6 +39,8 @@ class Question:
     closes: dt.date
     set_id: str | None = None
     indicator_id: str | None = None
+    source: str | None = None
+    source_id: str | None = None
 
     @property
     def is_binary(self) -> bool:
@@ -42,23 +51,6 @@ class Question:
     def model_forecastable(self) -> bool:
         """True when plausible's own model can forecast it (a hypothesis set or an indicator)."""
         return self.set_id is not None
-
-
-@dataclass(frozen=True, eq=False)
-class Forecast:
-    """One dated forecast: a probability for each of the question's options, in option order.
-
-    Compared by identity (it holds an array); compare ``probabilities`` with NumPy.
-    """
-
-    forecaster: str
-    question: str
-    made: dt.date
-    probabilities: NDArray[np.float64]
-
-    def probability_of(self, option_index: int) -> float:
-        """The probability given to one option."""
-        return float(self.probabilities[option_index])
 
 
 @dataclass(frozen=True)
@@ -84,39 +76,55 @@ class Exercise:
     title, description : str
     questions : dict
         Questions by id, in file order.
-    forecasts : list of Forecast
-        Every human forecast, sorted by forecaster, question and date.
+    forecasts : ForecastTable
+        Every forecast of the exercise's files, as columns sorted by forecaster, question and date (forecaster
+        codes in sorted id order, question codes in the order of ``questions``). Iterating it yields
+        :class:`Forecast` rows.
     resolutions : dict
         Resolutions by question id.
+    description : str or None
     files : dict
         SHA-256 of every file read, by path as shown in messages.
+    kinds : dict
+        Each forecaster's declared kind (``human`` unless its file says otherwise).
+    forecaster_files : dict
+        The file holding each forecaster's forecasts.
     """
 
     name: str
     root: Path
     title: str
     questions: dict[str, Question]
-    forecasts: list[Forecast]
+    forecasts: ForecastTable
     resolutions: dict[str, Resolution]
     description: str | None = None
     files: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, ForecasterKind] = field(default_factory=dict)
+    forecaster_files: dict[str, Path] = field(default_factory=dict)
 
     @property
     def forecasters(self) -> list[str]:
         """The forecasters' ids, sorted."""
-        return sorted({f.forecaster for f in self.forecasts})
+        return sorted(self.forecasts.present())
+
+    def kind_of(self, forecaster: str) -> ForecasterKind:
+        """A forecaster's declared kind (``human`` by default)."""
+        return self.kinds.get(forecaster, ForecasterKind.HUMAN)
 
     def forecasts_for(self, question_id: str, forecaster: str | None = None) -> list[Forecast]:
         """The forecasts of a question (of one forecaster if given), oldest first."""
-        return sorted(
-            (f for f in self.forecasts
-             if f.question == question_id and (forecaster is None or f.forecaster == forecaster)),
-            key=lambda f: (f.made, f.forecaster),
-        )
+        t = self.forecasts
+        mask = t.question == list(self.questions).index(question_id)
+        if forecaster is not None:
+            mask &= t.forecaster == (t.forecasters.index(forecaster) if forecaster in t.forecasters else -1)
+        rows = np.flatnonzero(mask)
+        return sorted((t.row(int(i)) for i in rows), key=lambda f: (f.made, f.forecaster))
 
     def forecast_dates(self, question_id: str) -> list[dt.date]:
         """The days on which anyone forecast a question, oldest first."""
-        return sorted({f.made for f in self.forecasts if f.question == question_id})
+        t = self.forecasts
+        days = np.unique(t.made[t.question == list(self.questions).index(question_id)])
+        return [dt.date.fromordinal(int(d)) for d in days]
 
     def scoring_end(self, question_id: str) -> dt.date | None:
         """The last scored day of a resolved question: its resolution day or its close, whichever is first."""

@@ -6,6 +6,7 @@ Every problem is reported as ``path:line: message`` with a did-you-mean where on
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +16,19 @@ import numpy as np
 from pydantic import BaseModel
 
 from plausible.core.errors import InputError, Problem, UsageError
-from plausible.forecasting.exercise import BINARY_OPTIONS, Exercise, Forecast, Question, Resolution
+from plausible.forecasting.csvfiles import SUM_TOLERANCE, CsvForecasts, QuestionColumns, parse_forecasts_csv
+from plausible.forecasting.exercise import (
+    BINARY_OPTIONS,
+    RESERVED_FORECASTERS,
+    Exercise,
+    Forecast,
+    ForecastTable,
+    Question,
+    Resolution,
+)
 from plausible.forecasting.schema import (
     ExerciseFile,
+    ForecasterKind,
     ForecastsFile,
     ForecastSpec,
     QuestionKind,
@@ -29,13 +40,8 @@ from plausible.model.crosscheck import Parsed
 from plausible.model.schema import did_you_mean, validate_document
 from plausible.workspace import Workspace, load_workspace
 
-__all__ = ["RESERVED_FORECASTERS", "SUM_TOLERANCE", "exercise_folder", "load_exercise"]
-
-SUM_TOLERANCE = 1e-6
-"""How far a forecast's probabilities may sum from 1."""
-
-RESERVED_FORECASTERS = frozenset({"plausible", "mean", "median", "logit-mean", "bayes-pool"})
-"""Forecaster ids that name the model and the pooled forecasts in a leaderboard."""
+__all__ = ["RESERVED_FORECASTERS", "SUM_TOLERANCE", "exercise_folder", "forecast_files", "load_exercise",
+           "question_columns"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -95,8 +101,9 @@ def load_exercise(
     resolutions_path = folder / "resolutions.yaml"
     resolutions_file = (checker.parse(resolutions_path, ResolutionsFile, "a resolutions file", "resolutions")
                         if resolutions_path.is_file() else None)
-    forecast_files = [
-        parsed for path in _yaml_files(folder / "forecasts")
+    yaml_paths, csv_paths = forecast_files(folder / "forecasts")
+    yaml_files = [
+        parsed for path in yaml_paths
         if (parsed := checker.parse(path, ForecastsFile, "a forecasts file", "forecasts")) is not None
     ]
     if exercise_file is None:  # without the questions, the other files cannot be cross-checked
@@ -104,21 +111,36 @@ def load_exercise(
     ws = checker.workspace_for(exercise_file, workspace)
     questions = checker.questions(exercise_file, ws)
     resolutions = checker.resolutions(resolutions_file, questions) if resolutions_file is not None else {}
-    forecasts = checker.forecasts(forecast_files, questions, resolutions)
+    csv_files = [read for path in csv_paths
+                 if (read := checker.parse_csv(path, questions, resolutions)) is not None]
+    forecasts, kinds = checker.forecasts(yaml_files, csv_files, questions, resolutions)
     if checker.problems:
         raise InputError(checker.problems)
-    forecasts.sort(key=lambda f: (f.forecaster, f.question, f.made))
+    where = {checker.shown(path): path for path in (*yaml_paths, *csv_paths)}
+    files = {who: where[shown] for who, shown in checker.owners.items() if shown in where}
     return Exercise(folder.resolve().name, folder, exercise_file.model.title, questions, forecasts, resolutions,
-                    exercise_file.model.description, checker.hashes)
+                    exercise_file.model.description, checker.hashes, kinds, files)
 
 
-def _yaml_files(folder: Path) -> list[Path]:
+def forecast_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The forecasts files of an exercise's ``forecasts/`` folder: YAML files and CSV files, each sorted by name."""
     if not folder.is_dir():
-        return []
-    return sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and p.name.lower().endswith((".yaml", ".yml")) and not p.name.startswith(".")
-    )
+        return [], []
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    return ([p for p in files if p.name.lower().endswith((".yaml", ".yml"))],
+            [p for p in files if p.name.lower().endswith(".csv")])
+
+
+def question_columns(questions: dict[str, Question], resolutions: dict[str, Resolution],
+                     known: set[str] | frozenset[str] | None = None) -> QuestionColumns:
+    """The questions as the arrays that checking CSV forecasts needs (``known``: ids with problems too)."""
+    never = np.iinfo(np.int64).max
+    return QuestionColumns(
+        tuple(questions), tuple(q.options for q in questions.values()),
+        tuple(q.kind.value for q in questions.values()),
+        np.array([q.closes.toordinal() for q in questions.values()], np.int64),
+        np.array([resolutions[q].resolved.toordinal() if q in resolutions else never for q in questions], np.int64),
+        frozenset(known if known is not None else questions))
 
 
 @dataclass
@@ -130,6 +152,8 @@ class _Checker:
     problems: list[Problem] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)
     known_questions: set[str] = field(default_factory=set)
+    owners: dict[str, str] = field(default_factory=dict)
+    columns: QuestionColumns | None = None
 
     def shown(self, path: Path) -> str:
         try:
@@ -213,7 +237,8 @@ class _Checker:
             options = self._options(doc, loc, spec, ws)
         if len(self.problems) > before or (ws is None and set_id is not None):
             return None
-        return Question(spec.id, spec.text, spec.kind, options, spec.closes, set_id, spec.indicator)
+        return Question(spec.id, spec.text, spec.kind, options, spec.closes, set_id, spec.indicator, spec.source,
+                        spec.source_id)
 
     def _indicator_set(self, doc: YamlDocument, loc: Location, spec: QuestionSpec, ws: Workspace | None
                        ) -> str | None:
@@ -297,9 +322,32 @@ class _Checker:
 
     # --- forecasts -----------------------------------------------------------------------------------------
 
-    def forecasts(self, files: list[Parsed[ForecastsFile]], questions: dict[str, Question],
-                  resolutions: dict[str, Resolution]) -> list[Forecast]:
-        owners: dict[str, str] = {}
+    def parse_csv(self, path: Path, questions: dict[str, Question], resolutions: dict[str, Resolution]
+                  ) -> CsvForecasts | None:
+        shown = self.shown(path)
+        try:
+            size = path.stat().st_size
+            if size > self.max_file_size:
+                self.problems.append(Problem(shown, None, f"file is {size:,} bytes, over the limit of "
+                                             f"{self.max_file_size:,}; split it into smaller files (one per "
+                                             "forecaster) or raise the limit (--max-file-size)"))
+                return None
+            raw = path.read_bytes()
+        except OSError as exc:
+            self.problems.append(Problem(shown, None, f"cannot read file: {exc.strerror or exc}"))
+            return None
+        self.hashes[shown] = hashlib.sha256(raw).hexdigest()
+        if self.columns is None:
+            self.columns = question_columns(questions, resolutions, self.known_questions)
+        parsed, problems = parse_forecasts_csv(raw, shown, self.columns)
+        self.problems.extend(problems)
+        return parsed
+
+    def forecasts(self, files: list[Parsed[ForecastsFile]], csv_files: list[CsvForecasts],
+                  questions: dict[str, Question], resolutions: dict[str, Resolution]
+                  ) -> tuple[ForecastTable, dict[str, ForecasterKind]]:
+        owners = self.owners
+        kinds: dict[str, ForecasterKind] = {}
         out: list[Forecast] = []
         for parsed in files:
             doc, who = parsed.doc, parsed.model.forecaster
@@ -313,6 +361,7 @@ class _Checker:
                                                  f"{owners[who]}; put one forecaster's forecasts in one file"))
                 continue
             owners[who] = doc.path
+            kinds[who] = parsed.model.kind
             made: dict[tuple[str, object], int | None] = {}
             for position, spec in zip(parsed.kept, parsed.model.forecasts, strict=True):
                 loc: Location = ("forecasts", position)
@@ -330,7 +379,19 @@ class _Checker:
                 forecast = self._forecast(doc, loc, who, spec, question, resolutions.get(question.id))
                 if forecast is not None:
                     out.append(forecast)
-        return out
+        widths = np.array([len(q.options) for q in questions.values()], np.intp)
+        tables = [ForecastTable.from_forecasts(out, tuple(questions), widths)]
+        for csv_file in csv_files:
+            for who in csv_file.forecasters:
+                if who in owners:
+                    self.problems.append(Problem(csv_file.path, csv_file.first_line.get(who), f"forecaster {who!r} "
+                                                 f"also has the file {owners[who]}; put one forecaster's forecasts "
+                                                 "in one file"))
+                owners.setdefault(who, csv_file.path)
+            kinds.update(csv_file.kinds)
+            tables.append(ForecastTable(csv_file.forecasters, tuple(questions), widths, csv_file.forecaster,
+                                        csv_file.question, csv_file.made, csv_file.probabilities))
+        return ForecastTable.concat(tables, sorted(owners)), kinds
 
     def _forecast(self, doc: YamlDocument, loc: Location, who: str, spec: ForecastSpec, question: Question,
                   resolution: Resolution | None) -> Forecast | None:

@@ -17,13 +17,11 @@ from numpy.typing import NDArray
 from plausible.analysis.indicators import indicator_likelihoods, indicator_probability
 from plausible.core.errors import UsageError
 from plausible.engines.posterior import Posterior
-from plausible.forecasting.exercise import Exercise, Forecast, Question
+from plausible.forecasting.exercise import MODEL_FORECASTER, Exercise, Forecast, Question
 from plausible.workspace import Workspace
 
 __all__ = ["MODEL_FORECASTER", "model_forecast", "model_forecasts"]
 
-MODEL_FORECASTER = "plausible"
-"""The id under which the model appears in leaderboards."""
 
 
 def model_forecast(ws: Workspace, question: Question, day: dt.date,

@@ -2,8 +2,10 @@
 
 ``resolutions.yaml`` is not an evidence file: it is rewritten atomically (appending keeps its comments). An
 indicator question's outcome becomes a NEW evidence file ``evidence/resolutions/<date>-<exercise>-<question>.yaml``
-with one item whose likelihoods for the indicator's set are the indicator's (outcome yes) or their complements
-(outcome no), cited to the source ``exercise-resolution``. Existing evidence files are never edited: a corrected
+with one item whose likelihoods for the indicator's set are the indicator's as written (outcome yes) or their
+complements (outcome no: a term or rating becomes the one naming the mirrored band, so MCMC keeps its
+uncertainty; a number p becomes 1 - p), cited to the source ``exercise-resolution``, with the resolution's note
+in its rationale. Existing evidence files are never edited: a corrected
 resolution (``force``) adds a new file whose item supersedes the earlier one.
 """
 
@@ -16,15 +18,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from plausible.analysis.indicators import indicator_likelihoods
 from plausible.core.errors import InputError, UsageError
 from plausible.forecasting.exercise import Exercise, Question, Resolution
 from plausible.forecasting.loading import load_exercise
 from plausible.forecasting.schema import ResolutionsFile
 from plausible.io.atomic import write_atomic
 from plausible.io.yamlio import parse_yaml
+from plausible.model.scales import Judgment, ModelSpec
 from plausible.model.schema import did_you_mean, validate_document
 from plausible.workspace import Workspace, load_workspace
 
@@ -83,7 +83,7 @@ def resolve_question(
     force : bool
         Replace an existing, different resolution.
     note : str, optional
-        How it was resolved (kept in resolutions.yaml).
+        How it was resolved (kept in resolutions.yaml, and in the rationale of the evidence item it writes).
 
     Returns
     -------
@@ -132,7 +132,7 @@ def resolve_question(
                              replaced=previous if not same else None)
     assert question.set_id is not None
     before = ws.posterior(question.set_id).probabilities
-    after = _write_evidence(root, ws, ex, question, outcome, day, evidence_path).posterior(question.set_id)
+    after = _write_evidence(root, ws, ex, question, outcome, day, evidence_path, note).posterior(question.set_id)
     return ResolveResult(ex.name, question.id, outcome, day, True, resolutions_path, evidence_path,
                          question.set_id, previous if not same else None, before, after.probabilities)
 
@@ -206,25 +206,27 @@ def _read_resolutions(text: str, shown: str) -> list[Resolution]:
 
 
 def _write_evidence(root: Path, ws: Workspace, ex: Exercise, question: Question, outcome: str, day: dt.date,
-                    path: Path) -> Workspace:
+                    path: Path, note: str | None = None) -> Workspace:
     """Write the new evidence file and return the workspace reloaded with it."""
     assert question.set_id is not None and question.indicator_id is not None
     hs = ws.hypothesis_set(question.set_id)
     indicator = next(ind for ind in hs.indicators if ind.id == question.indicator_id)
-    lam = indicator_likelihoods(hs, indicator)
-    values = lam if outcome == "yes" else 1.0 - lam
-    values = np.clip(np.round(values, 6), 1e-6, 1.0 - 1e-6)
+    cells = {hid: _resolved_cell(hs.model, indicator.likelihoods[hid], outcome == "yes") for hid in hs.hypothesis_ids}
     prefix = f"{_slug(ex.name)}-{question.id}-resolved-"
     earlier = [item.id for item in ws.items if item.id.startswith(prefix)]
     item_id = f"{prefix}{day.isoformat()}"
     summary = f"Resolved {outcome}: {indicator.text}"
-    rationale = f"Resolution of exercise question {question.id} ({ex.title})."
+    rationale = f"Resolution of exercise question {question.id} ({ex.title})" + (f": {note}" if note else ".")
     lines = [
         f"# Written by `plausible resolve {ex.name} {question.id} {outcome} --date {day}`.",
         f"# Question {question.id!r} of exercise {ex.name!r} is indicator {indicator.id!r} of hypothesis set "
         f"{hs.id!r};",
-        "# the item carries the indicator's likelihoods P(event | hypothesis)"
-        + (" (it happened)." if outcome == "yes" else ", complemented to 1 - p (it did not happen)."),
+        "# the item carries the indicator's likelihoods P(event | hypothesis) as written"
+        + (" (it happened)." if outcome == "yes" else ", complemented (it did not happen): a term or rating by the "
+           "one naming the mirrored band, a number p by 1 - p."),
+        *(f"# {hid}: no term or rating of the model names the complement of {indicator.likelihoods[hid].label!r} "
+          f"{list(indicator.likelihoods[hid].band or ())}: written as the number 1 - p (p its mean)"
+          for hid, (_, band_lost) in cells.items() if band_lost),
         "# Evidence files are never edited: a corrected resolution adds a new file that supersedes this item.",
         "items:",
         f"  - id: {item_id}",
@@ -236,7 +238,7 @@ def _write_evidence(root: Path, ws: Workspace, ex: Exercise, question: Question,
     if earlier:
         lines.append(f"    supersedes: [{', '.join(earlier)}]")
     lines += ["    likelihoods:", f"      {hs.id}:"]
-    lines += [f"        {hid}: {float(v)!r}" for hid, v in zip(hs.hypothesis_ids, values, strict=True)]
+    lines += [f"        {hid}: {text}" for hid, (text, _) in cells.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, "\n".join(lines) + "\n")
     try:
@@ -244,3 +246,21 @@ def _write_evidence(root: Path, ws: Workspace, ex: Exercise, question: Question,
     except InputError:
         path.unlink(missing_ok=True)  # our own new file: remove it rather than leave the workspace broken
         raise
+
+
+def _resolved_cell(spec: ModelSpec, judgment: Judgment, happened: bool) -> tuple[str, bool]:
+    """One cell of a resolution's likelihoods, as YAML text, and whether a band had to become a number.
+
+    The indicator's own form is kept where it can be: its term, rating or NA as written (it happened); the term or
+    rating of the mirrored band, or NA again (it did not). A number p stays a number, complemented to 1 - p; so
+    does a band that no term or rating mirrors (True: the band is lost, its mean kept).
+    """
+    if judgment.not_applicable:
+        return json.dumps(judgment.label or "NA"), False
+    if judgment.band is not None:
+        named = judgment.label if happened else spec.complement(judgment)
+        if named:
+            return json.dumps(named, ensure_ascii=False), False
+        return repr(round(1.0 - judgment.mean, 12)), True
+    value = judgment.mean if happened else round(1.0 - judgment.mean, 12)
+    return repr(float(min(max(value, 1e-6), 1.0 - 1e-6))), False

@@ -1,7 +1,8 @@
 """Schemas of a forecasting exercise's files: one pydantic model per kind of YAML document.
 
 ``exercises/<name>/exercise.yaml`` (the questions), ``exercises/<name>/forecasts/<who>.yaml`` (one forecaster's
-dated forecasts) and ``exercises/<name>/resolutions.yaml`` (what happened). Checks that need more than one
+dated forecasts; CSV files ``forecasts/*.csv`` may hold them instead, see :mod:`plausible.forecasting.csvfiles`)
+and ``exercises/<name>/resolutions.yaml`` (what happened). Checks that need more than one
 file (known questions and options, sums, dates) live in :mod:`plausible.forecasting.loading`.
 """
 
@@ -21,6 +22,7 @@ __all__ = [
     "EXERCISE_FILE_KINDS",
     "ExerciseFile",
     "ForecastSpec",
+    "ForecasterKind",
     "ForecastsFile",
     "Option",
     "Probability",
@@ -29,6 +31,7 @@ __all__ = [
     "ResolutionSpec",
     "ResolutionsFile",
     "json_schemas",
+    "parse_probability",
 ]
 
 
@@ -41,6 +44,19 @@ class QuestionKind(StrEnum):
     """One of several unordered options; forecasts give ``probabilities``."""
     ORDERED = "ordered"
     """One of several options on a scale, listed in order; scored also by the ranked probability score."""
+
+
+class ForecasterKind(StrEnum):
+    """What kind of forecaster a forecasts file holds (``kind:`` in YAML, a ``kind`` column in CSV)."""
+
+    HUMAN = "human"
+    """A person (the default); pooled."""
+    MODEL = "model"
+    """A statistical or machine-learning model (plausible's own model is one too); pooled."""
+    MARKET = "market"
+    """A prediction market's price, as a probability; scored, not pooled (it already aggregates)."""
+    BASELINE = "baseline"
+    """A reference such as a coin (0.5) or a base rate; scored, never pooled."""
 
 
 def _option(value: Any) -> str:
@@ -59,7 +75,19 @@ Option = Annotated[str, BeforeValidator(_option), WithJsonSchema({"type": "strin
 """An answer option: any text (numbers and booleans are read as their text)."""
 
 
-def _probability(value: Any) -> float:
+def parse_probability(value: Any) -> float:
+    """A probability as written in an exercise file: a number in [0, 1] or a percentage such as ``'70%'``.
+
+    Raises
+    ------
+    ValueError
+        Saying what was received and what is expected.
+
+    Examples
+    --------
+    >>> parse_probability("70%"), parse_probability(0.25)
+    (0.7, 0.25)
+    """
     number: float | None = None
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
@@ -78,7 +106,7 @@ def _probability(value: Any) -> float:
 
 
 Probability = Annotated[
-    float, BeforeValidator(_probability), WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1})
+    float, BeforeValidator(parse_probability), WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1})
 ]
 """A forecast probability in [0, 1] (0 and 1 are allowed; the log score clips them, see ``scores``)."""
 
@@ -105,6 +133,10 @@ class QuestionSpec(StrictModel):
         None, description="An indicator id of a hypothesis set: the question is whether it happens (binary)."
     )
     description: str | None = Field(None, description="Resolution criteria and background.")
+    source: Text | None = Field(None, description="Where the question comes from (e.g. 'polymarket').")
+    source_id: Text | None = Field(
+        None, description="The question's id at its source, as written there (text, e.g. a hex id)."
+    )
 
 
 class ExerciseFile(StrictModel):
@@ -131,6 +163,11 @@ class ForecastsFile(StrictModel):
     """``forecasts/<who>.yaml``: one forecaster's forecasts."""
 
     forecaster: Identifier = Field(description="Who forecasts (an id, e.g. 'analyst-a').")
+    kind: ForecasterKind = Field(
+        ForecasterKind.HUMAN,
+        description="human | model | market | baseline (default human). Markets and baselines are scored but "
+        "left out of the pooled forecasts.",
+    )
     forecasts: list[ForecastSpec] = Field(description="The forecasts, in any order.")
 
 

@@ -13,54 +13,51 @@ Which forecast is scored (conventions shared by every forecaster, human or not):
 
 from __future__ import annotations
 
-import bisect
-import datetime as dt
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from plausible.core.errors import UsageError
 from plausible.forecasting import kernels
-from plausible.forecasting.aggregation import (
-    EXTREMIZING_BOUNDS,
-    fit_extremizing,
-    fit_extremizing_loo,
-    logit_pool,
-    mean_log_probabilities,
-    mean_pool,
-    median_pool,
-)
-from plausible.forecasting.calibration import (
-    CalibrationRow,
-    MurphyDecomposition,
-    binary_events,
-    calibration_table,
-    murphy_decomposition,
-)
-from plausible.forecasting.exercise import Exercise, Forecast, Question, standing_at
+from plausible.forecasting.aggregation import fit_extremizing, fit_extremizing_loo
+from plausible.forecasting.calibration import calibration_table, murphy_decomposition
+from plausible.forecasting.exercise import MODEL_FORECASTER, Exercise, ForecastTable
 from plausible.forecasting.loading import load_exercise
-from plausible.forecasting.model_forecaster import MODEL_FORECASTER, model_forecasts
-from plausible.forecasting.schema import QuestionKind
-from plausible.forecasting.scores import standing_days, time_average
+from plausible.forecasting.pools import (
+    PoolDays,
+    final_rows,
+    logit_pools,
+    mean_logs,
+    mean_pools,
+    median_pools,
+    pool_days,
+)
+from plausible.forecasting.results import (
+    CONVENTIONS,
+    ExerciseScores,
+    ForecasterCalibration,
+    ForecasterScore,
+    QuestionScore,
+    QuestionScoreTable,
+    Scores,
+)
+from plausible.forecasting.schema import ForecasterKind, QuestionKind
 from plausible.workspace import Workspace, load_workspace
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
     "BAYES_POOL",
     "CONVENTIONS",
     "DEFAULT_SEED",
+    "POOLED_KINDS",
     "POOLS",
     "POOL_CHOICES",
     "ExerciseScores",
     "ForecasterCalibration",
     "ForecasterScore",
     "QuestionScore",
+    "QuestionScoreTable",
     "Scores",
     "parse_pools",
     "score_exercise",
@@ -72,163 +69,15 @@ POOLS = ("mean", "median", "logit-mean")
 POOL_CHOICES = ("mean", "median", "logit-mean", "bayes")
 """The names ``plausible score --pools`` accepts (``bayes`` is the skill pool, scored as ``bayes-pool``)."""
 
+POOLED_KINDS = frozenset({ForecasterKind.HUMAN, ForecasterKind.MODEL})
+"""The kinds of forecaster (declared in the forecasts files) whose forecasts the pools combine: markets and
+baselines are scored but not pooled. plausible's own model is never pooled (it is scored against the pools)."""
+
 BAYES_POOL = "bayes-pool"
 """The Bayesian forecaster-skill pool (PyMC), scored on request."""
 
 DEFAULT_SEED = 20150616
 """Seed of the skill model's sampler."""
-
-CONVENTIONS = {
-    "brier": "Brier's original score summed over all options (0-2), of the final forecast, averaged over questions",
-    "half_brier": "binary questions only: (p - outcome)^2 (0-1, scikit-learn's brier_score_loss)",
-    "log": "-ln p(outcome) (nats) of the final forecast, p clipped to [1e-15, 1]",
-    "rps": "ordered questions only: unnormalised sum over the K-1 cumulative categories (scoringrules' rps_score)",
-    "rps_normalised": "rps / (K-1), in [0, 1]",
-    "brier_time_averaged": "Good Judgment: each day from the forecaster's first forecast to the resolution day or "
-                           "close (whichever is first), inclusive, scored with the forecast standing that day",
-}
-"""What each score key means (also in the JSON)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Scores:
-    """The scores of one forecaster, on one question or averaged over several (``None``: does not apply).
-
-    Attributes
-    ----------
-    brier, log : float or None
-        Of the final forecast (Brier's original score, 0–2; the log score in nats).
-    brier_time_averaged : float or None
-        The Brier score of every forecast, weighted by the days each stood.
-    half_brier : float or None
-        Binary questions only: (p - outcome)^2.
-    rps, rps_normalised : float or None
-        Ordered questions only: the ranked probability score, and divided by K - 1.
-    """
-
-    brier: float | None
-    log: float | None
-    brier_time_averaged: float | None
-    half_brier: float | None = None
-    rps: float | None = None
-    rps_normalised: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields by name: what is scored first (question, forecaster, ...), then the scores."""
-        scores = [f.name for f in fields(Scores)]
-        first = [f.name for f in fields(self) if f.name not in scores]
-        return {name: getattr(self, name) for name in [*first, *scores]}
-
-
-@dataclass(frozen=True, kw_only=True)
-class QuestionScore(Scores):
-    """One forecaster's scores on one resolved question."""
-
-    question: str
-    forecaster: str
-    kind: str
-    forecasts: int
-    final: dict[str, float]
-    days: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class ForecasterScore(Scores):
-    """One forecaster's scores averaged over their resolved questions (``None`` when there are none)."""
-
-    id: str
-    kind: str
-    questions: int
-
-
-@dataclass(frozen=True)
-class ForecasterCalibration:
-    """Calibration of one forecaster's final forecasts, as binary events (one-vs-rest for K > 2 options)."""
-
-    exact: MurphyDecomposition
-    binned: MurphyDecomposition
-    table: list[CalibrationRow]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready."""
-        return {**self.exact.to_dict(), "binned": self.binned.to_dict(), "table": [r.to_dict() for r in self.table]}
-
-
-@dataclass(frozen=True)
-class ExerciseScores:
-    """The scores of an exercise. ``series`` holds every forecaster's dated forecasts (model and pools too)."""
-
-    exercise: Exercise
-    forecasters: list[ForecasterScore]
-    questions: list[QuestionScore]
-    calibration: dict[str, ForecasterCalibration]
-    series: dict[str, list[Forecast]]
-    extremizing: float | None
-    bins: int
-
-    def to_frame(self) -> pd.DataFrame:
-        """The leaderboard: one row per forecaster (best ``brier`` first), indexed by forecaster id."""
-        import pandas as pd
-
-        rows = [{k: v for k, v in f.to_dict().items() if k != "id"} for f in self.forecasters]
-        return pd.DataFrame(rows, index=pd.Index([f.id for f in self.forecasters], name="forecaster"))
-
-    def questions_frame(self) -> pd.DataFrame:
-        """One row per (question, forecaster) scored, indexed by both."""
-        import pandas as pd
-
-        rows = [{k: v for k, v in s.to_dict().items() if k not in {"question", "forecaster", "final"}}
-                for s in self.questions]
-        index = pd.MultiIndex.from_tuples([(s.question, s.forecaster) for s in self.questions],
-                                          names=["question", "forecaster"])
-        return pd.DataFrame(rows, index=index)
-
-    def forecasts_frame(self) -> pd.DataFrame:
-        """Every dated forecast (humans, model, pools): one row per forecast and option."""
-        import pandas as pd
-
-        rows = [
-            {"forecaster": who, "question": f.question, "made": f.made, "option": option, "probability": float(p)}
-            for who, forecasts in self.series.items() for f in forecasts
-            for option, p in zip(self.exercise.questions[f.question].options, f.probabilities, strict=True)
-        ]
-        return pd.DataFrame(rows, columns=["forecaster", "question", "made", "option", "probability"])
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON of ``plausible score --json`` (one key per score, and more)."""
-        ex = self.exercise
-        by_question: dict[str, list[dict[str, Any]]] = {}
-        for s in self.questions:
-            by_question.setdefault(s.question, []).append(
-                {k: v for k, v in s.to_dict().items() if k != "question"})
-        questions = []
-        for q in ex.questions.values():
-            resolution = ex.resolutions.get(q.id)
-            questions.append({
-                "id": q.id, "kind": q.kind.value, "text": q.text, "options": list(q.options),
-                "closes": q.closes.isoformat(), "set": q.set_id, "indicator": q.indicator_id,
-                "outcome": resolution.outcome if resolution else None,
-                "resolved": resolution.resolved.isoformat() if resolution else None,
-                "scores": by_question.get(q.id, []),
-            })
-        return {
-            "exercise": ex.name,
-            "title": ex.title,
-            "conventions": CONVENTIONS,
-            "extremizing": {"a": self.extremizing, "bounds": list(EXTREMIZING_BOUNDS),
-                            "fit": "maximum likelihood on the resolved questions' final pools; each question is "
-                                   "scored with a fitted on the other questions (leave-one-question-out)"},
-            "forecasters": [f.to_dict() for f in self.forecasters],
-            "questions": questions,
-            "calibration": {
-                "events": "final forecasts of resolved questions; a binary question is one event, an option of a "
-                          "categorical or ordered question is one event (one-vs-rest); brier here is the half-Brier "
-                          "per event",
-                "bins": self.bins,
-                "forecasters": {who: c.to_dict() for who, c in self.calibration.items()},
-            },
-        }
-
 
 def parse_pools(text: str) -> tuple[str, ...]:
     """The pools named by ``--pools``: a comma list of :data:`POOL_CHOICES`, or ``none``.
@@ -280,6 +129,9 @@ def score_exercise(
 ) -> ExerciseScores:
     """Score every forecaster of an exercise, plausible's model and the pooled forecasts.
 
+    Every step works on columns (:class:`ForecastTable`), in O(forecasts + pool cells) NumPy work: see
+    :mod:`plausible.forecasting.pools` for the pools.
+
     Parameters
     ----------
     exercise : Exercise or str or PathLike
@@ -290,7 +142,8 @@ def score_exercise(
         Also fit the Bayesian forecaster-skill model (PyMC; a few seconds per resolved binary question).
     pools : sequence of str, optional
         The pools to score, from :data:`POOL_CHOICES` (empty: none); default :data:`POOLS`, plus ``bayes`` when
-        ``bayes`` is true.
+        ``bayes`` is true. Pools combine the forecasters of the kinds in :data:`POOLED_KINDS`; a pool with nothing
+        to combine is left out.
     seed : int
         Seed of the skill model's sampler.
     bins : int
@@ -306,221 +159,201 @@ def score_exercise(
     >>> scores.to_frame()[["questions", "brier", "log"]]  # doctest: +SKIP
     """
     ex = exercise if isinstance(exercise, Exercise) else load_exercise(exercise, workspace)
-    series: dict[str, list[Forecast]] = {}
-    kinds: dict[str, str] = {}
-    for forecast in ex.forecasts:
-        series.setdefault(forecast.forecaster, []).append(forecast)
-        kinds[forecast.forecaster] = "human"
-    if any(q.model_forecastable for q in ex.questions.values()):
-        ws = workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
-        series[MODEL_FORECASTER] = model_forecasts(ex, ws)
-        kinds[MODEL_FORECASTER] = "model"
     chosen = tuple(POOLS) if pools is None else tuple(pools)
     unknown = sorted(set(chosen) - set(POOL_CHOICES))
     if unknown:
         raise UsageError(f"unknown pool(s) {', '.join(unknown)}; the choices are {', '.join(POOL_CHOICES)}")
-    humans = _Index(ex.forecasts)
-    a_full, a_held_out = _extremizing(ex, humans) if "logit-mean" in chosen else (None, {})
-    for name, forecasts in _pools(ex, humans, a_held_out, a_full, chosen).items():
-        series[name] = forecasts
-        kinds[name] = "aggregate"
-    if bayes or "bayes" in chosen:
-        series[BAYES_POOL] = _bayes_pool(ex, humans, seed)
-        kinds[BAYES_POOL] = "aggregate"
-    by_forecaster = {who: _score_series(ex, who, kinds[who], forecasts) for who, forecasts in series.items()}
-    scores = [s for who in series for s in by_forecaster[who]]
-    summaries = [_summary(who, kinds[who], by_forecaster[who]) for who in series]
+    files = ex.forecasts
+    kinds = {who: ex.kind_of(who).value for who in files.forecasters}
+    tables = [files]
+    if any(q.model_forecastable for q in ex.questions.values()):
+        from plausible.forecasting.model_forecaster import model_forecasts
+
+        ws = workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
+        tables.append(ForecastTable.from_forecasts(model_forecasts(ex, ws), files.questions, files.widths))
+        kinds[MODEL_FORECASTER] = "model"
+    pooled = files.of_forecasters([w for w in files.forecasters if ex.kind_of(w) in POOLED_KINDS])
+    last_day = _last_days(ex)
+    outcome = _outcomes(ex)
+    a_full, a_held_out = _extremizing(pooled, last_day, outcome) if "logit-mean" in chosen else (None, {})
+    if len(pooled):
+        days = pool_days(pooled)
+        a = np.array([a_held_out.get(q, a_full if a_full is not None else 1.0) for q in range(len(ex.questions))])
+        tables += _pools(pooled, days, a, chosen)
+        if bayes or "bayes" in chosen:
+            tables.append(_bayes_pool(ex, pooled, days, last_day, outcome, seed))
+    order = [*files.present(), *[w for t in tables[1:] for w in t.present()]]
+    for t in tables[2 if MODEL_FORECASTER in kinds else 1:]:
+        kinds.update({w: "aggregate" for w in t.forecasters})
+    series = ForecastTable.concat(tables, order)
+    table = _score(ex, series, tuple(kinds[w] for w in order), last_day, outcome)
+    summaries = table.summaries()
     summaries.sort(key=lambda f: (f.brier is None, f.brier if f.brier is not None else 0.0, f.id))
-    calibration = {who: c for who in series if (c := _calibration(ex, series[who], bins)) is not None}
-    return ExerciseScores(ex, summaries, scores, calibration, series, a_full, bins)
+    calibration = _calibration(series, table, outcome, bins)
+    asked = tuple(name for name in (*POOLS, BAYES_POOL) if name in chosen or (name == BAYES_POOL and (
+        bayes or "bayes" in chosen)))
+    return ExerciseScores(ex, summaries, table, calibration, series, a_full, bins, asked)
 
 
-# --- indexes -------------------------------------------------------------------------------------------------
+# --- the questions as arrays ---------------------------------------------------------------------------------
+
+_UNRESOLVED = np.iinfo(np.int64).min
 
 
-class _Index:
-    """Forecasts grouped by question (and forecaster) once, so that scoring is linear in the forecasts."""
-
-    def __init__(self, forecasts: list[Forecast]) -> None:
-        self.by_question: dict[str, list[Forecast]] = {}
-        self.by_pair: dict[tuple[str, str], list[Forecast]] = {}
-        for f in forecasts:
-            self.by_question.setdefault(f.question, []).append(f)
-            self.by_pair.setdefault((f.question, f.forecaster), []).append(f)
-        for group in self.by_pair.values():
-            group.sort(key=lambda f: f.made)
-        self.days = {(q, who): [f.made for f in group] for (q, who), group in self.by_pair.items()}
-        self.forecasters: dict[str, list[str]] = {}
-        for q, who in sorted(self.by_pair):
-            self.forecasters.setdefault(q, []).append(who)
-
-    def of(self, question: str) -> list[Forecast]:
-        """A question's forecasts (any order)."""
-        return self.by_question.get(question, [])
-
-    def dates(self, question: str) -> list[dt.date]:
-        """The days on which anyone forecast a question, oldest first."""
-        return sorted({f.made for f in self.of(question)})
-
-    def standing(self, question: str, who: str, day: dt.date) -> Forecast | None:
-        """The forecast of ``who`` in force on ``day`` (the latest made on or before it)."""
-        i = bisect.bisect_right(self.days[(question, who)], day)
-        return self.by_pair[(question, who)][i - 1] if i else None
+def _last_days(ex: Exercise) -> NDArray[np.int64]:
+    """Each question's last scored day (ordinal), or a day before every day when it is unresolved."""
+    return np.array([end.toordinal() if (end := ex.scoring_end(q)) is not None else _UNRESOLVED
+                     for q in ex.questions], np.int64)
 
 
-# --- scoring one forecaster ---------------------------------------------------------------------------------
+def _outcomes(ex: Exercise) -> NDArray[np.intp]:
+    """Each question's outcome index, -1 when unresolved."""
+    return np.array([q.options.index(ex.resolutions[q.id].outcome) if q.id in ex.resolutions else -1
+                     for q in ex.questions.values()], np.intp)
 
 
-def _score_series(ex: Exercise, who: str, kind: str, forecasts: list[Forecast]) -> list[QuestionScore]:
-    out = []
-    by_question: dict[str, list[Forecast]] = {}
-    for f in forecasts:
-        by_question.setdefault(f.question, []).append(f)
-    for question in ex.questions.values():
-        end = ex.scoring_end(question.id)
-        mine = sorted((f for f in by_question.get(question.id, []) if end is not None and f.made <= end),
-                      key=lambda f: f.made)
-        if end is None or not mine:
+# --- scoring every series at once ----------------------------------------------------------------------------
+
+
+def _score(ex: Exercise, series: ForecastTable, kinds: tuple[str, ...], last_day: NDArray[np.int64],
+           outcome: NDArray[np.intp]) -> QuestionScoreTable:
+    """Every (forecaster, resolved question) pair's scores, from the forecasts made up to its last scored day."""
+    scored = series.take(series.made <= last_day[series.question])
+    q, o = scored.question, outcome[scored.question]
+    p = scored.probabilities
+    n = len(scored)
+    brier = kernels.brier(p, o) if n else np.empty(0)
+    new_group = np.ones(n, bool)
+    new_group[1:] = (scored.forecaster[1:] != scored.forecaster[:-1]) | (q[1:] != q[:-1])
+    group = np.cumsum(new_group) - 1
+    groups = int(group[-1]) + 1 if n else 0
+    last = np.flatnonzero(np.append(new_group[1:], True)) if n else np.empty(0, np.intp)
+    # Good Judgment standing days: until the next forecast of the pair, or the day after the last scored day.
+    until = np.append(scored.made[1:], 0)
+    until = np.where(np.append(~new_group[1:], False), until, last_day[q] + 1)
+    days = np.clip(np.minimum(until, last_day[q] + 1) - scored.made, 0, None)
+    total_days = np.bincount(group, weights=days, minlength=groups)
+    averaged = np.bincount(group, weights=brier * days, minlength=groups) / np.where(total_days > 0, total_days, 1)
+    g_question, g_outcome, final = q[last], o[last], p[last]
+    binary = np.array([x.is_binary for x in ex.questions.values()], bool)[g_question]
+    ordered = np.array([x.kind is QuestionKind.ORDERED for x in ex.questions.values()], bool)[g_question]
+    half = np.where(binary, (final[:, 0] - (g_outcome == 0)) ** 2 if groups else 0.0, np.nan)
+    rps = np.full(groups, np.nan)
+    widths = series.widths[g_question]
+    for width in np.unique(widths[ordered]):
+        rows = np.flatnonzero(ordered & (widths == width))
+        rps[rows] = kernels.rps(final[rows, :width], g_outcome[rows])
+    scores = {
+        "brier": brier[last], "log": kernels.log(final, g_outcome) if groups else np.empty(0),
+        "brier_time_averaged": averaged, "half_brier": half, "rps": rps,
+        "rps_normalised": rps / np.maximum(widths - 1, 1),
+    }
+    return QuestionScoreTable(series.forecasters, kinds, series.questions,
+                              tuple(x.options for x in ex.questions.values()), scored.forecaster[last], g_question,
+                              np.bincount(group, minlength=groups).astype(np.intp), total_days.astype(np.int64),
+                              final, scores)
+
+
+def _calibration(series: ForecastTable, table: QuestionScoreTable, outcome: NDArray[np.intp],
+                 bins: int) -> dict[str, ForecasterCalibration]:
+    """Calibration of each forecaster's final forecasts, as binary events.
+
+    One event per binary question, one per option of a question with more options (one-vs-rest).
+    """
+    k = table.final.shape[1]
+    widths = series.widths[table.question]
+    column = np.arange(k)[None, :]
+    events = np.where((widths == 2)[:, None], column == 0, column < widths[:, None])
+    happened = (column == outcome[table.question][:, None]).astype(np.float64)
+    out = {}
+    bounds = np.flatnonzero(np.diff(table.forecaster)) + 1  # rows are sorted by forecaster
+    for start, stop in zip([0, *bounds.tolist()], [*bounds.tolist(), len(table)], strict=True):
+        if start == stop:
             continue
-        outcome = question.options.index(ex.resolutions[question.id].outcome)
-        p = np.stack([f.probabilities for f in mine])
-        o = np.full(len(mine), outcome, dtype=np.intp)
-        brier = kernels.brier(p, o)
-        days = standing_days([f.made for f in mine], end)
-        final = p[-1:]
-        half = float((final[0, 0] - (1.0 if outcome == 0 else 0.0)) ** 2) if question.is_binary else None
-        ordered = question.kind is QuestionKind.ORDERED
-        rps = float(kernels.rps(final, o[-1:])[0]) if ordered else None
-        out.append(QuestionScore(
-            question=question.id, forecaster=who, kind=kind, forecasts=len(mine),
-            final=dict(zip(question.options, map(float, final[0]), strict=True)), days=int(days.sum()),
-            brier=float(brier[-1]), log=float(kernels.log(final, o[-1:])[0]),
-            brier_time_averaged=time_average(brier, days), half_brier=half,
-            rps=rps, rps_normalised=rps / (len(question.options) - 1) if rps is not None else None,
-        ))
+        code = table.forecaster[start]
+        mine = slice(start, stop)
+        f, o = table.final[mine][events[mine]], happened[mine][events[mine]]
+        out[table.forecasters[int(code)]] = ForecasterCalibration(
+            murphy_decomposition(f, o), murphy_decomposition(f, o, bins), calibration_table(f, o, bins))
     return out
-
-
-def _summary(who: str, kind: str, scores: list[QuestionScore]) -> ForecasterScore:
-    def mean(values: list[float | None]) -> float | None:
-        given = [v for v in values if v is not None]
-        return float(np.mean(given)) if given else None
-
-    averaged = {name.name: mean([getattr(s, name.name) for s in scores]) for name in fields(Scores)}
-    return ForecasterScore(id=who, kind=kind, questions=len(scores), **averaged)
-
-
-def _calibration(ex: Exercise, forecasts: list[Forecast], bins: int) -> ForecasterCalibration | None:
-    f_parts, o_parts = [], []
-    by_question: dict[str, list[Forecast]] = {}
-    for forecast in forecasts:
-        by_question.setdefault(forecast.question, []).append(forecast)
-    for question in ex.questions.values():
-        end = ex.scoring_end(question.id)
-        if end is None:
-            continue
-        final = standing_at(sorted(by_question.get(question.id, []), key=lambda f: f.made), end)
-        if final is None:
-            continue
-        f, o = binary_events(final.probabilities, question.options.index(ex.resolutions[question.id].outcome))
-        f_parts.append(f)
-        o_parts.append(o)
-    if not f_parts:
-        return None
-    f_all, o_all = np.concatenate(f_parts), np.concatenate(o_parts)
-    return ForecasterCalibration(murphy_decomposition(f_all, o_all), murphy_decomposition(f_all, o_all, bins),
-                                 calibration_table(f_all, o_all, bins))
 
 
 # --- pools ---------------------------------------------------------------------------------------------------
 
 
-def _standing_stack(humans: _Index, question: Question, day: dt.date) -> list[tuple[str, NDArray[np.float64]]]:
-    """The human forecasts of a question standing on a day, by forecaster."""
-    out = []
-    for who in humans.forecasters.get(question.id, []):
-        current = humans.standing(question.id, who, day)
-        if current is not None:
-            out.append((who, current.probabilities))
-    return out
+def _extremizing(pooled: ForecastTable, last_day: NDArray[np.int64], outcome: NDArray[np.intp]
+                 ) -> tuple[float | None, dict[int, float]]:
+    """The extremizing factor fitted on all resolved questions, and per question (code) with it left out.
 
-
-def _extremizing(ex: Exercise, humans: _Index) -> tuple[float | None, dict[str, float]]:
-    """The extremizing factor fitted on all resolved questions, and per question with it left out.
-
-    The leave-one-out factors come from :func:`fit_extremizing_loo` (vectorised, linear in the questions).
+    The inputs are the mean log probabilities of the pooled forecasts standing on each resolved question's last
+    scored day; the leave-one-out factors come from :func:`fit_extremizing_loo` (vectorised, linear).
     """
-    fitted: dict[str, tuple[NDArray[np.float64], int]] = {}
-    for question in ex.questions.values():
-        end = ex.scoring_end(question.id)
-        stack = _standing_stack(humans, question, end) if end is not None else []
-        if stack:
-            outcome = question.options.index(ex.resolutions[question.id].outcome)
-            fitted[question.id] = (mean_log_probabilities(np.stack([p for _, p in stack])), outcome)
-    if not fitted:
+    rows = final_rows(pooled, last_day)
+    if rows.size == 0:
         return None, {}
-    mean_logs, outcomes = [m for m, _ in fitted.values()], [o for _, o in fitted.values()]
-    a_full = fit_extremizing(mean_logs, outcomes)
-    held_out = dict(zip(fitted, map(float, fit_extremizing_loo(mean_logs, outcomes)), strict=True))
+    questions, group = np.unique(pooled.question[rows], return_inverse=True)
+    m = mean_logs(pooled, group, rows, questions.size, pooled.widths[questions])
+    widths = pooled.widths[questions]
+    logs = [m[i, :widths[i]] for i in range(questions.size)]
+    outcomes = outcome[questions].tolist()
+    a_full = fit_extremizing(logs, outcomes)
+    held_out = dict(zip(questions.tolist(), map(float, fit_extremizing_loo(logs, outcomes)), strict=True))
     return a_full, held_out
 
 
-def _pools(ex: Exercise, humans: _Index, a_held_out: dict[str, float], a_full: float | None,
-           chosen: Sequence[str] = POOLS) -> dict[str, list[Forecast]]:
-    pooling: dict[str, Callable[[NDArray[np.float64], float], NDArray[np.float64]]] = {
-        "mean": lambda stack, a: mean_pool(stack), "median": lambda stack, a: median_pool(stack),
-        "logit-mean": logit_pool,
-    }
-    wanted = [name for name in POOLS if name in chosen]
-    out: dict[str, list[Forecast]] = {name: [] for name in wanted}
-    if not wanted:
-        return out
-    for question in ex.questions.values():
-        a = a_held_out.get(question.id, a_full if a_full is not None else 1.0)
-        for day in humans.dates(question.id):
-            stack = np.stack([p for _, p in _standing_stack(humans, question, day)])
-            for name in wanted:
-                out[name].append(Forecast(name, question.id, day, pooling[name](stack, a)))
+def _pools(pooled: ForecastTable, days: PoolDays, a: NDArray[np.float64], chosen: Sequence[str]
+           ) -> list[ForecastTable]:
+    compute = {"mean": lambda: mean_pools(pooled, days), "median": lambda: median_pools(pooled, days),
+               "logit-mean": lambda: logit_pools(pooled, days, a)}
+    out = []
+    for name in POOLS:
+        if name in chosen:
+            out.append(ForecastTable((name,), pooled.questions, pooled.widths, np.zeros(len(days), np.intp),
+                                     days.question, days.made, compute[name]()))
     return out
 
 
-def _bayes_pool(ex: Exercise, humans: _Index, seed: int) -> list[Forecast]:
+def _bayes_pool(ex: Exercise, pooled: ForecastTable, days: PoolDays, last_day: NDArray[np.int64],
+                outcome: NDArray[np.intp], seed: int) -> ForecastTable:
     """The skill model's pooled forecasts of the resolved binary questions, each fitted without its outcome."""
     from plausible.forecasting.aggregation import LOGIT_FLOOR
     from plausible.forecasting.skill import fit_skill, skill_pool
 
-    binary = [q for q in ex.questions.values() if q.is_binary and humans.of(q.id)]
-    ids = tuple(ex.forecasters)
-    rows = []
-    for qi, question in enumerate(binary):
-        last_day = ex.scoring_end(question.id) or question.closes
-        for who, p in _standing_stack(humans, question, last_day):
-            rows.append((ids.index(who), qi, _logit(float(p[0]), LOGIT_FLOOR)))
+    questions = list(ex.questions.values())
+    binary = [i for i, q in enumerate(questions) if q.is_binary and np.any(pooled.question == i)]
+    ids = tuple(pooled.present())
+    code = {w: i for i, w in enumerate(ids)}
+    yes = np.clip(pooled.probabilities[:, 0], LOGIT_FLOOR, 1.0 - LOGIT_FLOOR)
+    logit = np.log(yes / (1.0 - yes))
+    # the skill model reads each forecaster's forecast standing on the last day (the close when unresolved)
+    last = np.array([last_day[i] if outcome[i] >= 0 else questions[i].closes.toordinal()
+                     for i in range(len(questions))], np.int64)
+    standing = final_rows(pooled, last)
+    rows = [(code[pooled.forecasters[pooled.forecaster[r]]], binary.index(int(pooled.question[r])), logit[r])
+            for r in standing if int(pooled.question[r]) in binary]
+    empty = ForecastTable((BAYES_POOL,), pooled.questions, pooled.widths, np.empty(0, np.intp), np.empty(0, np.intp),
+                          np.empty(0, np.int64), np.empty((0, pooled.probabilities.shape[1])))
     if not rows:
-        return []
-    f_index = np.array([r[0] for r in rows], dtype=np.intp)
-    q_index = np.array([r[1] for r in rows], dtype=np.intp)
-    logits = np.array([r[2] for r in rows])
-    resolved = np.array([q.id in ex.resolutions for q in binary])
-    outcomes = np.array([float(ex.resolutions[q.id].outcome == "yes") if q.id in ex.resolutions else 0.0
-                         for q in binary])
+        return empty
+    resolved = np.array([outcome[i] >= 0 for i in binary])
+    outcomes = np.array([float(outcome[i] == 0) if outcome[i] >= 0 else 0.0 for i in binary])
     held_out = [qi for qi in range(len(binary)) if resolved[qi]]
     masks = []
     for qi in held_out:
         mask = resolved.copy()
         mask[qi] = False
         masks.append(mask)
-    fits = fit_skill(ids, logits, f_index, q_index, outcomes, masks, seed=seed) if masks else []
-    out = []
+    fits = fit_skill(ids, np.array([r[2] for r in rows]), np.array([r[0] for r in rows], np.intp),
+                     np.array([r[1] for r in rows], np.intp), outcomes, masks, seed=seed) if masks else []
+    out_q, out_day, out_p = [], [], []
     for qi, draws in zip(held_out, fits, strict=True):
-        question = binary[qi]
-        for day in humans.dates(question.id):
-            standing = {who: _logit(float(p[0]), LOGIT_FLOOR) for who, p in _standing_stack(humans, question, day)}
-            yes = skill_pool(draws, standing)
-            out.append(Forecast(BAYES_POOL, question.id, day, np.array([yes, 1.0 - yes])))
-    return out
-
-
-def _logit(p: float, floor: float) -> float:
-    q = min(max(p, floor), 1.0 - floor)
-    return float(np.log(q / (1.0 - q)))
+        for d in np.flatnonzero(days.question == binary[qi]):
+            cells = days.cell_row[days.cell_day == d]
+            pooled_yes = skill_pool(draws, {pooled.forecasters[pooled.forecaster[r]]: float(logit[r]) for r in cells})
+            out_q.append(binary[qi])
+            out_day.append(int(days.made[d]))
+            out_p.append([pooled_yes, 1.0 - pooled_yes])
+    p = np.zeros((len(out_q), pooled.probabilities.shape[1]))
+    p[:, :2] = np.array(out_p).reshape(-1, 2)
+    return ForecastTable((BAYES_POOL,), pooled.questions, pooled.widths, np.zeros(len(out_q), np.intp),
+                         np.array(out_q, np.intp), np.array(out_day, np.int64), p)

@@ -108,7 +108,7 @@ def compile_set(hs: HypothesisSet, items: list[Item], sources: dict[str, Source]
     items : list of Item
         Items with likelihoods for ``hs``, in trajectory order.
     sources : dict
-        The workspace's sources.
+        The workspace's sources. A source graded A–F takes the grade's prior from the set's model.
     analyst_weights : mapping, optional
         Each analyst's weight (1 for analysts it omits). When given and more than one analyst judged the set,
         each analyst's own judgments are compiled too (for the MCMC engine's noise model); without it, only
@@ -154,12 +154,12 @@ def compile_set(hs: HypothesisSet, items: list[Item], sources: dict[str, Source]
     index = index.reshape(len(event_rows), k)
     lam, alpha, beta, na = mean_of[index], alpha_of[index], beta_of[index], na_of[index]
     lam = fill_not_applicable(lam, na, prior) if na.any() else lam
-    ordered_sources = [sources[s] for s in source_index]
-    rho = np.array([s.reliability.mean for s in ordered_sources], dtype=np.float64)
-    rho_alpha = np.array([np.nan if s.reliability.alpha is None else s.reliability.alpha for s in ordered_sources],
-                         dtype=np.float64)
-    rho_beta = np.array([np.nan if s.reliability.beta is None else s.reliability.beta for s in ordered_sources],
-                        dtype=np.float64)
+    # A grade is read in the set's own model (its `reliability` table); numbers and Beta priors are as written.
+    given = [sources[s].reliability for s in source_index]
+    read = [r if r.grade is None else hs.model.reliability(r.grade) for r in given]
+    rho = np.array([r.mean for r in read], dtype=np.float64)
+    rho_alpha = np.array([np.nan if r.alpha is None else r.alpha for r in read], dtype=np.float64)
+    rho_beta = np.array([np.nan if r.beta is None else r.beta for r in read], dtype=np.float64)
     arrays = [prior, event_of, source_of, factor, lam, alpha, beta, na, rho, rho_alpha, rho_beta]
     for array in arrays:  # compiled sets are shared (memoised per workspace): nobody may change them
         array.flags.writeable = False

@@ -16,7 +16,16 @@ from plausible.core.display import percent
 from plausible.core.errors import Problem
 from plausible.io.yamlio import Location, YamlDocument
 from plausible.io.yamlresolve import written_text
-from plausible.model.entities import Analyst, Hypothesis, HypothesisSet, Indicator, Item, Source, items_as_of
+from plausible.model.entities import (
+    Analyst,
+    Hypothesis,
+    HypothesisSet,
+    Indicator,
+    Item,
+    Source,
+    items_as_of,
+    reported_after_today,
+)
 from plausible.model.pooling import pool_priors, pool_row
 from plausible.model.scales import Judgment, ModelSpec
 from plausible.model.schema import AnalystFile, EvidenceFile, EvidenceItem, HypothesisSetFile, SourcesFile, did_you_mean
@@ -30,16 +39,13 @@ class Parsed[M]:
     """A validated file with the document it came from.
 
     ``kept[i]`` is the position in the file of the i-th entry of the model's list; entries with problems
-    of their own are ``dropped`` (position, raw mapping): their ids stay known. ``salvaged`` marks a file that
-    failed validation and was read leniently only to report its other problems: it holds the lines of its
-    schema problems (a line already reported is not reported again); nothing is built from such a file.
+    of their own are ``dropped`` (position, raw mapping): their ids stay known.
     """
 
     doc: YamlDocument
     model: M
     kept: tuple[int, ...] = ()
     dropped: tuple[tuple[int, dict[str, Any]], ...] = ()
-    salvaged: frozenset[int | None] | None = None
 
     @property
     def dropped_ids(self) -> list[tuple[int, str]]:
@@ -130,7 +136,9 @@ def _build_set(
     if len(catch_alls) > 1:
         out.problems.append(doc.problem(("hypotheses",), f"only one catch-all hypothesis is allowed, found "
                                         f"{', '.join(catch_alls)}"))
-    if not catch_alls and not spec.exhaustive and len(spec.hypotheses) >= 2:
+    told = [("exhaustive",), *(("hypotheses", i, "catch_all") for i in range(len(spec.hypotheses)))]
+    if (not catch_alls and not spec.exhaustive and len(spec.hypotheses) >= 2
+            and not any(_under(loc, doc.broken) for loc in told)):  # a refused value is reported already
         out.warnings.append(doc.problem(("hypotheses",), "the set has no catch-all hypothesis and is not marked "
                                         "`exhaustive: true`; probabilities assume these answers cover every "
                                         "possibility"))
@@ -177,7 +185,9 @@ def _priors(spec: HypothesisSetFile, model: ModelSpec, doc: YamlDocument, out: B
         values.append(judged.mean)
         if judged.band is not None:
             bands[i] = (str(h.prior), judged.band)
-    normalised = _normalised(values, doc, out)
+    if any(_under(("hypotheses", i, "prior"), doc.broken) for i in range(len(spec.hypotheses))):
+        return [1.0 / len(values)] * len(values)  # a refused prior is reported already: no follow-on about sums
+    normalised = _normalised(values, [h.id for h in spec.hypotheses], doc, out)
     _check_verbal_priors(spec, normalised, bands, doc, out)
     return normalised
 
@@ -193,18 +203,22 @@ def _check_verbal_priors(spec: HypothesisSetFile, priors: list[float],
                 "words whose bands fit together")))
 
 
-def _normalised(values: list[float | None], doc: YamlDocument, out: Built) -> list[float]:
+def _normalised(values: list[float | None], ids: list[str], doc: YamlDocument, out: Built) -> list[float]:
     given = [v for v in values if v is not None]
-    missing = len(values) - len(given)
+    without = [h for h, v in zip(ids, values, strict=True) if v is None]
+    missing = len(without)
     uniform = [1.0 / max(len(values), 1)] * len(values)
     if not given:
         return uniform
     if missing:
         rest = 1.0 - sum(given)
         if rest <= 0.0:
-            out.problems.append(doc.problem(("hypotheses",), f"priors given sum to {sum(given):g}, leaving nothing "
-                                            f"for the {missing} hypotheses without one; give every hypothesis a "
-                                            "prior (they are normalised) or lower the given ones"))
+            which = (f"the hypothesis without one ({without[0]!r})" if missing == 1 else
+                     f"the {missing} hypotheses without one ({', '.join(map(repr, without))})")
+            out.problems.append(doc.problem(("hypotheses",), (
+                f"priors given sum to {sum(given):g}, leaving nothing for {which}: when only some hypotheses have "
+                "a prior, the given ones are probabilities that must sum below 1; give every hypothesis a prior "
+                "(they are then weights, normalised) or lower the given ones")))
             return uniform
         values = [v if v is not None else rest / missing for v in values]
     total = sum(v for v in values if v is not None)
@@ -224,6 +238,7 @@ def _judgments(
     result: dict[str, Judgment] = {}
     meant: set[str] = set()  # hypotheses an unknown key was probably meant to be
     known = set(hypothesis_ids)
+    other_scale: dict[str, list[tuple[str, str]]] = defaultdict(list)  # scale → (hypothesis, term): one message
     for hid, value in values.items():
         if hid not in known:
             hint = did_you_mean(hid, hypothesis_ids)
@@ -233,9 +248,17 @@ def _judgments(
         try:
             result[hid] = model.judgment(value)
         except ValueError as exc:
+            scale = model.scale_of(value) if isinstance(value, str) else None
+            if scale is not None:
+                other_scale[scale].append((hid, str(value)))
+                continue
             out.problems.append(doc.problem((*loc, hid), f"{what}: {exc}"))
-    missing = [h for h in hypothesis_ids if h not in values and h not in meant and h not in covered]
-    if missing and not any(loc[: len(b)] == b for b in doc.broken):  # a broken mapping is reported already
+    for scale, cells in other_scale.items():  # a row written in another scale is one mistake, not one per cell
+        terms = list(dict.fromkeys(term for _, term in cells))
+        out.problems.append(doc.problem((*loc, cells[0][0]), f"{what}: {model.other_scale_message(terms, scale)}"))
+    missing = [h for h in hypothesis_ids if h not in values and h not in meant and h not in covered
+               and not _under((*loc, h), doc.broken)]  # a cell left out for its own problem is reported already
+    if missing and not _under(loc, doc.broken):  # a broken mapping is reported already
         out.problems.append(doc.problem(loc, f"{what}: likelihoods missing for {', '.join(map(repr, missing))}; "
                                         "give P(event | hypothesis) for every hypothesis of the set"))
     return result
@@ -300,11 +323,14 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built, covered: _Cells,
             source = raw.get("source")
             if out.check_sources and isinstance(source, str) and source not in out.known_sources:
                 out.problems.append(doc.problem(("items", position, "source"), _unknown_source(source, out)))
-            _check_raw_likelihoods(doc, position, raw, out)
+            _check_raw_item(doc, position, raw, out)
     known_items = set(first_seen)
+    by_id = {entry.spec.id: entry.spec for entry in entries}
     group_values = _origin_groups(entries, out)
     superseded: set[str] = set()
     idle: list[_Entry] = []  # items that would count in no set
+    judged_ids = {item_id for item_id, _ in covered}
+    analyst_origins = {e.spec.origin for e in entries if e.spec.origin is not None and e.spec.id in judged_ids}
     ordered: list[tuple[tuple[dt.date, str, int], Item]] = []
     for entry in entries:
         spec, doc = entry.spec, entry.doc
@@ -312,7 +338,8 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built, covered: _Cells,
             out.problems.append(doc.problem(entry.loc("source"), _unknown_source(spec.source, out)))
         if spec.observed is not None and spec.observed > spec.reported:
             out.warnings.append(doc.problem(entry.loc("observed"), f"item {spec.id!r} was observed "
-                                            f"({spec.observed}) after it was reported ({spec.reported})"))
+                                            f"({spec.observed}) after it was reported ({spec.reported}): an event "
+                                            "is reported on or after the day it happens; check both dates"))
         for target in spec.supersedes:
             if target == spec.id:
                 out.problems.append(doc.problem(entry.loc("supersedes"), f"item {spec.id!r} supersedes itself; "
@@ -320,19 +347,34 @@ def _build_items(files: list[Parsed[EvidenceFile]], out: Built, covered: _Cells,
             elif target not in known_items:
                 out.problems.append(doc.problem(entry.loc("supersedes"), f"item {spec.id!r} supersedes unknown "
                                                 f"item {target!r}{did_you_mean(target, known_items)}"))
+            elif target in by_id and by_id[target].reported > spec.reported:
+                # A correction applies from the day it is reported: one reported before the item it corrects
+                # would keep that item from ever counting, without a word.
+                out.problems.append(doc.problem(entry.loc("supersedes"), (
+                    f"item {spec.id!r} (reported {spec.reported}) supersedes item {target!r}, which is reported "
+                    f"later ({by_id[target].reported}), so {target!r} would never count: a correction comes after "
+                    f"the item it corrects; check both dates, or whether {target!r} should supersede {spec.id!r}")))
             superseded.add(target)
         for other in spec.independent_of:
             if other not in known_items or other == spec.id:
                 what = "itself" if other == spec.id else f"unknown item {other!r}{did_you_mean(other, known_items)}"
                 out.problems.append(doc.problem(entry.loc("independent_of"), f"item {spec.id!r} is marked "
                                                 f"independent of {what}; list the ids of other items of its source"))
+            elif other in by_id and by_id[other].source != spec.source:
+                out.problems.append(doc.problem(entry.loc("independent_of"), (
+                    f"item {spec.id!r} (source {spec.source!r}) is marked independent of {other!r}, which is from "
+                    f"another source ({by_id[other].source!r}); `independent_of` is for items of the same source "
+                    "(reports of different sources count as independent unless they share an `origin`): remove "
+                    f"{other!r} from it")))
         likelihoods, ratings = _item_likelihoods(entry, group_values, out, covered)
-        if not ratings and not _reports_elsewhere(entry, out) and not any(i == spec.id for i, _ in covered):
+        if (not ratings and not _reports_elsewhere(entry, out) and spec.id not in judged_ids
+                and spec.origin not in analyst_origins):  # an analyst's file may carry the group's likelihoods
             idle.append(entry)
         item = Item(
             spec.id, spec.summary, spec.source, spec.reported, doc.path, doc.line_of(entry.loc("id")),
             spec.observed, spec.credibility, spec.origin, spec.relevance, spec.quote, spec.url, spec.rationale,
             tuple(spec.supersedes), likelihoods, ratings, tuple(spec.independent_of), entry.analyst,
+            document=spec.document,
         )
         ordered.append(((spec.reported, doc.path, entry.position), item))
     ordered.sort(key=lambda pair: pair[0])
@@ -378,19 +420,33 @@ def _report_idle(idle: list[_Entry], entries: list[_Entry], group_values: Mappin
                 "`origin:` naming the group whose item carries them")))
 
 
-def _check_raw_likelihoods(doc: YamlDocument, position: int, raw: Mapping[str, Any], out: Built) -> None:
-    """The set and hypothesis names of an item that failed its own validation: all problems in one run.
+def _check_raw_item(doc: YamlDocument, position: int, raw: Mapping[str, Any], out: Built) -> None:
+    """What can be read of an item dropped for a problem of its own (a required key): all problems in one run.
 
-    Only the names are checked here (unknown set, unknown or missing hypothesis); the values were checked by
-    the schema, which dropped the item.
+    Its likelihoods are checked as a kept item's are (sets, hypotheses, verbal terms), and its ``reported`` date
+    against today. The values the schema refused were left out of ``raw`` and are reported already.
     """
+    from pydantic import TypeAdapter, ValidationError
+
+    from plausible.core.clock import today
+    from plausible.model.schema.fields import Date
+
+    what = f"item {raw.get('id')!r}" if isinstance(raw.get("id"), str) else "the item"
+    try:
+        reported = TypeAdapter(Date).validate_python(raw.get("reported"))
+    except ValidationError:
+        pass  # missing or refused: the schema said so
+    else:
+        if reported > today() and isinstance(raw.get("id"), str):
+            out.problems.append(doc.problem(("items", position, "id"),
+                                            reported_after_today(str(raw["id"]), reported, today())))
     given = raw.get("likelihoods")
     if not isinstance(given, dict):
         return
-    what = f"item {raw.get('id')!r}" if isinstance(raw.get("id"), str) else "the item"
+    reader = TypeAdapter(LikelihoodValue)
     for set_id, values in given.items():
         loc: Location = ("items", position, "likelihoods", set_id)
-        if any(loc[: len(b)] == b for b in doc.broken if len(b) <= len(loc)):
+        if _under(loc, doc.broken):
             continue  # the schema has said what is wrong here
         hs = out.sets.get(set_id)
         if hs is None:
@@ -401,17 +457,19 @@ def _check_raw_likelihoods(doc: YamlDocument, position: int, raw: Mapping[str, A
             continue
         if not isinstance(values, dict):
             continue
-        ids = list(hs.hypothesis_ids)
-        meant: set[str] = set()
-        for hid in values:
-            if hid not in ids:
-                hint = did_you_mean(hid, ids)
-                meant.update(hint.split("'")[1:2])
-                out.problems.append(doc.problem((*loc, hid), f"{what}: unknown hypothesis {hid!r}{hint}"))
-        missing = [h for h in ids if h not in values and h not in meant]
-        if missing:
-            out.problems.append(doc.problem(loc, f"{what}: likelihoods missing for {', '.join(map(repr, missing))}; "
-                                            "give P(event | hypothesis) for every hypothesis of the set"))
+        readable: dict[str, LikelihoodValue] = {}
+        for hid, value in values.items():
+            try:
+                readable[str(hid)] = reader.validate_python(value)
+            except ValidationError:
+                continue  # refused by the schema: reported already
+        _judgments(readable, list(hs.hypothesis_ids), hs.model, doc, loc, out, what,
+                   covered=[h for h in values if h not in readable])
+
+
+def _under(loc: Location, broken: Collection[Location]) -> bool:
+    """Whether ``loc`` lies in a location already reported (broken, or left out for its problem)."""
+    return any(loc[: len(b)] == b for b in broken)
 
 
 def _unknown_source(source: str, out: Built) -> str:
@@ -516,8 +574,6 @@ def _apply_analysts(files: Mapping[str, Parsed[AnalystFile] | None], entries: li
     The likelihoods written in an item are its analyst's; an analyst's file takes precedence over them cell by
     cell. An item of an origin group is judged on the member that carries the group's likelihoods.
     """
-    _check_salvaged(files, entries, groups, out)
-    files = {a: p if p is None or p.salvaged is None else None for a, p in files.items()}
     out.analysts = _analyst_entities(files)
     weights = {a: analyst.weight for a, analyst in out.analysts.items()}
     specs = {entry.spec.id: entry for entry in entries}
@@ -539,29 +595,6 @@ def _apply_analysts(files: Mapping[str, Parsed[AnalystFile] | None], entries: li
     replaced = {item.id: _pooled_item(item, specs, carriers, extra, weights, where, out) for item in out.all_items}
     out.all_items = [replaced[item.id] for item in out.all_items]
     out.items = items_as_of(out.all_items)
-
-
-def _check_salvaged(files: Mapping[str, Parsed[AnalystFile] | None], entries: list[_Entry], groups: _Groups,
-                    out: Built) -> None:
-    """Report the cross-check problems of analyst files that failed validation, on lines not already reported.
-
-    The checks run on a scratch copy of what is built (nothing of a broken file enters the workspace).
-    """
-    broken = {a: p for a, p in files.items() if p is not None and p.salvaged is not None}
-    if not broken:
-        return
-    scratch = Built(known_sets=out.known_sets, check_sources=out.check_sources)
-    scratch.sets = dict(out.sets)
-    scratch.analysts = _analyst_entities(broken)
-    specs = {entry.spec.id: entry for entry in entries}
-    carriers = {(origin, set_id): carrier for origin, per_set in groups.items()
-                for set_id, (_, carrier) in per_set.items()}
-    extra: dict[str, dict[str, dict[str, dict[str, Judgment]]]] = defaultdict(lambda: defaultdict(dict))
-    for analyst_id, parsed in sorted(broken.items()):
-        seen = len(scratch.problems)
-        _read_analyst(analyst_id, parsed, specs, carriers, extra, scratch)
-        lines = parsed.salvaged or frozenset()
-        out.problems.extend(p for p in scratch.problems[seen:] if p.line not in lines)
 
 
 def _read_analyst(analyst_id: str, parsed: Parsed[AnalystFile], specs: Mapping[str, _Entry],
@@ -614,22 +647,30 @@ def _analyst_priors(analyst_id: str, parsed: Parsed[AnalystFile], set_id: str, v
                                             f"{set_id!r}{did_you_mean(set_id, out.known_sets)}"))
         return
     ids = list(hs.hypothesis_ids)
+    before = len(out.problems)
+    meant: set[str] = set()  # hypotheses an unknown key was probably meant to be
+    for hid in values:
+        if hid not in ids:
+            hint = did_you_mean(hid, ids)
+            meant.update(hint.split("'")[1:2])
+            out.problems.append(doc.problem(("priors", set_id, hid), f"analyst {analyst_id!r}: unknown hypothesis "
+                                            f"{hid!r}{hint}"))
+    missing = [hid for hid in ids if hid not in values and hid not in meant
+               and not _under(("priors", set_id, hid), doc.broken)]
+    if missing:
+        out.problems.append(doc.problem(("priors", set_id), (
+            f"analyst {analyst_id!r}: prior missing for {', '.join(map(repr, missing))}; give a prior for every "
+            f"hypothesis of {set_id!r}")))
     numbers: list[float] = []
     for hid in ids:
         if hid not in values:
-            out.problems.append(doc.problem(("priors", set_id), f"analyst {analyst_id!r}: prior missing for "
-                                            f"{hid!r}; give a prior for every hypothesis of {set_id!r}"))
-            return
+            continue
         try:
             numbers.append(hs.model.judgment(values[hid]).mean)
         except ValueError as exc:
             out.problems.append(doc.problem(("priors", set_id, hid), f"analyst {analyst_id!r}: {exc}"))
-            return
-    for hid in values:
-        if hid not in ids:
-            out.problems.append(doc.problem(("priors", set_id, hid), f"analyst {analyst_id!r}: unknown hypothesis "
-                                            f"{hid!r}{did_you_mean(hid, ids)}"))
-            return
+    if len(out.problems) > before or len(numbers) < len(ids):
+        return
     total = sum(numbers)
     by_analyst = {"lead": tuple(h.prior for h in hs.hypotheses), **hs.priors_by_analyst,
                   analyst_id: tuple(v / total for v in numbers)}
@@ -661,9 +702,12 @@ def _pooled_item(item: Item, specs: Mapping[str, _Entry], carriers: Mapping[tupl
     likelihoods = {s: pool_row(rows, weights) for s, rows in judged.items()}
     ratings = dict(item.ratings)
     for set_id, pooled in likelihoods.items():
+        # A cell keeps the label written in the item unless an analyst's file judged it (or added it).
+        written, labels, rows = item.likelihoods.get(set_id, {}), item.ratings.get(set_id, {}), judged.get(set_id, {})
+        ratings[set_id] = {h: labels[h] if h in labels and len(rows) == 1 and all(
+            r.get(h) is written.get(h) for r in rows.values()) else j.label for h, j in pooled.items()}
         if set_id in item.likelihoods:
             continue
-        ratings[set_id] = {h: j.label for h, j in pooled.items()}
         missing = [h for h in out.sets[set_id].hypothesis_ids if h not in pooled]
         if missing and (item.id, set_id) in where:
             out.problems.append(Problem(*where[(item.id, set_id)], (

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from plausible.core.types import Relevance
 from plausible.model.scales import Judgment, ModelSpec, Reliability
 
-__all__ = ["Analyst", "Hypothesis", "HypothesisSet", "Indicator", "Item", "Source", "items_as_of"]
+__all__ = ["Analyst", "Hypothesis", "HypothesisSet", "Indicator", "Item", "Source", "items_as_of",
+           "reported_after_today"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ class Item:
     """Who judged the likelihoods written in the item (its or its file's ``analyst:`` key)."""
     judged: dict[str, dict[str, dict[str, Judgment]]] = field(default_factory=dict)
     """Each analyst's judgments per set: ``{set: {analyst: {hypothesis: judgment}}}``; ``likelihoods`` is their pool."""
+    document: str | None = None
+    """The report the quote is taken from when it is not the case's seed text (title, publisher, date)."""
 
     @property
     def event(self) -> str:
@@ -135,3 +138,19 @@ def items_as_of(items: list[Item], day: dt.date | None = None) -> list[Item]:
     known = items if day is None else [item for item in items if item.reported <= day]
     superseded = {target for item in known for target in item.supersedes}
     return [item for item in known if item.id not in superseded]
+
+
+def reported_after_today(item_id: str, reported: dt.date, today: dt.date) -> str:
+    """The message for an item reported after today: a typo, or an expected event that is no evidence yet.
+
+    An event's own date goes in ``observed``, which comes before ``reported`` (an event is reported after it
+    happens), so the advice does not send a future date there.
+
+    Examples
+    --------
+    >>> reported_after_today("a", dt.date(2026, 12, 25), dt.date(2026, 1, 1))[:60]
+    "item 'a' is reported on 2026-12-25, after today (2026-01-01)"
+    """
+    return (f"item {item_id!r} is reported on {reported}, after today ({today}); evidence must have been "
+            "reported already: correct the date if it is a typo, and for an event you expect, add an indicator "
+            "to the hypothesis set (`indicators:`) and record an item once the event is reported")

@@ -33,7 +33,8 @@ def pool_judgments(judgments: Mapping[str, Judgment], weights: Mapping[str, floa
     -------
     Judgment or None
         The only judgment when one analyst judged the cell; else a point at
-        ``exp(sum_a w_a ln lambda_a / sum_a w_a)`` over the analysts who did not say NA; an NA when all said NA.
+        ``exp(sum_a w_a ln lambda_a / sum_a w_a)`` over the analysts who did not say NA, marked ``pooled``; an
+        NA when all said NA.
 
     Examples
     --------
@@ -56,7 +57,7 @@ def pool_judgments(judgments: Mapping[str, Judgment], weights: Mapping[str, floa
         w = weights.get(analyst, 1.0)
         total += w * math.log(given[analyst].mean)
         weight += w
-    return Judgment(math.exp(total / weight), label="pooled")
+    return Judgment(math.exp(total / weight), label="pooled", pooled=True)
 
 
 def pool_row(rows: Mapping[str, Row], weights: Mapping[str, float]) -> dict[str, Judgment]:
@@ -79,15 +80,21 @@ def pool_row(rows: Mapping[str, Row], weights: Mapping[str, float]) -> dict[str,
 def view_row(rows: Mapping[str, Row], weights: Mapping[str, float], analyst: str) -> dict[str, Judgment]:
     """One analyst's view of an item: that analyst's judgments where given (not NA), the others' pool elsewhere.
 
+    A cell the analyst rated NA and nobody else judged stays NA (it has to be in the row, as every cell is).
+
     Examples
     --------
     >>> rows = {"a": {"x": Judgment(0.9), "y": Judgment(0.1)}, "b": {"x": Judgment(0.4)}}
     >>> {h: round(j.mean, 12) for h, j in view_row(rows, {}, "b").items()}
     {'x': 0.4, 'y': 0.1}
+    >>> alone = {"a": {"x": Judgment(0.9), "y": Judgment(0.5, not_applicable=True)}}
+    >>> {h: j.not_applicable for h, j in view_row(alone, {}, "a").items()}
+    {'x': False, 'y': True}
     """
-    own = {hid: j for hid, j in rows.get(analyst, {}).items() if not j.not_applicable}
+    own_row = rows.get(analyst, {})
+    own = {hid: j for hid, j in own_row.items() if not j.not_applicable}
     others = pool_row({a: row for a, row in rows.items() if a != analyst}, weights)
-    return {**others, **own}
+    return {**own_row, **others, **own}
 
 
 def pool_priors(priors: Mapping[str, Sequence[float]], weights: Mapping[str, float]) -> tuple[float, ...]:

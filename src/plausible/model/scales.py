@@ -37,6 +37,8 @@ class Judgment:
     not_applicable: bool = False
     band: tuple[float, float] | None = None
     """The ``[low, high]`` the verbal term or rating names (None for a number)."""
+    pooled: bool = False
+    """True for the log pool of several analysts' judgments of one cell (:mod:`plausible.model.pooling`)."""
 
     @property
     def is_point(self) -> bool:
@@ -52,6 +54,9 @@ class Reliability:
     alpha: float | None = None
     beta: float | None = None
     label: str = ""
+    grade: str | None = None
+    """The Admiralty grade it was given as (None for a number or a Beta prior): each set reads a grade in its
+    own model (:meth:`ModelSpec.reliability`)."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,9 @@ class ModelSpec:
     Parameters
     ----------
     spec : ModelFile, optional
-        The workspace's model file; keys it leaves out take the built-in values.
+        The workspace's model file. Keys it leaves out take the built-in values; a table it gives
+        (``scales``, ``ach_ratings``, ``reliability``, ``credibility``, ``inference``) merges over the built-in
+        one: the entries given replace those of the same key (a scale is replaced whole), the others stay.
     name : str
         The model's name (its file name without ``.yaml``).
 
@@ -122,17 +129,28 @@ class ModelSpec:
             value = None if spec is None else getattr(spec, key)
             return getattr(base, key) if value is None else value
 
+        def merged(key: str) -> dict[Any, Any]:
+            # A table given in part merges over the built-in one: the entries given replace those of the same
+            # key, the others keep their built-in values (docs/format.md, "Models").
+            given = None if spec is None else getattr(spec, key)
+            return {**getattr(base, key), **(given or {})}
+
         self.likelihood_scale: str = pick("likelihood_scale")
         self.band_mass: float = pick("band_mass")
         self.scales: dict[str, tuple[ScaleBand, ...]] = {
             scale: tuple(ScaleBand(tuple(entry.terms), entry.band) for entry in entries)
-            for scale, entries in pick("scales").items()
+            for scale, entries in merged("scales").items()
         }
-        self._inference: dict[str, Any] = pick("inference").model_dump()
+        given_inference = None if spec is None else spec.inference
+        assert base.inference is not None  # the built-in model gives every key
+        self._inference: dict[str, Any] = {
+            **base.inference.model_dump(),
+            **({} if given_inference is None else given_inference.model_dump(exclude_unset=True)),
+        }
         self._grades: dict[str, tuple[float, float]] = {
-            str(k): (v.alpha, v.beta) for k, v in pick("reliability").items()
+            str(k): (v.alpha, v.beta) for k, v in merged("reliability").items()
         }
-        self._credibility: dict[str, float] = dict(pick("credibility"))
+        self._credibility: dict[str, float] = merged("credibility")
         self._terms: dict[str, dict[str, Judgment]] = {
             scale: {
                 normalise_term(term): self._band(entry.band, term)
@@ -141,7 +159,7 @@ class ModelSpec:
             }
             for scale, entries in self.scales.items()
         }
-        ratings = pick("ach_ratings")
+        ratings = merged("ach_ratings")
         self._judged: dict[str, Judgment] = {}
         self._ratings: dict[str, Judgment] = {}
         for rating in AchRating:
@@ -196,19 +214,36 @@ class ModelSpec:
             return found
         raise ValueError(self._unknown_term(value))
 
+    def scale_of(self, value: str) -> str | None:
+        """The scale ``value`` is a term of when that is not the likelihood scale (None otherwise).
+
+        Examples
+        --------
+        >>> ModelSpec().scale_of("probably not"), ModelSpec().scale_of("likely")
+        ('kent', None)
+        """
+        key = normalise_term(value)
+        if key in self._terms.get(self.likelihood_scale, {}):
+            return None
+        return next((scale for scale, terms in self._terms.items() if key in terms), None)
+
+    def other_scale_message(self, terms: list[str], scale: str) -> str:
+        """What is wrong with ``terms`` (one judgment row's) that belong to another ``scale``: one message."""
+        quoted = ", ".join(map(repr, terms))
+        verb = "is a term" if len(terms) == 1 else "are terms"
+        return (f"{quoted} {verb} of the {scale} scale, but terms are read in the {self.likelihood_scale} scale "
+                "(set likelihood_scale in the model file, or use a number)")
+
     def _unknown_term(self, value: str) -> str:
         key = normalise_term(value)
-        others = [scale for scale, terms in self._terms.items() if key in terms]
-        if others:
-            return (
-                f"{value!r} is a term of the {others[0]} scale, but terms are read in the "
-                f"{self.likelihood_scale} scale (set likelihood_scale in the model file, or use a number)"
-            )
+        other = self.scale_of(value)
+        if other is not None:
+            return self.other_scale_message([value], other)
         choices = [*self._terms.get(self.likelihood_scale, {}), *self._ratings]
         hint = did_you_mean(key, choices) or did_you_mean(value.upper(), self._ratings)
         expected = (
-            f"expected a number in (0, 1), an ACH rating ({', '.join(self._ratings)}) or a "
-            f"{self.likelihood_scale} term ({', '.join(self._terms.get(self.likelihood_scale, {}))})"
+            f"expected a number in (0, 1), an ACH rating ({', '.join(self._ratings)}) or a term of the "
+            f"{self.likelihood_scale} scale ({', '.join(self._terms.get(self.likelihood_scale, {}))})"
         )
         return f"unknown verbal term {value!r}{hint} ({expected})"
 
@@ -216,7 +251,7 @@ class ModelSpec:
         """A source's reliability from its Admiralty grade, number or Beta prior."""
         if isinstance(value, str):
             alpha, beta = self._grades[value]
-            return Reliability(alpha / (alpha + beta), alpha, beta, value)
+            return Reliability(alpha / (alpha + beta), alpha, beta, value, grade=value)
         if isinstance(value, float | int):
             return Reliability(float(value), label=f"{value:g}")
         return Reliability(value.alpha / (value.alpha + value.beta), value.alpha, value.beta,
@@ -307,6 +342,32 @@ class ModelSpec:
             (text, judgment) if i == place else (e.terms[0], self._scale_term(scale, e))
             for i, e in enumerate(entries)
         ), place
+
+    def complement(self, judgment: Judgment) -> str | None:
+        """The rating or term that names the complement of a banded judgment: the band ``[1 - high, 1 - low]``.
+
+        A rating's complement is sought among the ACH ratings, a term's among the likelihood scale's terms (its
+        main term). None for a number, for NA, and where no rating or term names that band (an asymmetric scale):
+        then only the number ``1 - p`` says it. The Beta of a mirrored band is the mirrored Beta, so the named
+        complement reads as ``1 - p`` at every quantile.
+
+        Examples
+        --------
+        >>> spec = ModelSpec()
+        >>> spec.complement(spec.judgment("very likely")), spec.complement(spec.judgment("C"))
+        ('very unlikely', 'I')
+        >>> spec.complement(spec.judgment("roughly even chance")), spec.complement(spec.judgment(0.3))
+        ('roughly even chance', None)
+        """
+        if judgment.band is None or judgment.not_applicable:
+            return None
+        low, high = 1.0 - judgment.band[1], 1.0 - judgment.band[0]
+        if self._ratings.get(judgment.label.strip().upper()) == judgment:
+            named = [(r, j.band) for r, j in self._ratings.items() if j.band is not None]
+        else:
+            named = [(e.terms[0], e.band) for e in self.scales.get(self.likelihood_scale, ())]
+        return next((name for name, band in named
+                     if abs(band[0] - low) <= EDGE_TOLERANCE and abs(band[1] - high) <= EDGE_TOLERANCE), None)
 
     def _scale_term(self, scale: str, entry: ScaleBand) -> Judgment:
         return self._terms[scale][normalise_term(entry.terms[0])]

@@ -58,7 +58,7 @@ __all__ = [
     "run_update",
 ]
 
-FileKind = Literal["evidence", "registry", "hypotheses", "model"]
+FileKind = Literal["evidence", "registry", "hypotheses", "analyst", "model"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class EditedFile:
 
     @property
     def loud(self) -> bool:
-        """Evidence, hypotheses and models are reported as warnings; the source registry only as a note."""
+        """Evidence, hypotheses, analysts and models are reported as warnings; the source registry only as a note."""
         return self.kind != "registry"
 
 
@@ -372,8 +372,8 @@ def edited_files(diff: StateDiff, previous: Record | None = None) -> tuple[Edite
     """The recorded input files that changed or disappeared, each with what the analyst should know.
 
     Evidence files are append-only: an edit or removal rewrites history that was already reported, so it is
-    flagged for the analyst (plausible never edits or restores evidence itself). The hypothesis and model
-    files may legitimately change, but then the probabilities move for reasons other than new evidence. The
+    flagged for the analyst (plausible never edits or restores evidence itself). The hypothesis, analyst and
+    model files may legitimately change, but then the probabilities move for reasons other than new evidence. The
     source registry grows as sources are added, so its change is only noted.
     """
     when = f" on {iso_time(previous.time)}" if previous is not None else ""
@@ -389,7 +389,8 @@ def edited_files(diff: StateDiff, previous: Record | None = None) -> tuple[Edite
             message = (f"{path} {did} since the last record: new sources are expected, but a changed grade moves "
                        "every item of that source")
         else:
-            what = "the question, hypotheses or priors" if kind == "hypotheses" else "the model specification"
+            what = {"hypotheses": "the question, hypotheses or priors", "analyst": "an analyst's judgments or priors",
+                    "model": "the model specification"}[kind]
             message = (f"{path} {did} since the last record: probabilities now also move because {what} changed, "
                        "not only because of new evidence")
         out.append(EditedFile(path, kind, message))
@@ -403,6 +404,8 @@ def _kind(path: str) -> FileKind:
         return "hypotheses"
     if path.startswith("models/"):
         return "model"
+    if path.startswith("analysts/"):
+        return "analyst"
     return "evidence"
 
 

@@ -18,11 +18,12 @@ import watchfiles
 
 from plausible.core.errors import InputError, PlausibleError, Problem, UsageError
 from plausible.tracking.updating import UpdateOutcome, run_update
+from plausible.workspace import INPUT_FOLDERS
 
 __all__ = ["WATCHED_FOLDERS", "FileEvent", "WatchEvent", "run_watched_update", "watch"]
 
-WATCHED_FOLDERS = ("evidence", "hypotheses", "models")
-"""The input folders of a workspace, relative to its root."""
+WATCHED_FOLDERS = INPUT_FOLDERS
+"""The input folders of a workspace, relative to its root: hypotheses, evidence, analysts and models."""
 
 _READY_MS = 100  # how soon the loop first hears back from the watcher (it then knows the watches are in place)
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -86,7 +87,7 @@ def watch(
     force_polling: bool | None = None,
     poll_delay_ms: int = 100,
 ) -> int:
-    """Run an update each time files change in a workspace's ``evidence/``, ``hypotheses/`` and ``models/``.
+    """Run an update each time files change in a workspace's input folders (:data:`WATCHED_FOLDERS`).
 
     Parameters
     ----------
@@ -126,8 +127,9 @@ def watch(
     base = root.resolve()
     folders = [base / name for name in WATCHED_FOLDERS if (base / name).is_dir()]
     if not folders:
-        raise UsageError(f"nothing to watch in {root}: it has no evidence/, hypotheses/ or models/ folder "
-                         "(is it a workspace? `plausible init DIR` creates one)")
+        names = [f"{name}/" for name in WATCHED_FOLDERS]
+        raise UsageError(f"nothing to watch in {root}: it has none of the folders {', '.join(names[:-1])} or "
+                         f"{names[-1]} (is it a workspace? `plausible init DIR` creates one)")
     step = max(1, debounce_ms)
     updates = 0
     ready = False

@@ -4,6 +4,6 @@ This layer joins the model (what the files mean) to the engines (what follows fr
 it (tracking, analysis, forecasting, briefing, the command line) work with a :class:`Workspace`.
 """
 
-from plausible.workspace.loading import Workspace, load_workspace
+from plausible.workspace.loading import INPUT_FOLDERS, Workspace, load_workspace
 
-__all__ = ["Workspace", "load_workspace"]
+__all__ = ["INPUT_FOLDERS", "Workspace", "load_workspace"]

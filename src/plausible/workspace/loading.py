@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -15,19 +15,23 @@ from plausible.core.limits import DEFAULT_MAX_BYTES
 from plausible.core.names import ID_PATTERN, did_you_mean
 from plausible.core.types import Method
 from plausible.io.cache import cached, store
-from plausible.model.entities import Analyst, HypothesisSet, Item, Source, items_as_of
+from plausible.model.entities import Analyst, HypothesisSet, Item, Source, items_as_of, reported_after_today
 from plausible.model.scales import ModelSpec
 
 if TYPE_CHECKING:  # parsing and validating (pydantic) is imported only when the cache cannot serve
     from pydantic import BaseModel
 
-    from plausible.engines.posterior import Posterior
+    from plausible.engines.posterior import Labels, Posterior
     from plausible.engines.progress import Progress
     from plausible.model.compiled import CompiledSet
     from plausible.model.crosscheck import Built, Parsed
     from plausible.model.schema.model import InferenceSettings
+    from plausible.model.schema.workspace import WorkspaceFile
 
-__all__ = ["Workspace", "load_workspace"]
+__all__ = ["INPUT_FOLDERS", "Workspace", "load_workspace"]
+
+INPUT_FOLDERS = ("hypotheses", "evidence", "analysts", "models")
+"""The folders of a workspace whose YAML files are its inputs (what ``Workspace.files`` hashes)."""
 
 M = TypeVar("M", bound="BaseModel")
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -75,6 +79,29 @@ class Workspace:
     analysts: dict[str, Analyst] = field(default_factory=dict)
     viewed_by: str | None = None
     _compiled: dict[str, CompiledSet] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _labels: dict[str, Labels] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        day = "" if self.as_of is None else f", as of {self.as_of.isoformat()}"
+        view = "" if self.viewed_by is None else f", {self.viewed_by}'s view"
+        return (f"<Workspace {str(self.root)!r}: {len(self.sets)} sets, {len(self.sources)} sources, "
+                f"{len(self.items)} items{day}{view}>")
+
+    def _repr_html_(self) -> str:
+        import pandas as pd
+
+        from plausible.core.notebook import html_block
+
+        frame = pd.DataFrame(
+            [{"question": hs.question, "hypotheses": len(hs.hypotheses), "reports": len(self.items_for(set_id)),
+              "model": hs.model.name} for set_id, hs in self.sets.items()],
+            index=pd.Index(list(self.sets), name="set"), columns=["question", "hypotheses", "reports", "model"])
+        day = "" if self.as_of is None else f"; as of {self.as_of.isoformat()}"
+        lines = [f"{len(self.sources)} sources, {len(self.items)} items, {len(self.analysts) or 1} analysts{day}",
+                 *(str(w) for w in self.warnings[:5])]
+        if len(self.warnings) > 5:
+            lines.append(f"… and {len(self.warnings) - 5} more warnings")
+        return html_block(f"Workspace {self.root}", lines, frame)
 
     def on(self, day: dt.date | None) -> Workspace:
         """The workspace as an analyst had it on ``day``: the items reported on or before it.
@@ -144,6 +171,26 @@ class Workspace:
         return replace(self, sets=sets, items=[seen_items[i.id] for i in self.items],
                        all_items=list(seen_items.values()), viewed_by=analyst)
 
+    def prior_from(self, set_id: str) -> tuple[str, ...]:
+        """The analysts whose stated priors make a set's prior in this view (pooled when more than one).
+
+        The lead alone when no analyst's file states priors for the set; with several, every one of them (their
+        log pool); in an analyst's view (:meth:`view_of`), that analyst when they stated priors, else the others.
+
+        Examples
+        --------
+        >>> from importlib import resources
+        >>> ws = load_workspace(str(resources.files("plausible.data") / "example"))
+        >>> ws.prior_from("plant-outage")
+        ('lead',)
+        """
+        stated = tuple(self.hypothesis_set(set_id).priors_by_analyst) or ("lead",)
+        if self.viewed_by is None:
+            return stated
+        if self.viewed_by in stated:
+            return (self.viewed_by,)
+        return tuple(a for a in stated if a != self.viewed_by)
+
     def compiled(self, set_id: str) -> CompiledSet:
         """The set and its items compiled into (read-only) arrays, once per loaded workspace."""
         hit = self._compiled.get(set_id)
@@ -165,9 +212,41 @@ class Workspace:
             raise UsageError(f"unknown hypothesis set {set_id!r}{did_you_mean(set_id, self.sets)} "
                              f"(sets in this workspace: {known})") from None
 
+    def metadata(self) -> WorkspaceFile | None:
+        """The workspace's ``workspace.yaml`` (title, author, organisation, classification), or None without one.
+
+        Raises
+        ------
+        InputError
+            When the file is invalid (``workspace.yaml:line: message``).
+        """
+        from plausible.workspace.metadata import read_metadata
+
+        return read_metadata(self.root)
+
+    def labels(self, set_id: str) -> Labels:
+        """What the ids of a set's posterior stand for: hypothesis titles, report summaries, the set's model."""
+        hit = self._labels.get(set_id)
+        if hit is None:
+            from plausible.engines.posterior import Labels
+
+            hs = self.hypothesis_set(set_id)
+            hit = Labels({h.id: h.title for h in hs.hypotheses},
+                         {item.id: item.summary for item in self.items_for(set_id)}, hs.model)
+            self._labels[set_id] = hit
+        return hit
+
     def items_for(self, set_id: str) -> list[Item]:
         """The items bearing on a set, in trajectory order."""
         return [item for item in self.items if set_id in item.likelihoods]
+
+    def arrivals_for(self, set_id: str) -> list[Item]:
+        """Every item bearing on a set reported by :attr:`as_of`, superseded ones included, in trajectory order.
+
+        What the set's history steps through: ``items_as_of`` of its first items gives what counted after them.
+        """
+        return [item for item in self.all_items if set_id in item.likelihoods
+                and (self.as_of is None or item.reported <= self.as_of)]
 
     @property
     def inputs_hash(self) -> str:
@@ -236,7 +315,9 @@ class Workspace:
         else:
             result = run_engine(compiled, chosen, self.settings(set_id, **options), inputs_hash=self.inputs_hash,
                                 progress=progress)
-        return result if self.as_of is None else replace(result, as_of=self.as_of)
+        if self.as_of is not None:
+            result = replace(result, as_of=self.as_of)
+        return replace(result, labels=self.labels(set_id))
 
 
 def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = DEFAULT_MAX_BYTES,
@@ -298,9 +379,8 @@ def _reported_in_future(items: list[Item]) -> list[Problem]:
     from plausible.core.clock import today
 
     now = today()
-    return [Problem(item.path, item.line, f"item {item.id!r} is reported on {item.reported}, after today "
-                    f"({now}); evidence must have been reported already (a future event belongs in "
-                    "`observed` or in a hypothesis set's indicators)") for item in items if item.reported > now]
+    return [Problem(item.path, item.line, reported_after_today(item.id, item.reported, now))
+            for item in items if item.reported > now]
 
 
 
@@ -346,7 +426,7 @@ def _build(loader: _Loader, layout: _Layout) -> Built:
         parsed for path in layout.evidence
         if (parsed := loader.parse(path, EvidenceFile, "an evidence file", entries="items")) is not None
     ]
-    analysts = {analyst_id: loader.parse(path, AnalystFile, "an analyst's file", salvage=AnalystFile.salvage)
+    analysts = {analyst_id: loader.parse(path, AnalystFile, "an analyst's file")
                 for analyst_id, path in layout.analysts.items()}
     return build_entities(set_files, sources_file, evidence, models, analysts)
 
@@ -445,13 +525,7 @@ class _Loader:
             parts.extend((self.shown(path), sha))
         return tuple(parts), hashes
 
-    def parse(self, path: Path, model: type[M], what: str, *, entries: str | None = None,
-              salvage: Callable[[Any], M | None] | None = None) -> Parsed[M] | None:
-        """Read and validate one file; None when it cannot be used.
-
-        With ``salvage``, a file that fails validation is still returned, read leniently by ``salvage`` and
-        marked (``Parsed.salvaged``), so the cross-checks can report its other problems in the same run.
-        """
+    def parse(self, path: Path, model: type[M], what: str, *, entries: str | None = None) -> Parsed[M] | None:
         from plausible.io.yamlio import YamlDocument, read_yaml
         from plausible.model.crosscheck import Parsed
         from plausible.model.schema import validate_document
@@ -469,16 +543,15 @@ class _Loader:
             except InputError as exc:
                 self.problems.extend(exc.problems)
                 return None
-            result = validate_document(doc, model, what, entries=entries)
+            result = validate_document(doc, model, what, entries=entries, prune=True)
             if key is not None and doc.sha256 == key[0]:  # unchanged while we read it
                 store((doc, result), *key)
         self.hashes[shown] = doc.sha256
         self.problems.extend(result.problems)
         if result.model is None:
-            lenient = None if salvage is None or not result.problems else salvage(doc.data)
-            if lenient is None:
-                return None
-            return Parsed(doc, lenient, salvaged=frozenset(p.line for p in result.problems))
+            return None
+        if result.pruned:  # left out for their problems: the cross-file checks treat them as reported already
+            doc = replace(doc, broken=doc.broken | result.pruned)
         return Parsed(doc, result.model, result.kept, result.dropped)
 
     def _cache_key(self, path: Path, shown: str, model: type[BaseModel], entries: str | None) -> tuple[str, ...] | None:

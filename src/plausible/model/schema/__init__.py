@@ -13,6 +13,7 @@ from plausible.model.schema.hypotheses import HypothesisSetFile, HypothesisSpec,
 from plausible.model.schema.model import InferenceSettings, ModelFile, ScaleEntry
 from plausible.model.schema.sources import SourcesFile, SourceSpec
 from plausible.model.schema.validation import did_you_mean, validate_document
+from plausible.model.schema.workspace import WorkspaceFile
 
 __all__ = [
     # file models
@@ -21,6 +22,7 @@ __all__ = [
     "HypothesisSetFile",
     "ModelFile",
     "SourcesFile",
+    "WorkspaceFile",
     # parts
     "EvidenceItem",
     "HypothesisSpec",
@@ -42,6 +44,7 @@ FILE_KINDS: dict[str, type[BaseModel]] = {
     "evidence": EvidenceFile,
     "model": ModelFile,
     "analyst": AnalystFile,
+    "workspace": WorkspaceFile,
 }
 """Each kind of workspace file and its model."""
 
@@ -52,7 +55,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     Examples
     --------
     >>> sorted(json_schemas())
-    ['analyst', 'evidence', 'hypotheses', 'model', 'sources']
+    ['analyst', 'evidence', 'hypotheses', 'model', 'sources', 'workspace']
     >>> json_schemas()["sources"]["additionalProperties"]
     False
     """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 
@@ -33,29 +33,3 @@ class AnalystFile(StrictModel):
     rationales: dict[Identifier, str] = Field(
         default_factory=dict, description="Why the analyst reads an item this way: {item-id: text}."
     )
-
-    @classmethod
-    def salvage(cls, data: Any) -> AnalystFile | None:
-        """What can still be cross-checked in a file that failed validation: its references, unvalidated.
-
-        Keeps the mappings of ``likelihoods``, ``priors`` and ``rationales`` whose keys are text and whose
-        values are numbers or text (anything else has a schema problem of its own), with weight 1. Used only
-        to report the file's other problems (unknown items, sets, hypotheses) in the same run; nothing is built
-        from it.
-        """
-        if not isinstance(data, dict):
-            return None
-
-        def mapping(value: Any) -> dict[str, Any]:
-            return {k: v for k, v in value.items() if isinstance(k, str)} if isinstance(value, dict) else {}
-
-        def cells(value: Any) -> dict[str, Any]:
-            return {k: v for k, v in mapping(value).items()
-                    if isinstance(v, int | float | str) and not isinstance(v, bool)}
-
-        likelihoods = {item: {set_id: cells(row) for set_id, row in mapping(per_set).items()}
-                       for item, per_set in mapping(data.get("likelihoods")).items()}
-        priors = {set_id: cells(row) for set_id, row in mapping(data.get("priors")).items()}
-        rationales = {item: str(text) for item, text in mapping(data.get("rationales")).items()}
-        return cls.model_construct(name=str(data.get("name", "")), role=None, weight=1.0, priors=priors,
-                                   likelihoods=likelihoods, rationales=rationales)

@@ -34,6 +34,10 @@ class EvidenceItem(StrictModel):
     relevance: Relevance | None = Field(None, description="low | medium | high (PARC ACH weighting).")
     quote: str | None = Field(None, description="The words the item rests on.")
     url: str | None = Field(None, description="Where the quote can be found.")
+    document: str | None = Field(
+        None, description="The report the quote is taken from, when it is not the case's seed text: "
+        "title, publisher, date (the URL goes in `url`).",
+    )
     rationale: str | None = Field(None, description="Why the likelihoods are what they are.")
     supersedes: list[Identifier] = Field(
         default_factory=list,

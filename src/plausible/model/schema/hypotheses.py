@@ -18,7 +18,8 @@ class HypothesisSpec(StrictModel):
     prior: PriorValue | None = Field(
         None,
         description="Prior weight: a positive number or verbal term; normalised over the set. "
-        "Default: hypotheses without a prior share what the others leave (uniform when none has one).",
+        "A verbal term is read at its Beta mean. Default: hypotheses without a prior share what the others "
+        "leave, the given ones then being probabilities that must sum below 1 (uniform when none has one).",
     )
     rationale: str | None = Field(None, description="Why this prior (one line).")
     catch_all: bool = Field(False, description="True for the 'none of the above' hypothesis.")

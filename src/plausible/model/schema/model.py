@@ -80,7 +80,7 @@ class InferenceSettings(StrictModel):
 
 
 class ModelFile(StrictModel):
-    """A model specification; keys left out take the built-in default's values."""
+    """A model specification; keys left out take the built-in default's values, tables given merge over its."""
 
     description: str | None = Field(None, description="What this model is for.")
     likelihood_scale: Identifier | None = Field(
@@ -90,15 +90,21 @@ class ModelFile(StrictModel):
         None, gt=0.5, lt=1, description="Mass of a term's Beta distribution inside its band."
     )
     scales: dict[Identifier, list[ScaleEntry]] | None = Field(
-        None, description="Verbal probability scales: name -> bands with their terms."
+        None, description="Verbal probability scales: name -> bands with their terms (merged by name over the "
+        "built-in scales; a scale given replaces that scale whole)."
     )
     ach_ratings: dict[AchRating, Band | None] | None = Field(
-        None, description="Band of each ACH rating as P(evidence | hypothesis); null = no weight."
+        None, description="Band of each ACH rating as P(evidence | hypothesis); null = no weight (merged over the "
+        "built-in bands)."
     )
     reliability: dict[AdmiraltyGrade, BetaSpec] | None = Field(
-        None, description="Beta prior on a source's reliability for each Admiralty grade A–F."
+        None, description="Beta prior on a source's reliability for each Admiralty grade A–F (merged over the "
+        "built-in priors)."
     )
     credibility: dict[Literal["1", "2", "3", "4", "5", "6"], Factor] | None = Field(
-        None, description="Factor (0–1) multiplying reliability for each information credibility 1–6."
+        None, description="Factor (0–1) multiplying reliability for each information credibility 1–6 (merged over "
+        "the built-in factors)."
     )
-    inference: InferenceSettings | None = Field(None, description="MCMC settings.")
+    inference: InferenceSettings | None = Field(
+        None, description="MCMC settings (merged over the built-in settings)."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import types
 import typing
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from plausible.core.errors import Problem
 from plausible.core.names import did_you_mean
 from plausible.io.yamlio import Location, YamlDocument
+from plausible.io.yamlresolve import written_text
 
 __all__ = ["Validated", "did_you_mean", "validate_document"]
 
@@ -31,16 +33,20 @@ class Validated[M: BaseModel]:
     dropped : tuple of (int, dict)
         The entries dropped for their own problems, with their positions: their ids stay known, so that
         other files are not told they do not exist, and their readable references can still be checked.
+    pruned : frozenset of Location
+        With ``prune``: the locations left out of ``model`` for their problems (later checks treat them as
+        broken: they are reported already).
     """
 
     model: M | None
     problems: list[Problem]
     kept: tuple[int, ...] = ()
     dropped: tuple[tuple[int, dict[str, Any]], ...] = ()
+    pruned: frozenset[Location] = frozenset()
 
 
 def validate_document[M: BaseModel](
-    doc: YamlDocument, model: type[M], what: str, *, entries: str | None = None
+    doc: YamlDocument, model: type[M], what: str, *, entries: str | None = None, prune: bool = False
 ) -> Validated[M]:
     """Validate ``doc`` as a ``model``, reporting every problem with its line.
 
@@ -55,6 +61,11 @@ def validate_document[M: BaseModel](
     entries : str, optional
         A list field whose entries stand on their own (``items``, ``sources``): entries with problems are
         dropped and the rest kept, so that one bad entry does not hide the checks of the others.
+    prune : bool
+        Leave out each value with a problem (the key holding it; a whole list for a problem inside a list; a
+        mapping missing a required key) instead of giving up on the file, so that the cross-file checks still
+        see the rest (all problems in one run). ``Validated.pruned`` lists what was left out; an entry of
+        ``entries`` whose required key is left out is dropped.
 
     Returns
     -------
@@ -72,11 +83,14 @@ def validate_document[M: BaseModel](
     try:
         result = model.model_validate(doc.data)
     except ValidationError as exc:
+        failed = exc
         errors = [e for e in exc.errors() if not _under(_clean(e["loc"]), doc.broken)]
     else:
         kept = tuple(range(len(getattr(result, entries)))) if entries else ()
         return Validated(result, problems, kept)
     problems.extend(_problems(doc, model, errors))
+    if prune:
+        return _pruned(doc, model, problems, failed, entries)
     raw = doc.data.get(entries) if entries else None
     if not isinstance(raw, list):
         return Validated(None, problems)
@@ -93,6 +107,85 @@ def validate_document[M: BaseModel](
         return Validated(None, problems)
     dropped = tuple((i, raw[i]) for i in sorted(bad) if i < len(raw) and isinstance(raw[i], dict))
     return Validated(partial, problems, kept, dropped)
+
+
+_PRUNE_ROUNDS = 8
+"""Leaving out a required value makes its mapping invalid in turn: a few rounds climb to a removable one."""
+
+
+def _pruned[M: BaseModel](doc: YamlDocument, model: type[M], problems: list[Problem], exc: ValidationError,
+                          entries: str | None) -> Validated[M]:
+    """Validate what is left once every value with a problem is left out (see ``prune``); None if nothing is."""
+    data = copy.deepcopy(doc.data)
+    raw = data.get(entries) if entries else None
+    entry_list = raw if isinstance(raw, list) else None
+    bad: set[int] = set()  # entries dropped whole
+    pruned: set[Location] = set()
+    error: ValidationError | None = exc
+    positions = list(range(len(entry_list))) if entry_list is not None else []  # the validated list's, in the file
+    for _ in range(_PRUNE_ROUNDS):
+        assert error is not None
+        for e in error.errors():
+            loc = _prune_target(_clean(e["loc"]), e["type"], entries)
+            if loc is None:
+                return Validated(None, problems)
+            if entry_list is not None and len(loc) >= 2 and loc[0] == entries and isinstance(loc[1], int):
+                loc = (entries, positions[loc[1]], *loc[2:])
+                if len(loc) == 2:
+                    bad.add(int(loc[1]))
+                    continue
+            if _remove(data, loc):
+                pruned.add(loc)
+        if entry_list is not None:
+            positions = [i for i in range(len(entry_list)) if i not in bad]
+        view = data if entry_list is None else {**data, entries: [entry_list[i] for i in positions]}
+        try:
+            result = model.model_validate(view)
+        except ValidationError as again:
+            error = again
+            continue
+        if entries is None or entry_list is None:
+            return Validated(result, problems, pruned=frozenset(pruned))
+        kept = tuple(i for i in range(len(entry_list)) if i not in bad)
+        dropped = tuple((i, entry_list[i]) for i in sorted(bad) if isinstance(entry_list[i], dict))
+        return Validated(result, problems, kept, dropped, frozenset(pruned))
+    return Validated(None, problems)  # pragma: no cover - each round removes something, and nesting is shallow
+
+
+def _prune_target(loc: Location, kind: str, entries: str | None) -> Location | None:
+    """The location to leave out for an error at ``loc``: None when it is the whole file.
+
+    A missing key invalidates its mapping; an element of a list other than ``entries`` takes the whole list
+    (leaving out one element would move the others' positions, and so their lines).
+
+    Examples
+    --------
+    >>> _prune_target(("weight",), "greater_than", None), _prune_target(("name",), "missing", None)
+    (('weight',), None)
+    >>> _prune_target(("items", 2, "supersedes", 0), "string_type", "items")
+    ('items', 2, 'supersedes')
+    >>> _prune_target(("hypotheses", 1, "id"), "missing", None), _prune_target(("hypotheses", 1, "prior"), "x", None)
+    (('hypotheses',), ('hypotheses', 1, 'prior'))
+    """
+    if kind == "missing":
+        loc = loc[:-1]
+    while loc and isinstance(loc[-1], int) and not (len(loc) == 2 and loc[0] == entries):
+        loc = loc[:-1]  # not one element of a list: the others would move
+    return loc or None
+
+
+def _remove(data: Any, loc: Location) -> bool:
+    """Delete the key at ``loc`` (a path of keys, one entry index at most) from nested data."""
+    parent = data
+    for part in loc[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if isinstance(parent, dict) and loc[-1] in parent:
+        del parent[loc[-1]]
+        return True
+    return False
 
 
 def _kind(value: Any) -> str:
@@ -133,14 +226,15 @@ def _problems(doc: YamlDocument, model: type[BaseModel], errors: list[Any]) -> l
 def _problem(doc: YamlDocument, model: type[BaseModel], error: Any) -> Problem:
     loc: Location = _clean(error["loc"])
     kind = error["type"]
-    where = _describe(loc)
+    where = _describe(loc, doc.data)
     if kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = _fields_at(model, loc[:-1])
         hint = did_you_mean(key, allowed) or (f"; allowed keys: {', '.join(sorted(allowed))}" if allowed else "")
-        return doc.problem(loc, f"unknown key {key!r}{' in ' + _describe(loc[:-1]) if loc[:-1] else ''}{hint}")
+        inside = f" in {_describe(loc[:-1], doc.data)}" if loc[:-1] else ""
+        return doc.problem(loc, f"unknown key {key!r}{inside}{hint}")
     if kind == "missing":
-        inside = f" in {_describe(loc[:-1])}" if loc[:-1] else ""
+        inside = f" in {_describe(loc[:-1], doc.data)}" if loc[:-1] else ""
         return doc.problem(loc[:-1], f"missing required key {str(loc[-1])!r}{inside}")
     message = _in_our_words(kind, error["msg"].removeprefix("Value error, "))
     if kind not in {"value_error", "assertion_error"} and "input" in error:
@@ -192,14 +286,62 @@ def _is_union_tag(part: str | int) -> bool:
                                                                "constrained-str", "constrained-float"})
 
 
-def _describe(loc: Location) -> str:
-    parts: list[str] = []
-    for part in loc:
-        if isinstance(part, int):
-            parts.append(f"[{part + 1}]" if parts else f"entry {part + 1}")
-        else:
-            parts.append(f".{part}" if parts else str(part))
-    return "".join(parts)
+_SINGULAR = {"items": "item", "hypotheses": "hypothesis", "sources": "source", "indicators": "indicator",
+             "forecasts": "forecast", "questions": "question", "resolutions": "resolution", "terms": "term"}
+"""How an entry of each list is called in messages."""
+
+
+def _describe(loc: Location, data: Any = None) -> str:
+    """Where ``loc`` is, in words: an entry by its id when it has one, else by its place counted from 1.
+
+    Examples
+    --------
+    >>> data = {"items": [{"id": "a", "credibility": 7}, {"summary": 1}], "scales": {"s": [{"band": 1}]}}
+    >>> _describe(("items", 0, "credibility"), data), _describe(("items", 1, "summary"), data)
+    ("item 'a', credibility", 'the 2nd item, summary')
+    >>> _describe(("scales", "s", 0, "band"), data), _describe(("weight",), data)
+    ('the 1st entry of scales.s, band', 'weight')
+    """
+    head, path = "", []
+    value = data
+    for at, part in enumerate(loc):
+        value = _child(value, part)
+        if isinstance(part, str):
+            path.append(part)
+            continue
+        key = path[-1] if path else None
+        name = _SINGULAR.get(key or "")
+        entry_id = None if loc[at + 1 : at + 2] == ("id",) else _readable_id(value)  # a wrong id names nothing
+        if name is not None and entry_id is not None:
+            head, path = f"{name} {entry_id!r}", []
+            continue
+        where = f"the {_ordinal(part + 1)} {name}" if name is not None else f"the {_ordinal(part + 1)} entry"
+        inside = path[:-1] if name is not None else path
+        if inside:
+            where += f" of {'.'.join(inside)}"
+        head, path = (f"{head}, {where}" if head else where), []
+    tail = ".".join(path)
+    return f"{head}, {tail}" if head and tail else head or tail
+
+
+def _child(value: Any, part: str | int) -> Any:
+    try:
+        return value[part]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _readable_id(entry: Any) -> str | None:
+    value = entry.get("id") if isinstance(entry, dict) else None
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return written_text(value)
+
+
+def _ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ..., ``11th``, ``12th``, ``13th``, ``21st``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _short(value: Any) -> str:
