@@ -63,20 +63,22 @@ _INTERVAL_CELLS = 40_000_000
 
 
 def build_model(compiled: CompiledSet, structure: SamplingStructure | None = None,
-                terms: Corroborated | None = None) -> pm.Model:
+                terms: Corroborated | None = None, *, analyst_noise: bool = False) -> pm.Model:
     """The PyMC model of a compiled set, with the hypothesis index marginalised.
 
-    With one analyst the only free variable is ``rho`` (sources with a Beta prior). The potential
+    By default (and with one analyst) the only free variable is ``rho`` (sources with a Beta prior); several
+    analysts' judgments enter as their pool per cell, as in the exact engine. The potential
     ``evidence`` is ln P(reports | rho) = logsumexp_k(ln pi_k + sum_g ln E_lambda[P(reports_g | H_k, rho)]):
     every band integrates out exactly, linear events at their Beta means and corroborated events through
     the moments of :mod:`plausible.engines.corroboration`. It is one PyTensor operation with its gradient
     (:mod:`plausible.engines.evidence_op`).
 
-    When several analysts judged the set, the cells they judged are latent and their judgments noisy
-    readings (:mod:`plausible.engines.readings`): the noise scales' parameters ``noise_log_scale`` and
-    ``noise_offset`` are sampled too, and ``latent`` (the standardised cells of corroborated events that
-    were judged); the potential ``analysts`` is the readings' marginal likelihood, and the read events'
-    evidence enters the operation through ``log_base``.
+    With ``analyst_noise`` (opt-in, the ``analyst_noise`` inference setting), when several analysts judged
+    the set and ``compiled`` carries their own judgments (``Workspace.compiled(set_id, by_analyst=True)``),
+    the cells they judged are latent and their judgments noisy readings (:mod:`plausible.engines.readings`):
+    the noise scales' parameters ``noise_log_scale`` and ``noise_offset`` are sampled too, and ``latent``
+    (the standardised cells of corroborated events that were judged); the potential ``analysts`` is the
+    readings' marginal likelihood, and the read events' evidence enters the operation through ``log_base``.
 
     Parameters
     ----------
@@ -84,6 +86,8 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
     structure : SamplingStructure, optional
     terms : Corroborated, optional
         The corroborated events' moments (worked out here when not given).
+    analyst_noise : bool
+        Model the analysts' judgments as noisy readings (see above).
 
     Returns
     -------
@@ -92,7 +96,7 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
     from plausible.engines.evidence_op import evidence_inputs, evidence_log_likelihood_op
 
     s = structure or sampling_structure(compiled)
-    read = readings(compiled, s)
+    read = readings(compiled, s) if analyst_noise else None
     terms = corroborated_terms(compiled, s) if terms is None else terms
     terms = terms if read is None else without_events(terms, read.read_event)
     free = np.zeros(compiled.rho.size, dtype=bool)
@@ -153,7 +157,10 @@ def mcmc_posterior(compiled: CompiledSet, settings: InferenceSettings, *, inputs
     ----------
     compiled : CompiledSet
     settings : InferenceSettings
-        Draws, tune, chains, target_accept, seed, sampler, interval and cores (validated).
+        Draws, tune, chains, target_accept, seed, sampler, interval, cores and analyst_noise (validated). With
+        ``analyst_noise``, the analysts' noise model applies to a set several analysts judged when ``compiled``
+        carries their own judgments (``Workspace.compiled(set_id, by_analyst=True)``; the workspace's
+        ``posterior`` does this); otherwise their judgments enter as their pool per cell.
     inputs_hash : str
         Hash of the input files, recorded in the result and in the saved draws.
     progress : Progress, optional
@@ -169,7 +176,7 @@ def mcmc_posterior(compiled: CompiledSet, settings: InferenceSettings, *, inputs
     """
     structure = sampling_structure(compiled)
     terms = corroborated_terms(compiled, structure)
-    model = build_model(compiled, structure, terms)
+    model = build_model(compiled, structure, terms, analyst_noise=settings.analyst_noise)
     if not model.free_RVs:
         return _without_sampling(compiled, settings, inputs_hash)
     if settings.sampler == "nutpie":
@@ -274,7 +281,7 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
     rho, (n_chain, n_draw) = _draw_arrays(idata, compiled, structure)
     rng = np.random.default_rng(settings.seed + 1)
     log_prior = np.log(compiled.prior)
-    read = readings(compiled, structure)
+    read = readings(compiled, structure) if settings.analyst_noise else None
     if read is not None:
         terms = without_events(terms, read.read_event)
         sigma, latent = _analyst_draws(idata, read, rho.shape[0])
@@ -379,7 +386,8 @@ def leader_probability(conditional: NDArray[np.float64]) -> NDArray[np.float64]:
 def _describe_run(idata: Any, compiled: CompiledSet, settings: InferenceSettings, inputs_hash: str) -> None:
     """Record in the DataTree's attributes what it was computed from, so a saved result can be traced."""
     idata.attrs.update({"set_id": compiled.set_id, "method": str(Method.MCMC), "inputs_hash": inputs_hash,
-                        "seed": settings.seed, "sampler": settings.sampler, "plausible_version": tool_version()})
+                        "seed": settings.seed, "sampler": settings.sampler,
+                        "analyst_noise": int(settings.analyst_noise), "plausible_version": tool_version()})
 
 
 def _categorical_rows(p: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.int64]:
