@@ -208,6 +208,11 @@ def tournament(questions: int = TOURNAMENT[0], forecasters: int = TOURNAMENT[1],
         timings = [_timed([*base, "score", "synthetic", "-w", tmp], _env()) for _ in range(runs)]
         row["score_s"] = statistics.median(t[0] for t in timings)
         row["score_cpu_s"] = statistics.median(t[1] for t in timings)
+        # the comparison options: skill against a reference, a paired bootstrap (10,000 resamples), the CSV export
+        with_skill = [_timed([*base, "score", "synthetic", "-w", tmp, "--reference", "f0", "--compare", "f1", "f2",
+                              "--csv", str(Path(tmp) / "board.csv")], _env()) for _ in range(runs)]
+        row["score_compare_s"] = statistics.median(t[0] for t in with_skill)
+        row["score_compare_cpu_s"] = statistics.median(t[1] for t in with_skill)
         _, _, out = _timed([sys.executable, "-c", IN_PROCESS, tmp], _env())
         row["load_and_score_in_process_s"] = float(out.split()[0])
         row["load_and_score_in_process_cpu_s"] = float(out.split()[1])
@@ -270,7 +275,11 @@ def render_scale(r: dict[str, Any]) -> list[str]:
             f"extremizing fit): median {t['score_s']:.2f} s wall, {t['score_cpu_s']:.2f} s CPU (goal < 10 s: "
             f"{verdict(t['score_s'] < 10)} in wall time, {verdict(t['score_cpu_s'] < 10)} in CPU time); load + "
             f"score inside the process {t['load_and_score_in_process_s']:.2f} s wall, "
-            f"{t['load_and_score_in_process_cpu_s']:.2f} s CPU.",
+            f"{t['load_and_score_in_process_cpu_s']:.2f} s CPU."
+            + ("" if "score_compare_s" not in t else
+               f" With `--reference f0 --compare f1 f2 --csv FILE` (skill scores, a 10,000-resample paired bootstrap "
+               f"over the {t['questions']:,} shared questions, the leaderboard's CSV): median "
+               f"{t['score_compare_s']:.2f} s wall, {t['score_compare_cpu_s']:.2f} s CPU."),
         ]
     if "scaling_tournament" in r:
         s = r["scaling_tournament"]

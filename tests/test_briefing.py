@@ -189,7 +189,8 @@ def test_markdown_has_every_section(markdown: str, ws: plausible.Workspace) -> N
     assert markdown.startswith(f"# {md_escape(ws.sets[SET].question)}\n")
     for title in (*SECTIONS, "Forecast scores"):
         assert re.search(rf"^#+ {re.escape(title)}$", markdown, re.M), title
-    assert "As of 2015-06-24 (latest report)" in markdown
+    latest = max(item.reported for item in ws.items_for(SET))
+    assert f"As of {latest} (latest report)" in markdown
 
 
 def test_html_has_every_section_and_the_page_basics(page: str) -> None:
@@ -197,8 +198,9 @@ def test_html_has_every_section_and_the_page_basics(page: str) -> None:
     for title in (*SECTIONS, "Forecast scores"):
         assert title in parsed.headings, title
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
-    assert page.count("<svg") == 4 and page.count('role="img"') == 4
-    assert page.count("<title id=") == 4 and page.count("<desc id=") == 4
+    # four figures of the set, and the reliability diagram of the forecast section
+    assert page.count("<svg") == 5 and page.count('role="img"') == 5
+    assert page.count("<title id=") == 5 and page.count("<desc id=") == 5
     assert re.search(r"<th scope=\"col\"", page) and re.search(r"<th scope=\"row\"", page)
     assert "@media print" in page
 
@@ -260,11 +262,12 @@ def test_markdown_hypothesis_table_and_bottom_line_equal_the_api(markdown: str, 
 
 
 def test_markdown_changes_equal_the_posterior_before_the_latest_day(markdown: str, ws: plausible.Workspace) -> None:
-    now, before = ws.posterior(SET), ws.posterior(SET, as_of=dt.date(2015, 6, 24) - dt.timedelta(days=1))
+    latest = max(item.reported for item in ws.items_for(SET))
+    now, before = ws.posterior(SET), ws.posterior(SET, as_of=latest - dt.timedelta(days=1))
     titles = {h.id: h.title for h in ws.sets[SET].hypotheses}
     changed = md_section(markdown, "What changed")
-    new = len(now.item_ids) - len(before.item_ids)
-    assert f"{new} reports dated 2015-06-24" in changed
+    new = sum(item.reported == latest for item in ws.items_for(SET))  # corrections replace, so not a difference
+    assert f"{new} reports dated {latest}" in changed
     moves = re.findall(rf"^- (.+?): ({NUMBER}%) → ({NUMBER}%) \(([+−]{NUMBER}) pts\)$", changed, re.M)
     assert moves
     by_title = {t: h for h, t in titles.items()}
@@ -293,7 +296,7 @@ def test_markdown_evidence_linchpins_indicators_sources_equal_the_api(markdown: 
     leader = post.hypothesis_ids[lead]
     evidence = md_section(markdown, "Key evidence")
     weights = [(weight, item_of(ws, text, 220))
-               for weight, text in re.findall(rf"^- ([+−]{NUMBER}) dB: (.*)$", evidence, re.M)]
+               for weight, text in re.findall(rf"^- ([+−]{NUMBER}|0\.0) dB: (.*)$", evidence, re.M)]
     assert len(weights) == 10
     for weight, item in weights:
         assert displays(weight, post.weights[post.item_ids.index(item), lead], scale=1.0)
@@ -344,11 +347,22 @@ def test_markdown_method_note_and_forecast_scores_equal_the_api(markdown: str, w
     from plausible.forecasting import score_exercise
 
     scores = score_exercise("dprk-2015", ws)
+    ranking = scores.ranking
+    assert ranking is not None and ranking.on == "common"
     rows = md_table(markdown, "| rank |")
-    assert [r[1] for r in rows] == [f.id for f in scores.forecasters]
-    for (_, _, kind, questions, brier, log), f in zip(rows, scores.forecasters, strict=True):
-        assert kind == f.kind and int(questions) == f.questions
+    assert [r[1] for r in rows] == [f.id for f in ranking.rows]
+    for (_, _, kind, questions, brier, log, answered), f in zip(rows, ranking.rows, strict=True):
+        assert kind == f.kind and int(questions) == f.questions == len(ranking.questions)
+        assert int(answered) == ranking.answered[f.id]
         assert displays(brier, f.brier or 0.0, scale=1.0) and displays(log, f.log or 0.0, scale=1.0)
+    # the calibration table: observed frequency (count) per bin of each plotted forecaster
+    bins = md_table(markdown, "| bin |")
+    header = next(line for line in markdown.splitlines() if line.startswith("| bin |"))
+    plotted = [cell.strip() for cell in header.strip("|").split("|")][1:]
+    for column, who in enumerate(plotted, start=1):
+        table = scores.calibration[who].table
+        cells = [row[column] for row in bins if row[column] != "–"]
+        assert cells == [f"{r.observed_frequency:.2f} ({r.count})" for r in table]
 
 
 def test_html_numbers_equal_the_api(page: str, ws: plausible.Workspace) -> None:
@@ -586,7 +600,7 @@ def test_since_date_compares_with_the_posterior_before_that_date(ws: plausible.W
     assert result.exit_code == 0, result.output
     changed = md_section(result.stdout, "What changed")
     before, now = ws.posterior(SET, as_of=dt.date(2015, 6, 18) - dt.timedelta(days=1)), ws.posterior(SET)
-    new = len(now.item_ids) - len(before.item_ids)
+    new = sum(item.reported >= dt.date(2015, 6, 18) for item in ws.items_for(SET))
     assert f"Since 2015-06-18: {new} reports dated 2015-06-18 or later" in changed
     for title, was, is_ in re.findall(rf"^- (.+?): ({NUMBER}%) → ({NUMBER}%)", changed, re.M):
         h = next(h.id for h in ws.sets[SET].hypotheses if h.title == title)

@@ -229,9 +229,11 @@ def test_invariant_under_relabelling_and_item_order(tmp_path: Path) -> None:
 
 def test_dprk_flip_distances_are_exact() -> None:
     ws = load_workspace(REPO)
+    assert len(ws.analysts) > 1  # the pooled case: a change names the analyst whose judgment it changes
     for set_id in ("dprk-driver", "dprk-openness"):
         flip = flip_distance(ws, set_id).smallest
         assert flip.exact and flip.steps is not None and flip.new_leader is not None
+        assert flip.changes and all(c.analyst in ws.analysts for c in flip.changes)
 
 
 def test_event_log_likelihood_matches_the_engine() -> None:
@@ -542,8 +544,12 @@ def test_two_analysts_pooled_rungs_are_the_extreme_pools(tmp_path: Path) -> None
     assert np.isnan(ladder.values[0, 1, _MAX_RUNG + 3])  # N is two rungs below CC
 
 
-def test_one_analyst_changes_name_no_analyst() -> None:
-    ws = load_workspace(REPO)
+def test_one_analyst_changes_name_no_analyst(tmp_path: Path) -> None:
+    # The repository's case with its lead analyst only (the case itself has a second analyst, kai).
+    root = tmp_path / "lead-only"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".plausible", ".git", ".venv", "src", "tests", "kai.yaml"))
+    ws = load_workspace(root)
+    assert list(ws.analysts) == ["lead"]
     result = flip_distance(ws, "dprk-driver")
     assert result.smallest.changes and all(c.analyst is None for c in result.smallest.changes)
     assert all("analyst" not in c for c in result.smallest.to_dict(result.hypothesis_ids)["changes"])

@@ -25,8 +25,11 @@ than one judged)       the pooled one; no item's  disagreement moves it >= 10 po
 =====================  =========================  ==================================  =====================
 
 *Judgments*: the flip distance (:mod:`plausible.analysis.fragility`), the fewest one-term steps of likelihood
-judgments after which another answer leads; an upper bound from the greedy search counts as one more than the
-exact search's depth (the least it can be). *Imprecision*: the leader's ``leader_stability``, its share of
+judgments after which another answer leads; when only the greedy search found a flip, the distance is rated as
+one more than the exact search's depth (the least it can be) and stated as a lower bound ("more than N
+steps"). The statement names the judgments to change only when this criterion is not strong, that is when
+they limit the confidence; it always counts them as the change lists them (one judgment moved k steps is
+"one judgment by k steps"). *Imprecision*: the leader's ``leader_stability``, its share of
 draws of the banded judgments and graded reliabilities in which it leads. *Analysts*: each analyst's view
 (``posterior --analyst``) and the range of the pooled leader's posterior when one item takes each analyst's
 judgment (``plausible analysts``).
@@ -38,8 +41,13 @@ then not assessed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from plausible.analysis.analysts import AnalystsReport
+    from plausible.analysis.fragility import Change, FlipDistance
 
 __all__ = [
     "GOOD_GRADES",
@@ -47,7 +55,9 @@ __all__ = [
     "Confidence",
     "ConfidenceInputs",
     "Criterion",
+    "analyst_facts",
     "assess_confidence",
+    "judgment_facts",
 ]
 
 Rating = Literal["strong", "adequate", "weak"]
@@ -103,13 +113,20 @@ class ConfidenceInputs:
     interval_width : float or None
         Width of the leader's credible interval (MCMC), None for the exact engine.
     flip_steps : int or None
-        The flip distance (the least it can be when the search returned an upper bound); None when no flip
+        The flip distance (the least it can be when only the greedy search found a flip); None when no flip
         was found or it was not computed (see ``flip_found``).
     flip_found : bool or None
         Whether a flip was found; None when the flip distance was not computed (criterion not assessed).
     flip_changes : tuple of str
-        The judgment changes of the smallest flip, in words, and ``flip_leader`` the answer that then leads.
+        The judgment changes of the smallest flip found, in words, and ``flip_leader`` the answer that then leads.
     flip_leader : str or None
+    flip_change_steps : tuple of int
+        The steps of each of ``flip_changes`` (empty: one step each).
+    flip_exact : bool
+        Whether ``flip_steps`` is the exact distance; False: the exact search (to ``flip_depth`` steps) found
+        no flip, ``flip_steps`` is its lower bound and ``flip_changes`` are a greedy search's larger flip.
+    flip_depth : int or None
+        The exact search's depth (stated when no flip was found).
     leader_share : float or None
         The leader's ``leader_stability``; None when not computed (criterion not assessed).
     analysts : int or None
@@ -137,6 +154,9 @@ class ConfidenceInputs:
     flip_found: bool | None = None
     flip_changes: tuple[str, ...] = ()
     flip_leader: str | None = None
+    flip_change_steps: tuple[int, ...] = ()
+    flip_exact: bool = True
+    flip_depth: int | None = None
     leader_share: float | None = None
     analysts: int | None = None
     analysts_other_leader: tuple[str, ...] = ()
@@ -264,20 +284,101 @@ def assess_confidence(facts: ConfidenceInputs) -> Confidence:
 
 
 def _judgments(facts: ConfidenceInputs) -> Criterion:
-    """The flip-distance criterion, naming the judgments whose change would flip the answer."""
+    """The flip-distance criterion; it names the judgments to change only when it is not strong.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> one = ConfidenceInputs(9, 9, 0, 0, 0, 0, flip_found=True, flip_leader="b", flip_changes=("x / a: I → C",))
+    >>> _judgments(replace(one, flip_steps=2, flip_change_steps=(2,))).detail
+    'changing one judgment by 2 steps would put b in the lead (x / a: I → C, 2 steps)'
+    >>> print(_judgments(replace(one, flip_steps=5, flip_change_steps=(9,), flip_exact=False)).detail.split(": ")[1])
+    the smallest change found, one judgment by 9 steps, would put b in the lead
+    """
     steps = facts.flip_steps
     if not facts.flip_found or steps is None:
-        return Criterion("judgments", "strong", "no change of the likelihood judgments by a few steps on their "
-                                                "scales changes the leading answer")
+        depth = "a few" if facts.flip_depth is None else f"up to {facts.flip_depth}"
+        return Criterion("judgments", "strong", f"no change of {depth} steps of the likelihood judgments on their "
+                                                "scales, nor any the greedy search beyond found, changes the leading "
+                                                "answer")
     if steps == 0:
         return Criterion("judgments", "weak", f"at the judgments' point values (exact engine) {facts.flip_leader} "
                                               "leads instead")
     rating: Rating = "strong" if steps >= FLIP_STRONG else "adequate" if steps >= FLIP_ADEQUATE else "weak"
-    cells = len(facts.flip_changes)
-    what = ("changing one judgment by one step" if steps == 1
-            else f"{steps} one-step changes of {'one judgment' if cells == 1 else f'{cells} judgments'}")
-    named = "; ".join(facts.flip_changes)
-    return Criterion("judgments", rating, f"{what} would put {facts.flip_leader} in the lead ({named})")
+    moved = facts.flip_change_steps or (1,) * len(facts.flip_changes)
+    total, cells = sum(moved), len(moved)
+    if cells == 1:
+        what = f"one judgment by {'one step' if total == 1 else f'{total} steps'}"
+    else:
+        what = f"{cells} judgments, {total} steps in all,"
+    listed = "; ".join(c if k == 1 else f"{c}, {k} steps" for c, k in zip(facts.flip_changes, moved, strict=True))
+    named = "" if rating == "strong" else f" ({listed})"
+    if facts.flip_exact:
+        return Criterion("judgments", rating, f"changing {what} would put {facts.flip_leader} in the lead{named}")
+    below = steps - 1
+    found = what.removesuffix(",")
+    return Criterion("judgments", rating, f"more than {_plural(below, 'step')} of the likelihood judgments would be "
+                                          f"needed to put another answer in the lead (none of up to {below} does): "
+                                          f"the smallest change found, {found}, would put {facts.flip_leader} in the "
+                                          f"lead{named}")
+
+
+def judgment_facts(flip: FlipDistance, leader: str, describe: Callable[[Change], str],
+                   title: Callable[[str], str]) -> dict[str, Any]:
+    """The judgments criterion's inputs (``flip_*`` of :class:`ConfidenceInputs`) from a flip distance.
+
+    Parameters
+    ----------
+    flip : FlipDistance
+        Of the exact engine.
+    leader : str
+        The leading hypothesis of the engine judged (another than the exact engine's: distance 0).
+    describe, title : callable
+        A change and a hypothesis in words.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :class:`ConfidenceInputs`.
+    """
+    if flip.leader != leader:  # the chosen engine leads with another answer than the judgments' point values
+        return {"flip_steps": 0, "flip_found": True, "flip_leader": title(flip.leader), "flip_depth": flip.depth}
+    smallest = flip.smallest
+    if smallest.steps is None:
+        return {"flip_steps": None, "flip_found": False, "flip_depth": flip.depth}
+    return {
+        "flip_steps": smallest.steps if smallest.exact else min(smallest.steps, flip.depth + 1),
+        "flip_found": True, "flip_exact": smallest.exact, "flip_depth": flip.depth,
+        "flip_changes": tuple(describe(c) for c in smallest.changes),
+        "flip_change_steps": tuple(c.steps for c in smallest.changes),
+        "flip_leader": None if smallest.new_leader is None else title(smallest.new_leader),
+    }
+
+
+def analyst_facts(report: AnalystsReport, title: Callable[[str], str]) -> dict[str, Any]:
+    """The analysts criterion's inputs (``analysts*`` of :class:`ConfidenceInputs`); empty with one analyst.
+
+    Parameters
+    ----------
+    report : AnalystsReport
+        :func:`plausible.analysis.analysts.analysts_report` of the set.
+    title : callable
+        A hypothesis in words.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :class:`ConfidenceInputs`.
+    """
+    if len(report.analysts) < 2:
+        return {}
+    top = report.disagreements[0].leader_range if report.disagreements else None
+    return {
+        "analysts": len(report.analysts),
+        "analysts_other_leader": tuple(sorted({title(a.leader) for a in report.analysts
+                                               if a.leader != report.leader})),
+        "analysts_widest": None if top is None else top[1] - top[0],
+    }
 
 
 def _analysts(facts: ConfidenceInputs) -> Criterion:

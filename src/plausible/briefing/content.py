@@ -15,12 +15,19 @@ import numpy as np
 
 from plausible.analysis import analyze, indicator_values, trajectory
 from plausible.analysis.ach import AchMatrix
-from plausible.analysis.analysts import AnalystLine, Disagreement, analysts_report, rationale
+from plausible.analysis.analysts import AnalystLine, AnalystsReport, Disagreement, analysts_report, rationale
 from plausible.analysis.double_counting import DoubleCount
 from plausible.analysis.fragility import Change, FlipDistance, LeaderStability
 from plausible.analysis.sensitivity import LINCHPIN_SHIFT
 from plausible.analysis.trajectory import Trajectory
-from plausible.briefing.confidence import GOOD_GRADES, Confidence, ConfidenceInputs, assess_confidence
+from plausible.briefing.confidence import (
+    GOOD_GRADES,
+    Confidence,
+    ConfidenceInputs,
+    analyst_facts,
+    assess_confidence,
+    judgment_facts,
+)
 from plausible.briefing.forecasts import Forecasts, forecast_scores
 from plausible.briefing.formatting import grade_text, truncate
 from plausible.core.clock import today
@@ -439,20 +446,12 @@ def build_set(
                                      hids[int(np.argmax(stressed))]))
 
     interval = intervals[rows[0].id]
-    flip = analysis.flip
-    smallest = flip.smallest
-    if flip.leader != rows[0].id:  # the chosen engine leads with another answer than the judgments' point values
-        flip_steps: int | None = 0
-        flip_changes: tuple[str, ...] = ()
-        flip_leader: str | None = flip.leader
-    else:
-        flip_steps = (None if smallest.steps is None
-                      else smallest.steps if smallest.exact else min(smallest.steps, flip.depth + 1))
-        summaries = {item.id: item.summary for item in items.values()}
-        flip_changes = tuple(describe_change(c, summaries, titles) for c in smallest.changes)
-        flip_leader = smallest.new_leader
+    summaries = {item.id: item.summary for item in items.values()}
+    judged = judgment_facts(analysis.flip, rows[0].id, lambda c: describe_change(c, summaries, titles),
+                            lambda h: titles.get(h, h))
     share = analysis.stability.share[list(hids).index(rows[0].id)]
-    section = _analysts_section(ws, set_id, items)
+    report = analysts_report(ws, set_id)
+    section = _analysts_section(ws, report, items)
     changing = [r for r in linchpins if r.leader_without != rows[0].id]
     named_reports = tuple(truncate(r.evidence.summary, SHORT_SUMMARY) for r in (changing or linchpins))
     sources_changing = [r for r in source_rows if r.stressed_leader != rows[0].id]
@@ -466,16 +465,10 @@ def build_set(
         sources_moving_leader=len(sources_moving),
         sources_changing_leader=len(sources_changing),
         interval_width=None if interval is None else interval[1] - interval[0],
-        flip_steps=flip_steps, flip_found=flip_steps is not None, flip_changes=flip_changes,
-        flip_leader=None if flip_leader is None else titles.get(flip_leader, flip_leader),
         leader_share=float(share),
-        analysts=None if section is None else len(section.lines),
-        analysts_other_leader=() if section is None else tuple(
-            sorted({titles.get(line.leader, line.leader) for line in section.lines if line.leader != section.leader})),
-        analysts_widest=None if section is None or not section.disagreements
-        else section.disagreements[0].found.leader_range[1] - section.disagreements[0].found.leader_range[0],
         linchpin_names=named_reports,
         source_names=tuple(r.name for r in (sources_changing or sources_moving)),
+        **judged, **analyst_facts(report, lambda h: titles.get(h, h)),
     ))
 
     paths = {item.id: item.path for item in items.values()}
@@ -505,9 +498,8 @@ def build_set(
     )
 
 
-def _analysts_section(ws: Workspace, set_id: str, items: dict[str, Item]) -> AnalystsSection | None:
+def _analysts_section(ws: Workspace, report: AnalystsReport, items: dict[str, Item]) -> AnalystsSection | None:
     """Where the analysts disagree (exact engine), or None when at most one analyst judged the set."""
-    report = analysts_report(ws, set_id)
     if len(report.analysts) < 2:
         return None
     rows = []

@@ -1,4 +1,4 @@
-"""The ``--csv FILE`` and ``--parquet FILE`` exports of posterior, history and analyze.
+"""The ``--csv FILE`` and ``--parquet FILE`` exports of posterior, history, analyze and score.
 
 One design for every command: the file holds one tidy table (one row per observation, one column per
 variable, the same columns in CSV and Parquet), the columns named and typed below and documented in
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from plausible.analysis.report import Analysis
     from plausible.analysis.trajectory import Trajectory
     from plausible.engines.posterior import Posterior
+    from plausible.forecasting.results import ExerciseScores
     from plausible.io.tables import Cell, ColumnType
     from plausible.workspace import Workspace
 
@@ -25,12 +26,16 @@ __all__ = [
     "ANALYSIS_COLUMNS",
     "CsvOption",
     "HISTORY_COLUMNS",
+    "LEADERBOARD_COLUMNS",
     "POSTERIOR_COLUMNS",
     "ParquetOption",
+    "QUESTION_SCORE_COLUMNS",
     "analysis_rows",
     "export",
     "history_rows",
+    "leaderboard_rows",
     "posterior_rows",
+    "question_score_rows",
 ]
 
 CsvOption = Annotated[
@@ -56,6 +61,21 @@ ANALYSIS_COLUMNS: dict[str, ColumnType] = {
     "weight_db": "float", "leave_one_out": "float", "max_log_ratio_db": "float",
     "expected_information_bits": "float", "rating": "string", "rating_derived": "bool", "rating_pooled": "bool",
     "credibility": "string", "relevance": "string",
+}
+
+_SCORES: dict[str, ColumnType] = {
+    "brier": "float", "log": "float", "brier_time_averaged": "float", "half_brier": "float", "rps": "float",
+    "rps_normalised": "float",
+}
+LEADERBOARD_COLUMNS: dict[str, ColumnType] = {
+    "exercise": "string", "rank_on": "string", "rank": "int", "forecaster": "string", "kind": "string",
+    "answered": "int", "resolved": "int", "questions": "int", **_SCORES, "reliability": "float",
+    "resolution": "float", "uncertainty": "float", "bins": "int", "reference": "string",
+    "skill_questions": "int", "brier_skill": "float", "log_skill": "float",
+}
+QUESTION_SCORE_COLUMNS: dict[str, ColumnType] = {
+    "exercise": "string", "question": "string", "outcome": "string", "forecaster": "string", "kind": "string",
+    "probability_of_outcome": "float", "forecasts": "int", "days": "int", **_SCORES,
 }
 
 
@@ -117,4 +137,56 @@ def analysis_rows(ws: Workspace, analysis: Analysis) -> list[dict[str, Cell]]:
                          "expected_information_bits": float(analysis.information[j]), "rating": str(ratings[h]),
                          "rating_derived": h in derived, "rating_pooled": h in pooled,
                          "credibility": str(ach["credibility"]), "relevance": str(ach["relevance"])})
+    return rows
+
+
+def leaderboard_rows(scores: ExerciseScores) -> list[dict[str, Cell]]:
+    """One row per forecaster, in the leaderboard's order.
+
+    Its means on the ranking's questions, coverage, binned Murphy terms (own questions) and skill against the
+    reference (when one was given).
+    """
+    ranking = scores.ranking
+    assert ranking is not None
+    rows: list[dict[str, Cell]] = []
+    rank = 0
+    for f in ranking.rows:
+        rank += f.brier is not None
+        binned = scores.calibration[f.id].binned if f.id in scores.calibration else None
+        skill = scores.skill.get(f.id) if scores.skill is not None else None
+        rows.append({
+            "exercise": scores.exercise.name, "rank_on": ranking.on, "rank": rank if f.brier is not None else None,
+            "forecaster": f.id, "kind": "pool" if f.kind == "aggregate" else f.kind,
+            "answered": ranking.answered.get(f.id, 0), "resolved": ranking.resolved, "questions": f.questions,
+            **{name: getattr(f, name) for name in _SCORES},
+            "reliability": None if binned is None else binned.reliability,
+            "resolution": None if binned is None else binned.resolution,
+            "uncertainty": None if binned is None else binned.uncertainty, "bins": scores.bins,
+            "reference": scores.reference, "skill_questions": None if skill is None else skill.questions,
+            "brier_skill": None if skill is None else skill.brier, "log_skill": None if skill is None else skill.log,
+        })
+    return rows
+
+
+def question_score_rows(scores: ExerciseScores) -> list[dict[str, Cell]]:
+    """One row per (question, forecaster) scored, questions in the exercise's order, forecasters in code order."""
+    import numpy as np
+
+    ex, t = scores.exercise, scores.table
+    outcomes = [ex.resolutions[q].outcome if q in ex.resolutions else None for q in t.questions]
+    index = np.array([t.options[q].index(o) if o is not None else 0 for q, o in enumerate(outcomes)], np.intp)
+    p = t.final[np.arange(len(t)), index[t.question]].tolist() if len(t) else []
+    order = np.lexsort((t.forecaster, t.question)).tolist()
+    columns = {name: t.scores[name].tolist() for name in _SCORES}
+    kinds = ["pool" if k == "aggregate" else k for k in t.kinds]
+    question, forecaster = t.question.tolist(), t.forecaster.tolist()
+    forecasts, days = t.forecasts.tolist(), t.days.tolist()
+    rows: list[dict[str, Cell]] = []
+    for i in order:
+        q, f = question[i], forecaster[i]
+        row: dict[str, Cell] = {"exercise": ex.name, "question": t.questions[q], "outcome": outcomes[q],
+                                "forecaster": t.forecasters[f], "kind": kinds[f], "probability_of_outcome": p[i],
+                                "forecasts": forecasts[i], "days": days[i]}
+        row.update({name: (None if v != v else v) for name in _SCORES for v in (columns[name][i],)})
+        rows.append(row)
     return rows

@@ -5,11 +5,20 @@
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err
+from plausible.cli.exports import (
+    LEADERBOARD_COLUMNS,
+    QUESTION_SCORE_COLUMNS,
+    CsvOption,
+    ParquetOption,
+    export,
+    leaderboard_rows,
+    question_score_rows,
+)
 from plausible.core.errors import UsageError
 
 __all__ = ["exercise_app", "forecasts_app", "import_forecastbench", "import_forecasts", "resolve", "score"]
@@ -24,65 +33,83 @@ def score(
     bayes: Annotated[
         bool, typer.Option("--bayes", help="Also pool with the Bayesian forecaster-skill model (PyMC; slower).")
     ] = False,
-    seed: Annotated[int, typer.Option(help="Seed of the skill model's sampler.", min=0)] = 20150616,
-    bins: Annotated[int, typer.Option(help="Bins of the calibration table.", min=1)] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of the skill model's sampler and of --compare's bootstrap.",
+                                      min=0)] = 20150616,
+    bins: Annotated[int, typer.Option(help="Bins of the calibration table, the Murphy terms and --plot.",
+                                      min=1)] = 10,
     pools: Annotated[
         str, typer.Option("--pools", metavar="none|mean,median,logit-mean,bayes",
                           help="Pooled forecasts to score: a comma list, or none to skip pooling "
                                "(bayes is --bayes's skill pool).")
     ] = "mean,median,logit-mean",
+    pool_kinds: Annotated[
+        str, typer.Option("--pool-kinds", metavar="KINDS",
+                          help="Kinds of forecaster the pools combine: a comma list of human, model, market, "
+                               "baseline.")
+    ] = "human,model",
+    rank_on: Annotated[
+        str, typer.Option("--rank-on", metavar="common|all",
+                          help="Rank on the questions every forecaster answered (common), or each forecaster on "
+                               "their own (all).")
+    ] = "common",
+    reference: Annotated[
+        str | None, typer.Option("--reference", metavar="ID",
+                                 help="Add skill scores (1 - score/score of ID) on the questions both answered.")
+    ] = None,
+    compare: Annotated[
+        tuple[str, str] | None, typer.Option("--compare", metavar="A B",
+                                             help="Paired comparison of two forecasters on the questions both "
+                                                  "answered, with a bootstrap interval.")
+    ] = None,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples of --compare.", min=1)] = 10_000,
+    by: Annotated[
+        str, typer.Option("--by", metavar="forecaster|question",
+                          help="The table: the leaderboard (forecaster) or every question's scores (question); "
+                               "--csv and --parquet write the same table.")
+    ] = "forecaster",
+    csv: CsvOption = None,
+    parquet: ParquetOption = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", metavar="FILE", help="Also draw the reliability diagram (counts per "
+                                  "bin) to FILE (.svg or .png).", show_default=False)
+    ] = None,
 ) -> None:
     """Score an exercise: every forecaster, plausible's model and the pooled forecasts (leaderboard)."""
-    from plausible.forecasting.scoring import parse_pools, score_exercise
+    from plausible.forecasting.scoring import parse_pool_kinds, parse_pools, score_exercise
 
+    if by not in ("forecaster", "question"):
+        raise UsageError(f"--by: unknown table {by!r}; choose forecaster or question")
+    if plot is not None and plot.suffix.lower() not in (".svg", ".png"):
+        raise UsageError(f"--plot {plot}: the file must end in .svg or .png")
     chosen = parse_pools(pools)
+    kinds = parse_pool_kinds(pool_kinds)
     scores = score_exercise(exercise, workspace, bayes=bayes, seed=seed, bins=bins,
-                            pools=(*chosen, "bayes") if bayes else chosen)
+                            pools=(*chosen, "bayes") if bayes else chosen, pool_kinds=sorted(kinds),
+                            rank_on=rank_on, reference=reference)
+    comparisons = []
+    if compare is not None:
+        from plausible.forecasting.comparison import compare as paired
+
+        comparisons = paired(scores.table, compare[0], compare[1], seed=seed, resamples=resamples)
+    if by == "question":
+        export("the scores per question", QUESTION_SCORE_COLUMNS, question_score_rows(scores), csv, parquet)
+    else:
+        export("the leaderboard", LEADERBOARD_COLUMNS, leaderboard_rows(scores), csv, parquet)
+    if plot is not None:
+        from plausible.forecasting.reliability_plot import write_reliability_diagram
+
+        err(f"wrote the reliability diagram to {write_reliability_diagram(scores, plot)}")
     if json_output:
-        emit_json(scores.to_dict())
+        emit_json({**scores.to_dict(), "comparison": [c.to_dict() for c in comparisons] or None})
         return
-    _leaderboard(scores)
+    from plausible.cli.leaderboard import comparison_lines, leaderboard, question_breakdown
 
-
-def _leaderboard(scores: Any) -> None:
-    from plausible.cli.layout import Col, Layout, Row, console, fit, title
-    from plausible.core.display import score
-
-    ex = scores.exercise
-    resolved = len(ex.resolutions)
-    out = console()
-    title(out, f"{ex.title} — {resolved} of {len(ex.questions)} questions resolved")
-    with_rps = any(f.rps is not None for f in scores.forecasters)
-    cols = [Col("#"), Col("forecaster", "id"), Col("kind", "id"), Col("qs"), Col("Brier"), Col("log"),
-            Col("Brier t-avg"), Col("½-Brier")]
-    cols += [Col("RPS")] if with_rps else []
-    rows = []
-    for rank, f in enumerate(scores.forecasters, start=1):
-        kind = "pool" if f.kind == "aggregate" else f.kind
-        cells = [str(rank) if f.brier is not None else "", f.id, kind, str(f.questions), score(f.brier),
-                 score(f.log), score(f.brier_time_averaged), score(f.half_brier)]
-        cells += [score(f.rps)] if with_rps else []
-        rows.append(Row(tuple(cells), style="bold" if f.kind == "model" else None))
-    notes = [
-        "Lower is better; qs: resolved questions scored. Brier: Brier's original sum over options (0–2) of the "
-        "final forecast; log: −ln p(outcome), p clipped at 1e-15; t-avg: Good Judgment daily average of the Brier "
-        "score from each forecaster's first forecast; ½-Brier: binary questions (0–1); RPS: ordered questions, "
-        "unnormalised.",
-    ]
-    kinds = {f.kind for f in scores.forecasters}
-    if "model" in kinds and any(f.id == "plausible" for f in scores.forecasters):
-        notes.append("plausible: the model, forecasting from the evidence reported strictly before each forecast day.")
-    if kinds & {"market", "baseline"}:
-        notes.append("Forecasters of kind market and baseline are scored but not pooled.")
-    if "aggregate" not in kinds and scores.pools:
-        notes.append("No pooled forecasts: no forecaster of a pooled kind (human, model) to combine.")
-    if any(f.id == "bayes-pool" for f in scores.forecasters):
-        notes.append("bayes-pool: the forecaster-skill model (PyMC), binary questions only: compare its ½-Brier.")
-    if scores.extremizing is not None:
-        notes.append(f"logit-mean: extremizing a = {scores.extremizing:.2f} by maximum likelihood "
-                     "(each question scored with a fitted on the others).")
-    layouts = [Layout(tuple(cols), tuple(rows), boxed, tuple(notes)) for boxed in (True, False)]
-    fit(out, layouts, keys=2)
+    if by == "question":
+        question_breakdown(scores)
+    else:
+        leaderboard(scores)
+    for line in comparison_lines(comparisons):
+        print(line)
 
 
 @app.command()

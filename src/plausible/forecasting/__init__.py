@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         calibration_table,
         murphy_decomposition,
     )
+    from plausible.forecasting.comparison import compare, rank, skill_scores
     from plausible.forecasting.exercise import Exercise, Forecast, Question, Resolution
     from plausible.forecasting.forecastbench import import_forecastbench
     from plausible.forecasting.importing import import_forecasts
@@ -59,6 +60,9 @@ _HOMES = {
     'MurphyDecomposition': 'plausible.forecasting.calibration',
     'calibration_table': 'plausible.forecasting.calibration',
     'murphy_decomposition': 'plausible.forecasting.calibration',
+    'compare': 'plausible.forecasting.comparison',
+    'rank': 'plausible.forecasting.comparison',
+    'skill_scores': 'plausible.forecasting.comparison',
     'Exercise': 'plausible.forecasting.exercise',
     'Forecast': 'plausible.forecasting.exercise',
     'Question': 'plausible.forecasting.exercise',
@@ -141,6 +145,10 @@ __all__ = [
     "ForecasterScore",
     "QuestionScore",
     "score_exercise",
+    # comparing forecasters
+    "compare",
+    "rank",
+    "skill_scores",
     # closing the loop
     "ResolveResult",
     "resolve_question",

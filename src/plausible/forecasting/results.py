@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONVENTIONS",
+    "RANK_CONVENTIONS",
+    "Comparison",
+    "Ranking",
+    "Skill",
+    "EXTREMIZING_MIN_QUESTIONS",
     "SCORE_COLUMNS",
     "ExerciseScores",
     "ForecasterCalibration",
@@ -32,6 +37,15 @@ __all__ = [
     "QuestionScoreTable",
     "Scores",
 ]
+
+EXTREMIZING_MIN_QUESTIONS = 20
+"""Below this many resolved questions the logit-mean pool's extremizing factor carries a small-sample warning."""
+
+RANK_CONVENTIONS: dict[str, str] = {
+    "common": "every forecaster's mean over the resolved questions every scored forecaster answered",
+    "all": "each forecaster's mean over their own resolved questions (coverage differs between forecasters)",
+}
+"""The ranking conventions of ``plausible score --rank-on``."""
 
 CONVENTIONS = {
     "brier": "Brier's original score summed over all options (0-2), of the final forecast, averaged over questions",
@@ -149,20 +163,112 @@ class QuestionScoreTable:
                                      **values))
         return out
 
-    def summaries(self) -> list[ForecasterScore]:
-        """Each forecaster's scores averaged over their resolved questions, in code order."""
+    def summaries(self, among: NDArray[np.bool_] | None = None) -> list[ForecasterScore]:
+        """Each forecaster's scores averaged over their resolved questions, in code order.
+
+        ``among``, a mask over the questions, keeps only those questions (the common questions of a ranking).
+        """
         n = len(self.forecasters)
-        questions = np.bincount(self.forecaster, minlength=n)
+        kept = np.ones(len(self), bool) if among is None else among[self.question]
+        forecaster = self.forecaster[kept]
+        questions = np.bincount(forecaster, minlength=n)
         means: dict[str, list[float | None]] = {}
         for name in SCORE_COLUMNS:
-            values = self.scores[name]
+            values = self.scores[name][kept]
             given = ~np.isnan(values)
-            count = np.bincount(self.forecaster[given], minlength=n)
-            total = np.bincount(self.forecaster[given], weights=values[given], minlength=n)
+            count = np.bincount(forecaster[given], minlength=n)
+            total = np.bincount(forecaster[given], weights=values[given], minlength=n)
             means[name] = [float(t / c) if c else None for t, c in zip(total, count, strict=True)]
         return [ForecasterScore(id=who, kind=self.kinds[i], questions=int(questions[i]),
                                 **{name: means[name][i] for name in SCORE_COLUMNS})
                 for i, who in enumerate(self.forecasters)]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The leaderboard under one convention.
+
+    Attributes
+    ----------
+    on : {"common", "all"}
+    questions : tuple of str
+        ``common``: the questions every scored forecaster answered (their mean is each row's score);
+        ``all``: every resolved question some forecaster answered.
+    resolved : int
+        Resolved questions scored by at least one forecaster (the denominator of coverage).
+    rows : list of ForecasterScore
+        Best (lowest Brier) first; forecasters with nothing to rank on last. ``questions`` of a row is the number
+        its means are over.
+    answered : dict of str to int
+        Resolved questions each forecaster answered (coverage: answered / resolved).
+    """
+
+    on: str
+    questions: tuple[str, ...]
+    resolved: int
+    rows: list[ForecasterScore]
+    answered: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"on": self.on, "convention": RANK_CONVENTIONS[self.on], "questions": list(self.questions),
+                "resolved": self.resolved, "answered": self.answered,
+                "forecasters": [r.to_dict() for r in self.rows]}
+
+
+@dataclass(frozen=True)
+class Skill:
+    r"""One forecaster's skill against the reference, on the questions both answered.
+
+    ``brier``, ``log``: :math:`1 - \bar S / \bar S_{\mathrm{ref}}` (1 perfect, 0 as good as the reference,
+    negative worse); None when they share no question or the reference's mean score is 0.
+    """
+
+    forecaster: str
+    questions: int
+    brier: float | None
+    log: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"forecaster": self.forecaster, "questions": self.questions, "brier_skill": self.brier,
+                "log_skill": self.log}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Forecaster ``a`` against ``b`` on the questions both answered, for one score (lower is better).
+
+    Attributes
+    ----------
+    score : str
+        ``brier`` or ``log``.
+    questions : int
+    mean_a, mean_b, difference : float
+        The means over the shared questions and ``mean_a - mean_b`` (negative: ``a`` better).
+    low, high : float
+        The percentile bootstrap interval of the difference, at ``level``.
+    a_better : float
+        Share of the resamples in which ``a``'s mean is lower.
+    """
+
+    a: str
+    b: str
+    score: str
+    questions: int
+    mean_a: float
+    mean_b: float
+    difference: float
+    low: float
+    high: float
+    a_better: float
+    level: float
+    resamples: int
+    seed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -181,6 +287,28 @@ class ExerciseScores:
     extremizing: float | None
     bins: int
     pools: tuple[str, ...] = ()
+    pool_kinds: tuple[str, ...] = ("human", "model")
+    extremizing_held_out: dict[str, float] = field(default_factory=dict)
+    ranking: Ranking | None = None
+    reference: str | None = None
+    skill: dict[str, Skill] | None = None
+
+    @property
+    def extremizing_warning(self) -> str | None:
+        """Why the extremizing factor is not to be trusted, or None: few questions, or a factor on its bound."""
+        n = len(self.extremizing_held_out)
+        if self.extremizing is None or n == 0:
+            return None
+        problems = []
+        if n < EXTREMIZING_MIN_QUESTIONS:
+            problems.append(f"fitted on only {n} resolved question{'s' if n != 1 else ''} (fewer than "
+                            f"{EXTREMIZING_MIN_QUESTIONS}): the factor is poorly determined")
+        factors = [self.extremizing, *self.extremizing_held_out.values()]
+        on_bound = sum(1 for a in factors if min(abs(a - b) for b in EXTREMIZING_BOUNDS) < 1e-6)
+        if on_bound:
+            problems.append(f"{on_bound} of the {len(factors)} fits sit on a bound of "
+                            f"[{EXTREMIZING_BOUNDS[0]:g}, {EXTREMIZING_BOUNDS[1]:g}]")
+        return "; ".join(problems) or None
 
     @functools.cached_property
     def questions(self) -> list[QuestionScore]:
@@ -260,7 +388,13 @@ class ExerciseScores:
             "conventions": CONVENTIONS,
             "extremizing": {"a": self.extremizing, "bounds": list(EXTREMIZING_BOUNDS),
                             "fit": "maximum likelihood on the resolved questions' final pools; each question is "
-                                   "scored with a fitted on the other questions (leave-one-question-out)"},
+                                   "scored with a fitted on the other questions (leave-one-question-out)",
+                            "questions": len(self.extremizing_held_out), "used": self.extremizing_held_out,
+                            "warning": self.extremizing_warning},
+            "pool_kinds": list(self.pool_kinds),
+            "ranking": self.ranking.to_dict() if self.ranking is not None else None,
+            "reference": self.reference,
+            "skill": None if self.skill is None else [s.to_dict() for s in self.skill.values()],
             "forecasters": [f.to_dict() for f in self.forecasters],
             "questions": questions,
             "calibration": {

@@ -23,6 +23,7 @@ from plausible.core.errors import UsageError
 from plausible.forecasting import kernels
 from plausible.forecasting.aggregation import fit_extremizing, fit_extremizing_loo
 from plausible.forecasting.calibration import calibration_table, murphy_decomposition
+from plausible.forecasting.comparison import rank, skill_scores
 from plausible.forecasting.exercise import MODEL_FORECASTER, Exercise, ForecastTable
 from plausible.forecasting.loading import load_exercise
 from plausible.forecasting.pools import (
@@ -59,6 +60,7 @@ __all__ = [
     "QuestionScore",
     "QuestionScoreTable",
     "Scores",
+    "parse_pool_kinds",
     "parse_pools",
     "score_exercise",
 ]
@@ -118,6 +120,29 @@ def parse_pools(text: str) -> tuple[str, ...]:
     return tuple(name for name in POOL_CHOICES if name in names)
 
 
+def parse_pool_kinds(kinds: str | Sequence[str] | None) -> frozenset[ForecasterKind]:
+    """The kinds of forecaster named by ``--pool-kinds`` (a comma list or a sequence); default :data:`POOLED_KINDS`.
+
+    Examples
+    --------
+    >>> sorted(k.value for k in parse_pool_kinds("human, market"))
+    ['human', 'market']
+    >>> parse_pool_kinds("robot")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    plausible.core.errors.UsageError: --pool-kinds: unknown kind 'robot'; choose a comma list of human, model, ...
+    """
+    if kinds is None:
+        return POOLED_KINDS
+    names = [k.strip() for k in kinds.split(",")] if isinstance(kinds, str) else [str(k) for k in kinds]
+    valid = [k.value for k in ForecasterKind]
+    unknown = [k for k in names if k not in valid]
+    if unknown or not names:
+        raise UsageError(f"--pool-kinds: unknown kind{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(map(repr, unknown))}; choose a comma list of {', '.join(valid)}")
+    return frozenset(ForecasterKind(k) for k in names)
+
+
 def score_exercise(
     exercise: Exercise | str | os.PathLike[str],
     workspace: Workspace | str | os.PathLike[str] = ".",
@@ -126,6 +151,9 @@ def score_exercise(
     seed: int = DEFAULT_SEED,
     bins: int = 10,
     pools: Sequence[str] | None = None,
+    pool_kinds: Sequence[str] | None = None,
+    rank_on: str = "common",
+    reference: str | None = None,
 ) -> ExerciseScores:
     """Score every forecaster of an exercise, plausible's model and the pooled forecasts.
 
@@ -148,6 +176,13 @@ def score_exercise(
         Seed of the skill model's sampler.
     bins : int
         Bins of the calibration table and binned Murphy decomposition.
+    pool_kinds : sequence of str, optional
+        The kinds of forecaster the pools combine (:class:`ForecasterKind` values); default
+        :data:`POOLED_KINDS` (human and model). plausible's own model is never pooled.
+    rank_on : {"common", "all"}
+        The leaderboard's convention (:data:`~plausible.forecasting.comparison.RANK_CONVENTIONS`).
+    reference : str, optional
+        A forecaster to score the others against (skill scores on the questions both answered).
 
     Returns
     -------
@@ -172,7 +207,8 @@ def score_exercise(
         ws = workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
         tables.append(ForecastTable.from_forecasts(model_forecasts(ex, ws), files.questions, files.widths))
         kinds[MODEL_FORECASTER] = "model"
-    pooled = files.of_forecasters([w for w in files.forecasters if ex.kind_of(w) in POOLED_KINDS])
+    pooling = parse_pool_kinds(pool_kinds)
+    pooled = files.of_forecasters([w for w in files.forecasters if ex.kind_of(w) in pooling])
     last_day = _last_days(ex)
     outcome = _outcomes(ex)
     a_full, a_held_out = _extremizing(pooled, last_day, outcome) if "logit-mean" in chosen else (None, {})
@@ -192,7 +228,11 @@ def score_exercise(
     calibration = _calibration(series, table, outcome, bins)
     asked = tuple(name for name in (*POOLS, BAYES_POOL) if name in chosen or (name == BAYES_POOL and (
         bayes or "bayes" in chosen)))
-    return ExerciseScores(ex, summaries, table, calibration, series, a_full, bins, asked)
+    held_out = {series.questions[q]: a for q, a in a_held_out.items()}
+    return ExerciseScores(ex, summaries, table, calibration, series, a_full, bins, asked,
+                          pool_kinds=tuple(k.value for k in ForecasterKind if k in pooling),
+                          extremizing_held_out=held_out, ranking=rank(table, rank_on),
+                          reference=reference, skill=skill_scores(table, reference) if reference else None)
 
 
 # --- the questions as arrays ---------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from plausible.analysis.analysts import analysts_report, judging_analysts
+from plausible.briefing.confidence import analyst_facts
 from plausible.briefing.content import is_good_source
 from plausible.core.errors import InputError, PlausibleError, Problem
 from plausible.core.types import Method
@@ -63,6 +65,9 @@ class PlannedSet:
     settings_json: str
     good_reports: int = 0
     """Reports from sources graded A or B (or of reliability >= 0.8), for the confidence criteria."""
+    analysts: dict[str, Any] = field(default_factory=dict)
+    """The analysts criterion's facts (:func:`plausible.briefing.confidence.analyst_facts`), computed here since
+    they need each analyst's view of the workspace; empty when at most one analyst judged the set."""
 
 
 @dataclass
@@ -201,5 +206,10 @@ def _plan_set(ws: Workspace, label: str, set_id: str, method: Method, options: d
     key = set_key(ws, set_id, compiled, method, settings_json + ("\0analyses" if analyses else ""))
     task = SetTask(label, set_id, key, str(method), compiled, settings, ladder, analyses, version)
     good = np.array([is_good_source(ws.sources[s]) for s in compiled.source_ids], dtype=bool)
+    agreement: dict[str, Any] = {}
+    if len(judging_analysts(ws, set_id)) > 1:
+        titles = {h.id: h.title for h in hs.hypotheses}
+        agreement = analyst_facts(analysts_report(ws, set_id), lambda h: titles.get(h, h))
     return PlannedSet(task, hs.question, compiled.hypothesis_ids, tuple(float(p) for p in compiled.prior),
-                      compiled.n_items, hs.model.describe, settings_json, int(good[compiled.source_of].sum()))
+                      compiled.n_items, hs.model.describe, settings_json, int(good[compiled.source_of].sum()),
+                      agreement)

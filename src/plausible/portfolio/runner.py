@@ -360,13 +360,15 @@ def _rows(planned: PlannedSet, outcome: SetOutcome, run_id: str, now: dt.datetim
 
 
 def _confidence(planned: PlannedSet, outcome: SetOutcome) -> Confidence:
-    """The briefing's confidence criteria on what the run computed (judgments and imprecision with --analyses)."""
+    """The briefing's confidence criteria on what the run computed (judgments and imprecision with --analyses).
+
+    The analysts' agreement needs each analyst's view of the workspace: the client computed it when planning.
+    """
     from plausible.briefing.confidence import ConfidenceInputs, assess_confidence
 
-    facts = dict(outcome.facts or {})
+    facts: dict[str, Any] = dict(outcome.facts or {})
     lead = max(range(len(outcome.probability)), key=outcome.probability.__getitem__)
     width = None if outcome.interval is None else outcome.interval[lead][1] - outcome.interval[lead][0]
-    changes = tuple(facts.pop("flip_changes", ()))
     return assess_confidence(ConfidenceInputs(
         reports=planned.evidence, good_reports=planned.good_reports, interval_width=width,
-        flip_steps=outcome.flip_steps, flip_changes=changes, leader_share=outcome.leader_share, **facts))
+        flip_steps=outcome.flip_steps, leader_share=outcome.leader_share, **facts, **planned.analysts))

@@ -119,18 +119,12 @@ def _compute(task: SetTask) -> SetOutcome:
             share = float(leader_stability(task.compiled).share[leader])
         if task.ladder is not None:
             from plausible.analysis.fragility import flip_distance_of
+            from plausible.briefing.confidence import judgment_facts
 
             flip = flip_distance_of(task.compiled, task.ladder)
-            smallest = flip.smallest
-            changes: tuple[str, ...]
-            new_leader: str | None
-            if flip.leader != task.compiled.hypothesis_ids[leader]:  # the engine leads with another answer
-                steps, changes, new_leader = 0, (), flip.leader
-            else:
-                steps = (None if smallest.steps is None
-                         else smallest.steps if smallest.exact else min(smallest.steps, flip.depth + 1))
-                changes, new_leader = tuple(c.describe() for c in smallest.changes), smallest.new_leader
-            facts.update(flip_found=steps is not None, flip_changes=list(changes), flip_leader=new_leader)
+            judged = judgment_facts(flip, task.compiled.hypothesis_ids[leader], lambda c: c.describe(), str)
+            steps = judged.pop("flip_steps")
+            facts.update(judged)
     except PlausibleError as exc:
         return SetOutcome(task.workspace, task.set_id, task.key, error=str(exc),
                           seconds=time.perf_counter() - started)
