@@ -98,13 +98,16 @@ def mcmc(tmp: Path) -> dict[str, Any]:
     portfolio_s, done = _plausible("portfolio", "run", str(tmp / "mroots"), "--out", str(tmp / "mout"), "--method",
                                    "mcmc", "--workers", str(WORKERS), "--json", env=env)
     summary = json.loads(done.stdout)
+    # The serial run on the same two cores: the same portfolio with one worker process (one set at a time).
+    serial_s, _ = _plausible("portfolio", "run", str(tmp / "mroots"), "--out", str(tmp / "mout-serial"), "--method",
+                             "mcmc", "--workers", "1", "--json", env=env)
     import pandas as pd
 
     worker_s = float(pd.read_parquet(tmp / "mout", columns=["set", "workspace", "seconds"])
                      .drop_duplicates(["workspace", "set"])["seconds"].mean())
     return {"worker_per_set_s": worker_s, "sets": MCMC_WORKSPACES * MCMC_SETS, "computed": summary["computed"], "failed": len(summary["failed"]),
             "loop_s": loop_s, "portfolio_s": portfolio_s, "phases": summary["phases"],
-            "speedup": loop_s / portfolio_s}
+            "speedup": loop_s / portfolio_s, "serial_s": serial_s, "speedup_serial": serial_s / portfolio_s}
 
 
 def measure(quick: bool = False) -> dict[str, Any]:
@@ -154,6 +157,10 @@ def render(r: dict[str, Any]) -> list[str]:
             f"{m['computed']} computed, {m['failed']} failed; a worker spends {m['worker_per_set_s']:.1f} s a set "
             f"(starting the cluster {m['phases'].get('cluster', 0):.1f} s).",
         ]
+        if "serial_s" in m:
+            lines[-1] += (f" The serial run (the same command with `--workers 1`: one set after another) takes "
+                          f"{m['serial_s']:.1f} s: {r['workers']} workers give **{m['speedup_serial']:.2f}×** "
+                          f"(goal ≥ 1.7×: {verdict(m['speedup_serial'] >= 1.7)}).")
     return lines
 
 

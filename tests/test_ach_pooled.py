@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import pytest
@@ -131,9 +132,13 @@ def test_the_csv_export_says_which_cells_are_pooled(two_analysts: Path, tmp_path
     assert pooled.rating_derived.all()
 
 
-def test_one_analyst_matrix_is_unchanged(repo_root: Path) -> None:
-    """With one analyst no cell is pooled and ratings the lead wrote stay as written."""
-    ws = load_workspace(repo_root)
+def test_one_analyst_matrix_is_unchanged(repo_root: Path, tmp_path: Path) -> None:
+    """With one analyst no cell is pooled and ratings the lead wrote stay as written (the DPRK case, lead only)."""
+    root = tmp_path / "lead-only"
+    shutil.copytree(repo_root, root, ignore=shutil.ignore_patterns(".plausible", ".git", ".venv", "src", "tests",
+                                                                    "docs", "benchmarks", "kai.yaml"))
+    ws = load_workspace(root)
+    assert list(ws.analysts) == ["lead"]
     ach = analyze(ws, "dprk-driver").ach
     items = {i.id: i for i in ws.items}
     for row in ach.rows:

@@ -132,7 +132,7 @@ def test_brief_o_no_record_writes_the_file_and_leaves_the_ledger_alone(tmp_path:
     assert (root / LEDGER_FILE).read_bytes() == ledger_before
     since = invoke("brief", "q", "-w", str(root), "--since-last")  # still compares with the recorded briefing
     assert since.exit_code == 0, since.output
-    assert "1 new report." in md_section(since.stdout, "What changed") and "; r4)" in since.stdout
+    assert "1 new report." in md_section(since.stdout, "What changed") and "Report r4" in md_section(since.stdout, "What changed")
     recorded = invoke("brief", "q", "-w", str(root), "-o", str(tmp_path / "kept.html"))
     assert "(for --since-last; --no-record skips this)" in recorded.stderr
     assert [e.kind for e in entries(root)] == ["briefing", "briefing"]

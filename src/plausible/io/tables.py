@@ -85,8 +85,8 @@ def _csv_cell(value: Cell) -> str | float | int | bool | None:
 
 
 def _parquet_bytes(columns: Mapping[str, ColumnType], rows: Sequence[Mapping[str, Cell]]) -> bytes:
-    import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     types = {"string": pa.string(), "float": pa.float64(), "int": pa.int64(), "date": pa.date32(),
              "bool": pa.bool_()}

@@ -50,8 +50,18 @@ def schema() -> pa.Schema:
 
 
 def new_run_id(now: dt.datetime) -> str:
-    """A run id that sorts by time: ``20261130T091500Z-1a2b3c``."""
-    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{os.urandom(3).hex()}"
+    """A run id that sorts by time, to the microsecond: ``20261130T091500.123456Z-1a2b3c``.
+
+    Two runs started in the same second still sort in the order they started (``Store.runs`` and the
+    overview's "change since the previous run" rely on it).
+
+    >>> import datetime as dt
+    >>> a = new_run_id(dt.datetime(2026, 11, 30, 9, 15, 0, 900_000))
+    >>> b = new_run_id(dt.datetime(2026, 11, 30, 9, 15, 0, 100_001))
+    >>> a[:23], b < a
+    ('20261130T091500.900000Z', True)
+    """
+    return f"{now.strftime('%Y%m%dT%H%M%S.%fZ')}-{os.urandom(3).hex()}"
 
 
 @dataclass
