@@ -309,3 +309,20 @@ def test_analyst_noise_option_only_applies_with_mcmc(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, [*command, "--analyst-noise", "-w", str(root)])
         assert result.exit_code == 2, result.output
         assert "--analyst-noise" in result.output and "--method mcmc" in result.output
+
+
+def test_brief_with_analyst_noise_says_so_in_its_method(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from plausible.cli import app
+
+    root = _workspace(tmp_path, {"lead": LEAD, "bo": BO}, reliability="B")
+    args = ["brief", "q", "--method", "mcmc", "--draws", "60", "--tune", "60", "--chains", "2", "--cores", "1",
+            "-w", str(root)]
+    said = "several analysts' judgments read as noisy readings of latent likelihoods"
+    noisy = CliRunner().invoke(app, [*args, "--analyst-noise"])
+    assert noisy.exit_code == 0, noisy.output
+    assert said in noisy.output
+    pooled = CliRunner().invoke(app, args)
+    assert pooled.exit_code == 0, pooled.output
+    assert said not in pooled.output and "Engine: MCMC" in pooled.output
