@@ -130,10 +130,67 @@ def ess_per_second() -> dict[str, Any]:
             "max_abs_difference": float(np.max(np.abs(naive_p - ours.probability)))}
 
 
+def _dprk_two_analysts(root: Path) -> Path:
+    """A copy of the DPRK workspace with a second analyst judging every cell (as in ``cli.latency_two_analysts``)."""
+    import random
+    import shutil
+
+    import yaml
+
+    rng = random.Random(20151130)
+    for folder in ("hypotheses", "evidence", "models"):
+        shutil.copytree(REPO / folder, root / folder)
+    judged: dict[str, dict[str, dict[str, float]]] = {}
+    for path in sorted((root / "evidence").glob("*.yaml")):
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("items", []):
+            for set_id, cells in (item.get("likelihoods") or {}).items():
+                judged.setdefault(str(item["id"]), {})[set_id] = {str(h): round(rng.uniform(0.1, 0.9), 2) for h in cells}
+    (root / "analysts").mkdir()
+    (root / "analysts" / "second.yaml").write_text(
+        yaml.safe_dump({"name": "A second analyst", "likelihoods": judged}, sort_keys=False), encoding="utf-8")
+    return root
+
+
+NOISE = ["--analyst-noise"]
+
+
+def several_analysts(timeout: float = 900.0) -> dict[str, Any]:
+    """The MCMC engine with several analysts (noise model, ``--analyst-noise``): DPRK with 2 analysts cold/warm,
+    and K = 20, N = 2,000, S = 100 with 5 analysts (whole process, 4 chains x 1,000 draws), with ESS per second.
+
+    The default (analysts pooled per cell) is measured by :func:`dprk_cold_warm` on the repository's case,
+    which has two analysts.
+    """
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
+        root = _dprk_two_analysts(Path(tmp) / "ws")
+        cold, _ = cli_mcmc(root, "dprk-driver", Path(cache), NOISE)
+        warm, result = cli_mcmc(root, "dprk-driver", Path(cache), NOISE)
+        d = result["diagnostics"]
+        out["dprk"] = {"cold_s": cold, "warm_s": warm, "r_hat": d["r_hat"], "ess_bulk": d["ess_bulk"],
+                       "divergences": d["divergences"], "noise": result.get("analyst_noise")}
+    from plausible.testing import synthetic_workspace
+
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
+        root = synthetic_workspace(Path(tmp), 7, n_hypotheses=20, n_items=2000, n_sources=100, n_files=20,
+                                   origin_fraction=0.15, n_analysts=5)
+        try:
+            seconds, result = cli_mcmc(root, "question", Path(cache), NOISE, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            out["large"] = {"wall_s": float("inf"), "timeout_s": timeout}
+            return out
+        d = result["diagnostics"]
+        out["large"] = {"wall_s": seconds, "r_hat": d["r_hat"], "ess_bulk": d["ess_bulk"], "ess_tail": d["ess_tail"],
+                        "divergences": d["divergences"], "ess_per_s": d["ess_bulk"] / seconds,
+                        "noise": result.get("analyst_noise")}
+    return out
+
+
 def main(large_timeout: float = 900.0) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name, run in (("dprk", dprk_cold_warm), ("nutpie", dprk_nutpie), ("ess_per_second", ess_per_second),
-                      ("synthetic", lambda: synthetic_large(timeout=large_timeout))):
+                      ("synthetic", lambda: synthetic_large(timeout=large_timeout)),
+                      ("analysts", lambda: several_analysts(timeout=large_timeout))):
         results[name] = run()
         print(name, json.dumps(results[name]), flush=True)
     return results

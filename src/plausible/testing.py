@@ -6,6 +6,7 @@ Everything here is deterministic for a given seed.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ def synthetic_workspace_data(
     origin_fraction: float = 0.2,
     judgment_kinds: tuple[str, ...] = ("number", "term", "rating"),
     set_id: str = "question",
+    n_analysts: int = 1,
     correction_fraction: float = 0.0,
 ) -> dict[str, Any]:
     """The files of a random valid workspace, as ``{relative path: YAML data}``.
@@ -48,6 +50,10 @@ def synthetic_workspace_data(
         Which forms likelihoods take: "number", "term" (ICD 203), "rating" (ACH).
     set_id : str
         Id of the single hypothesis set.
+    n_analysts : int
+        Analysts: the lead writes the items' likelihoods; each other analyst ``analyst-a`` (a = 1, 2, ...) has
+        a file judging every item that carries likelihoods, in numbers, noisier as a grows (probit noise
+        0.15 a around a cell's own value).
     correction_fraction : float
         Share of the items outside origin groups that a correction supersedes: a new item of the same source
         reported 0 to 30 days later, in ``evidence/corrections.yaml`` (drawn from a generator of its own, so
@@ -103,6 +109,13 @@ def synthetic_workspace_data(
         items.append(item)
     for f in range(n_files):
         files[f"evidence/part-{f:03d}.yaml"] = {"items": items[f::n_files]}
+    judged = [item for item in items if "likelihoods" in item]
+    centre = {item["id"]: rng.normal(0.0, 0.8, n_hypotheses) for item in judged}
+    for a in range(1, n_analysts):
+        cells = {item["id"]: {set_id: {h: round(float(np.clip(_phi(centre[item["id"]][k] + rng.normal(0.0, 0.15 * a)),
+                                                              0.01, 0.99)), 3) for k, h in enumerate(hids)}}
+                 for item in judged}
+        files[f"analysts/analyst-{a}.yaml"] = {"name": f"Analyst {a}", "likelihoods": cells}
     if correction_fraction > 0:
         files["evidence/corrections.yaml"] = {"items": _corrections(np.random.default_rng([seed, 1]), items,
                                                                      correction_fraction, set_id, hids)}
@@ -121,6 +134,11 @@ def _corrections(rng: np.random.Generator, items: list[dict[str, Any]], fraction
                       "reported": reported.isoformat(), "supersedes": [item["id"]],
                       "likelihoods": {set_id: {h: _judgment(rng, "number") for h in hids}}})
     return fixes
+
+
+def _phi(x: float) -> float:
+    """The standard normal distribution function."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
 def synthetic_workspace(directory: str | Path, seed: int, **sizes: Any) -> Path:

@@ -373,7 +373,8 @@ def _settings(ws: Workspace, set_id: str, method: Method, options: dict[str, Any
     if method != Method.MCMC:
         return {}
     chosen = ws.settings(set_id, **options)
-    return chosen.model_dump(include={"draws", "tune", "chains", "sampler", "target_accept", "seed", "interval"})
+    return chosen.model_dump(include={"draws", "tune", "chains", "sampler", "target_accept", "seed", "interval",
+                                     "analyst_noise"})
 
 
 def build_set(

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from plausible.workspace import Workspace
 
 __all__ = [
+    "AnalystNoiseOption",
     "AsOfOption",
     "ChainsOption",
     "CoresOption",
@@ -127,6 +128,12 @@ TargetAcceptOption = Annotated[float | None, typer.Option(help="NUTS target acce
 IntervalOption = Annotated[float | None, typer.Option(help="Credible interval level, e.g. 0.9 (MCMC).")]
 CoresOption = Annotated[
     int | None, typer.Option(help="Parallel MCMC chains (default: one per chain, up to the CPU count).", min=1)
+]
+AnalystNoiseOption = Annotated[
+    bool | None,
+    typer.Option("--analyst-noise/--no-analyst-noise", help="MCMC with several analysts: model each judgment as a "
+                 "noisy reading of a latent likelihood, with a noise scale learned per analyst (slow; default: the "
+                 "judgments pooled per cell, or the model file's analyst_noise).", show_default=False),
 ]
 AsOfOption = Annotated[
     str | None,

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from plausible.cli.app import (
+    AnalystNoiseOption,
     AsOfOption,
     ChainsOption,
     CoresOption,
@@ -88,6 +89,7 @@ def brief(
     target_accept: TargetAcceptOption = None,
     interval: IntervalOption = None,
     cores: CoresOption = None,
+    analyst_noise: AnalystNoiseOption = None,
     as_of: AsOfOption = None,
 ) -> None:
     """A briefing: bottom line, hypotheses, what changed, key evidence, linchpins, indicators, sources, method."""
@@ -96,7 +98,7 @@ def brief(
     if day is not None and since_last:
         raise UsageError("--since and --since-last are alternatives: give one of them")
     mcmc = given_options(draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
-                         target_accept=target_accept, interval=interval, cores=cores)
+                         target_accept=target_accept, interval=interval, cores=cores, analyst_noise=analyst_noise)
     if mcmc and method != Method.MCMC:
         raise UsageError(f"{', '.join('--' + k.replace('_', '-') for k in mcmc)} only apply with --method mcmc")
 

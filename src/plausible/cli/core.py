@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from plausible.cli.app import (
+    AnalystNoiseOption,
     AsOfOption,
     ChainsOption,
     CoresOption,
@@ -136,6 +137,7 @@ def posterior(
     target_accept: TargetAcceptOption = None,
     interval: IntervalOption = None,
     cores: CoresOption = None,
+    analyst_noise: AnalystNoiseOption = None,
     save: Annotated[Path | None, typer.Option(help="Save the MCMC draws (ArviZ DataTree) to this netCDF file.")] = None,
     as_of: AsOfOption = None,
     analyst: Annotated[
@@ -150,7 +152,7 @@ def posterior(
     if analyst is not None:
         ws = ws.view_of(analyst)
     given = given_options(draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
-                          target_accept=target_accept, interval=interval)
+                          target_accept=target_accept, interval=interval, analyst_noise=analyst_noise)
     if method == Method.MCMC:
         from plausible.cli.progress import ProgressLine
 

@@ -15,7 +15,7 @@ from plausible.analysis.analysts import AnalystsReport
 from plausible.analysis.report import Analysis
 from plausible.analysis.trajectory import Trajectory
 from plausible.cli.layout import Col, Layout, Row, console, fit, title
-from plausible.core.display import bits, decibans, percent, reliability
+from plausible.core.display import bits, decibans, noise_scale, percent, reliability
 from plausible.engines.posterior import Posterior
 from plausible.workspace import Workspace
 
@@ -72,6 +72,8 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
     fit(out, [*layouts, _without(layouts[-1], "title")])
     if post.sources:
         _sources_table(out, ws, post)
+    if post.analysts:
+        _analysts_table(out, post)
     cut = "" if post.as_of is None else f" reported by {post.as_of} (--as-of)"
     footer = f"{len(post.item_ids)} evidence items{cut} · {post.method} engine · inputs {post.inputs_hash[:12]}"
     if leads is not None:
@@ -100,6 +102,15 @@ def _sources_table(out: Console, ws: Workspace, post: Posterior) -> None:
         interval = "" if s.interval is None else f"{reliability(s.interval[0])}–{reliability(s.interval[1])}"
         rows.append(Row((s.source, source.reliability.label if source else "", reliability(s.prior_mean),
                          reliability(s.posterior_mean), interval, note)))
+    fit(out, _boxed_then_compact(cols, rows))
+
+
+def _analysts_table(out: Console, post: Posterior) -> None:
+    """The analysts' learned noise scales (probit scale; docs/model.md, "Several analysts in the MCMC engine")."""
+    title(out, "Analyst noise: learned scale of each analyst's readings (probit scale)")
+    cols = [Col("analyst", "id"), Col("posterior mean"), Col(f"{post.interval_level:.0%} interval")]
+    rows = [Row((a.analyst, noise_scale(a.posterior_mean),
+                 f"{noise_scale(a.interval[0])}–{noise_scale(a.interval[1])}")) for a in post.analysts]
     fit(out, _boxed_then_compact(cols, rows))
 
 

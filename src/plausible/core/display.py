@@ -17,7 +17,7 @@ forecast score              three decimals                        :func:`score`
 
 from __future__ import annotations
 
-__all__ = ["bits", "count", "decibans", "likelihood", "percent", "reliability", "score"]
+__all__ = ["bits", "count", "decibans", "likelihood", "noise_scale", "percent", "reliability", "score"]
 
 
 def percent(p: float) -> str:
@@ -62,6 +62,17 @@ def reliability(value: float) -> str:
     --------
     >>> reliability(0.8), reliability(0.456)
     ('0.80', '0.46')
+    """
+    return f"{value:.2f}"
+
+
+def noise_scale(value: float) -> str:
+    """An analyst's noise scale learned by the MCMC engine (a standard deviation on the probit scale), two decimals.
+
+    Examples
+    --------
+    >>> noise_scale(0.3), noise_scale(1.234)
+    ('0.30', '1.23')
     """
     return f"{value:.2f}"
 

@@ -60,20 +60,22 @@ product never leaves the normal range (1e-250 x 1e-30 > 1e-308)."""
 
 
 def evidence_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated,
-                    free: NDArray[np.bool_]) -> dict[str, NDArray[Any]]:
+                    free: NDArray[np.bool_], skip: NDArray[np.bool_] | None = None) -> dict[str, NDArray[Any]]:
     """The kernel's inputs after ``rho_free``, by name and in its order, for the sources marked ``free``.
 
     Linear events of the other sources do not depend on what is sampled: they are folded into
-    ``log_base`` at the sources' fixed reliabilities.
+    ``log_base`` at the sources' fixed reliabilities. Linear events marked in ``skip`` (a mask over events)
+    are left out (their evidence is added to ``log_base`` by the caller); ``terms`` gives the corroborated ones.
     """
     s = structure
-    pairs = np.nonzero(s.linear[s.pair_event] & free[s.pair_source])[0]
+    linear = s.linear[s.pair_event] if skip is None else s.linear[s.pair_event] & ~skip[s.pair_event]
+    pairs = np.nonzero(linear & free[s.pair_source])[0]
     lam = compiled.lam[s.pair_event[pairs]]
     a = lam @ compiled.prior
     slot_source, slot_factor = slot_sources(terms, s)
     inputs = {
         "rho_fixed": compiled.rho, "free_source": np.nonzero(free)[0],
-        "log_base": np.log(compiled.prior) + linear_log_likelihood(compiled, s, compiled.rho[None], ~free)[0],
+        "log_base": np.log(compiled.prior) + linear_log_likelihood(compiled, s, compiled.rho[None], ~free, skip)[0],
         "linear_source": s.pair_source[pairs], "linear_factor": s.pair_factor[pairs], "linear_a": a,
         "linear_spread": lam - a[:, None], "slot_source": slot_source, "slot_factor": slot_factor,
         "pad": (terms.slots < 0).astype(np.float64), "lam_moment": terms.lam_moment,
@@ -88,7 +90,8 @@ def evidence_kernel(rho_free: NDArray[np.float64], rho_fixed: NDArray[np.float64
                     linear_factor: NDArray[np.float64], linear_a: NDArray[np.float64],
                     linear_spread: NDArray[np.float64], slot_source: NDArray[np.int64],
                     slot_factor: NDArray[np.float64], pad: NDArray[np.float64], lam_moment: NDArray[np.float64],
-                    rest_moment: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+                    rest_moment: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                                               NDArray[np.float64]]:
     r"""The log-probability ln P(reports | rho) and its gradient in the sampled reliabilities.
 
     Parameters
@@ -117,6 +120,8 @@ def evidence_kernel(rho_free: NDArray[np.float64], rho_fixed: NDArray[np.float64
     -------
     logp : ndarray, shape (1,)
     grad : ndarray, shape (F,)
+    posterior : ndarray, shape (K,)
+        P(H_k | reports, rho): the gradient of ``logp`` in ``log_base``.
     """
     # Plain loops throughout: numba compiles them several times faster than array expressions and fancy indexing.
     rho = np.empty(rho_fixed.size)
@@ -221,43 +226,50 @@ def evidence_kernel(rho_free: NDArray[np.float64], rho_fixed: NDArray[np.float64
     free_grad = np.empty(free_source.size)
     for f in range(free_source.size):
         free_grad[f] = grad[free_source[f]]
-    return logp, free_grad
+    return logp, free_grad, posterior
 
 
 class EvidenceLogLikelihood(Op):
-    """``(rho_free, rho_fixed, ...) -> (ln P(reports | rho) as a 1-vector, its gradient)``; in ``rho_free`` only.
+    """``(rho_free, rho_fixed, ...) -> (ln P(reports | rho) as a 1-vector, its gradient, P(H | reports, rho))``.
 
-    The inputs are those of :func:`evidence_kernel`, in its order.
+    The inputs are those of :func:`evidence_kernel`, in its order. Differentiable in ``rho_free`` and in
+    ``log_base`` (whose gradient is the posterior), so the caller may add terms of its own to ``log_base``.
     """
 
-    __props__ = ()
+    __props__ = ("kernel_version",)
+    kernel_version = 2
+    """Part of the on-disk cache key of graphs that use the operation: raise it whenever the kernel's
+    signature changes (version 2 returns the posterior too), or a cache filled by an older release would
+    run the old kernel."""
 
     def make_node(self, *inputs: Any) -> Apply[Any]:
-        """Build the node: the kernel's inputs as tensors of its dtypes; a (1,) and an (F,) output."""
+        """Build the node: the kernel's inputs as tensors of its dtypes; a (1,), an (F,) and a (K,) output."""
         if len(inputs) != len(_INPUTS):
             raise TypeError(f"EvidenceLogLikelihood takes {', '.join(name for name, _ in _INPUTS)}")
         tensors = [pt.cast(pt.as_tensor_variable(x), dtype) for x, (_, dtype) in zip(inputs, _INPUTS, strict=True)]
-        return Apply(self, tensors, [pt.dvector(), pt.dvector()])
+        return Apply(self, tensors, [pt.dvector(), pt.dvector(), pt.dvector()])
 
     def perform(self, node: Apply[Any], inputs: Sequence[Any], output_storage: list[list[Any]]) -> None:
         """Evaluate with the numba kernel (also outside PyTensor's numba backend)."""
-        logp, grad = evidence_kernel(*(np.ascontiguousarray(x, dtype=dtype)
-                                       for x, (_, dtype) in zip(inputs, _INPUTS, strict=True)))
-        output_storage[0][0], output_storage[1][0] = logp, grad
+        logp, grad, posterior = evidence_kernel(*(np.ascontiguousarray(x, dtype=dtype)
+                                                  for x, (_, dtype) in zip(inputs, _INPUTS, strict=True)))
+        output_storage[0][0], output_storage[1][0], output_storage[2][0] = logp, grad, posterior
 
     def pullback(self, inputs: Sequence[Variable[Any, Any]], outputs: Sequence[Variable[Any, Any]],
                  cotangents: Sequence[Variable[Any, Any]]) -> list[Variable[Any, Any]]:
-        """The gradient in ``rho_free`` from the gradient output; the other inputs are not differentiable."""
-        g_logp, g_grad = cotangents
-        if not isinstance(g_grad.type, DisconnectedType):
-            raise NotImplementedError("the gradient output of EvidenceLogLikelihood is not differentiable")
-        return [g_logp[0] * outputs[1],  # type: ignore[index]
-                *(grad_not_implemented(self, i, inputs[i])  # type: ignore[no-untyped-call]
-                  for i in range(1, len(_INPUTS)))]
+        """The gradient in ``rho_free`` and ``log_base`` from the outputs; the other inputs are not differentiable."""
+        g_logp, g_grad, g_posterior = cotangents
+        if not (isinstance(g_grad.type, DisconnectedType) and isinstance(g_posterior.type, DisconnectedType)):
+            raise NotImplementedError("only the log-probability output of EvidenceLogLikelihood is differentiable")
+        grads = [g_logp[0] * outputs[1]]  # type: ignore[index]
+        for i in range(1, len(_INPUTS)):
+            grads.append(g_logp[0] * outputs[2] if _INPUTS[i][0] == "log_base"  # type: ignore[index]
+                         else grad_not_implemented(self, i, inputs[i]))  # type: ignore[no-untyped-call]
+        return grads
 
 
 evidence_log_likelihood_op = EvidenceLogLikelihood()
-"""The operation, ready to apply: ``logp, _ = evidence_log_likelihood_op(rho_free, rho_fixed, ...)``; ``logp[0]``."""
+"""The operation, ready to apply: ``logp, _, _ = evidence_log_likelihood_op(rho_free, rho_fixed, ...)``; ``logp[0]``."""
 
 
 register_numba_kernel(EvidenceLogLikelihood, evidence_kernel)

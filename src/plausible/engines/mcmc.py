@@ -28,7 +28,16 @@ from plausible.engines.corroboration import (
     draw_corroborated_likelihoods,
 )
 from plausible.engines.exact import exact_posterior, log_likelihood_increments, softmax
-from plausible.engines.posterior import Diagnostics, Posterior, SourceReliability
+from plausible.engines.posterior import AnalystNoise, Diagnostics, Posterior, SourceReliability
+from plausible.engines.readings import (
+    NOISE_PRIOR,
+    Readings,
+    as_data,
+    draw_read_likelihoods,
+    noise_scales,
+    read_log_likelihood,
+    readings,
+)
 from plausible.engines.structure import (
     SamplingStructure,
     batched_log_likelihood,
@@ -54,14 +63,22 @@ _INTERVAL_CELLS = 40_000_000
 
 
 def build_model(compiled: CompiledSet, structure: SamplingStructure | None = None,
-                terms: Corroborated | None = None) -> pm.Model:
+                terms: Corroborated | None = None, *, analyst_noise: bool = False) -> pm.Model:
     """The PyMC model of a compiled set, with the hypothesis index marginalised.
 
-    The only free variable is ``rho`` (sources with a Beta prior). The potential ``evidence`` is
-    ln P(reports | rho) = logsumexp_k(ln pi_k + sum_g ln E_lambda[P(reports_g | H_k, rho)]): every band
-    integrates out exactly, linear events at their Beta means and corroborated events through the
-    moments of :mod:`plausible.engines.corroboration`. It is one PyTensor operation with its gradient
+    By default (and with one analyst) the only free variable is ``rho`` (sources with a Beta prior); several
+    analysts' judgments enter as their pool per cell, as in the exact engine. The potential
+    ``evidence`` is ln P(reports | rho) = logsumexp_k(ln pi_k + sum_g ln E_lambda[P(reports_g | H_k, rho)]):
+    every band integrates out exactly, linear events at their Beta means and corroborated events through
+    the moments of :mod:`plausible.engines.corroboration`. It is one PyTensor operation with its gradient
     (:mod:`plausible.engines.evidence_op`).
+
+    With ``analyst_noise`` (opt-in, the ``analyst_noise`` inference setting), when several analysts judged
+    the set and ``compiled`` carries their own judgments (``Workspace.compiled(set_id, by_analyst=True)``),
+    the cells they judged are latent and their judgments noisy readings (:mod:`plausible.engines.readings`):
+    the noise scales' parameters ``noise_log_scale`` and ``noise_offset`` are sampled too, and ``latent``
+    (the standardised cells of corroborated events that were judged); the potential ``analysts`` is the
+    readings' marginal likelihood, and the read events' evidence enters the operation through ``log_base``.
 
     Parameters
     ----------
@@ -69,6 +86,8 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
     structure : SamplingStructure, optional
     terms : Corroborated, optional
         The corroborated events' moments (worked out here when not given).
+    analyst_noise : bool
+        Model the analysts' judgments as noisy readings (see above).
 
     Returns
     -------
@@ -77,16 +96,42 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
     from plausible.engines.evidence_op import evidence_inputs, evidence_log_likelihood_op
 
     s = structure or sampling_structure(compiled)
+    read = readings(compiled, s) if analyst_noise else None
     terms = corroborated_terms(compiled, s) if terms is None else terms
+    terms = terms if read is None else without_events(terms, read.read_event)
     free = np.zeros(compiled.rho.size, dtype=bool)
     free[s.free_rho] = True
     with pm.Model() as model:
         rho_free: Any = pm.Beta("rho", alpha=compiled.rho_alpha[s.free_rho], beta=compiled.rho_beta[s.free_rho],
                                 shape=s.free_rho.size) if s.free_rho.size else pt.zeros(0)
-        logp, _ = evidence_log_likelihood_op(  # type: ignore[misc]
-            rho_free, *(pm.Data(name, value) for name, value in evidence_inputs(compiled, s, terms, free).items()))
+        inputs = evidence_inputs(compiled, s, terms, free, None if read is None else read.read_event)
+        data = {name: pm.Data(name, value) for name, value in inputs.items()}
+        if read is not None:
+            data["log_base"] = data["log_base"] + _read_terms(read, data["rho_fixed"], data["free_source"], rho_free)
+        logp, _, _ = evidence_log_likelihood_op(rho_free, *data.values())  # type: ignore[misc]
         pm.Potential("evidence", logp[0])  # type: ignore[index]
     return model
+
+
+def _read_terms(read: Readings, rho_fixed: Any, free_source: Any, rho_free: Any) -> Any:
+    """The analysts' variables and readings (a potential), and the read events' ln P(reports | H_k): shape (K,)."""
+    log_scale = pm.Normal("noise_log_scale", mu=NOISE_PRIOR["log_scale_mean"], sigma=NOISE_PRIOR["log_scale_sd"])
+    offset = pm.Normal("noise_offset", mu=0.0, sigma=1.0, shape=len(read.analyst_ids))
+    latent = (pm.Normal("latent", mu=0.0, sigma=1.0, shape=read.latent_cells.size) if read.latent_cells.size
+              else pt.zeros(0))
+    rho = pt.set_subtensor(rho_fixed[free_source], rho_free)
+    sigma = noise_scales(pt.stack([log_scale]), offset[None, :], pt)
+    log_likelihood, log_marginal = read_log_likelihood(as_data(read, pm.Data), rho[None, :], sigma, latent[None, :],
+                                                       1, pt)
+    pm.Potential("analysts", log_marginal[0])
+    return log_likelihood[0]
+
+
+def without_events(terms: Corroborated, skip: NDArray[np.bool_]) -> Corroborated:
+    """The corroborated events' terms less the events ``skip`` marks (a mask over events)."""
+    keep = ~skip[terms.events]
+    return Corroborated(terms.events[keep], terms.slots[keep], terms.reports[keep], terms.lam_moment[keep],
+                        terms.rest_moment[keep])
 
 
 @contextmanager
@@ -112,7 +157,10 @@ def mcmc_posterior(compiled: CompiledSet, settings: InferenceSettings, *, inputs
     ----------
     compiled : CompiledSet
     settings : InferenceSettings
-        Draws, tune, chains, target_accept, seed, sampler, interval and cores (validated).
+        Draws, tune, chains, target_accept, seed, sampler, interval, cores and analyst_noise (validated). With
+        ``analyst_noise``, the analysts' noise model applies to a set several analysts judged when ``compiled``
+        carries their own judgments (``Workspace.compiled(set_id, by_analyst=True)``; the workspace's
+        ``posterior`` does this); otherwise their judgments enter as their pool per cell.
     inputs_hash : str
         Hash of the input files, recorded in the result and in the saved draws.
     progress : Progress, optional
@@ -128,7 +176,7 @@ def mcmc_posterior(compiled: CompiledSet, settings: InferenceSettings, *, inputs
     """
     structure = sampling_structure(compiled)
     terms = corroborated_terms(compiled, structure)
-    model = build_model(compiled, structure, terms)
+    model = build_model(compiled, structure, terms, analyst_noise=settings.analyst_noise)
     if not model.free_RVs:
         return _without_sampling(compiled, settings, inputs_hash)
     if settings.sampler == "nutpie":
@@ -156,8 +204,11 @@ def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStru
 
     trusted()  # an untested PyMC or PyTensor is warned about here, where the quiet block below cannot hide it
     free = structure.free_rho
-    [value] = model.value_vars
-    centre = {value.name: np.log(compiled.rho_alpha[free]) - np.log(compiled.rho_beta[free])}
+    centre = {value.name: np.zeros(tuple(value.type.shape)) for value in model.value_vars}
+    if free.size:
+        centre["rho_logodds__"] = np.log(compiled.rho_alpha[free]) - np.log(compiled.rho_beta[free])
+    if "noise_log_scale" in centre:
+        centre["noise_log_scale"] = np.asarray(NOISE_PRIOR["log_scale_mean"])
     if progress is not None:
         progress.start(f"sampling {settings.chains} chain{'s' if settings.chains > 1 else ''}", "iterations")
         progress.status("compiling the model (the first run on a machine takes longer)")
@@ -171,18 +222,25 @@ def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStru
 
 
 def _datatree(run: ChainRun, sources: list[str], settings: InferenceSettings) -> Any:
-    """The draws in ArviZ's layout: ``posterior`` (rho) and ``sample_stats``, with the sampler in the attributes."""
+    """The draws in ArviZ's layout: ``posterior`` (rho, and the analysts' variables) and ``sample_stats``."""
     import xarray as xr
     from scipy.special import expit
 
-    [values] = run.values.values()
-    chains, draws = values.shape[:2]
+    first = next(iter(run.values.values()))
+    chains, draws = first.shape[:2]
     coords = {"chain": np.arange(chains), "draw": np.arange(draws)}
     attrs = {"inference_library": "pymc", "inference_library_version": pm.__version__, "sampler": "NUTS",
              "sampling_time": run.seconds, "tuning_steps": settings.tune, "seed": settings.seed,
              "target_accept": settings.target_accept}
-    posterior = xr.Dataset({"rho": (("chain", "draw", "source"), expit(values))},
-                           coords={**coords, "source": sources}, attrs=attrs)
+    variables: dict[str, Any] = {}
+    for name, values in run.values.items():
+        if name == "rho_logodds__":
+            variables["rho"] = (("chain", "draw", "source"), expit(values))
+        elif values.ndim == 2:
+            variables[name] = (("chain", "draw"), values)
+        else:
+            variables[name] = (("chain", "draw", f"{name}_dim"), values)
+    posterior = xr.Dataset(variables, coords={**coords, "source": sources}, attrs=attrs)
     stats = xr.Dataset({key: (("chain", "draw"), value) for key, value in run.stats.items()}, coords=coords,
                        attrs=attrs)
     return xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})
@@ -223,11 +281,23 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
     rho, (n_chain, n_draw) = _draw_arrays(idata, compiled, structure)
     rng = np.random.default_rng(settings.seed + 1)
     log_prior = np.log(compiled.prior)
+    read = readings(compiled, structure) if settings.analyst_noise else None
+    if read is not None:
+        terms = without_events(terms, read.read_event)
+        sigma, latent = _analyst_draws(idata, read, rho.shape[0])
+        idata.posterior["noise_scale"] = xr.DataArray(sigma.reshape(n_chain, n_draw, -1),
+                                                      dims=("chain", "draw", "analyst"),
+                                                      coords={"analyst": list(read.analyst_ids)})
     # P(H | reports, rho) per draw: every band integrated out (Rao-Blackwellised); this gives the mean.
+    chunk = _CHUNK if read is None else max(1, min(_CHUNK, 2_000_000 // max(read.value.size, 1)))
     conditional = np.concatenate([
-        softmax(log_prior + linear_log_likelihood(compiled, structure, rho[start : start + _CHUNK])
-                + corroborated_log_likelihood(terms, structure, rho[start : start + _CHUNK]))
-        for start in range(0, rho.shape[0], _CHUNK)
+        softmax(log_prior + linear_log_likelihood(compiled, structure, rho[start : start + chunk],
+                                                  skip=None if read is None else read.read_event)
+                + corroborated_log_likelihood(terms, structure, rho[start : start + chunk])
+                + (0.0 if read is None else read_log_likelihood(
+                    read, rho[start : start + chunk], sigma[start : start + chunk], latent[start : start + chunk],
+                    rho[start : start + chunk].shape[0])[0]))
+        for start in range(0, rho.shape[0], chunk)
     ])
     # The interval: P(H | reports, lambda, rho) at complete draws, every band drawn from its exact conditional
     # given (H, rho). That costs one Beta draw per cell and draw, so very large sets use every t-th draw.
@@ -241,6 +311,9 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
         lam = np.broadcast_to(compiled.lam, (corroborated[part].shape[0], *compiled.lam.shape)).copy()
         lam[:, terms.events, :] = corroborated[part]
         full_lam = draw_linear_likelihoods(compiled, structure, rho[used[part]], hypothesis[part], lam, rng)
+        if read is not None:
+            full_lam = draw_read_likelihoods(read, rho[used[part]], sigma[used[part]], latent[used[part]],
+                                             hypothesis[part], full_lam, structure.fill, rng)
         spread[part] = softmax(log_prior + batched_log_likelihood(compiled, structure, rho[used[part]], full_lam))
     hyp = list(compiled.hypothesis_ids)
     idata.posterior["probability"] = xr.DataArray(conditional.reshape(n_chain, n_draw, len(hyp)),
@@ -261,6 +334,11 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
         )
         for s in structure.free_rho
     )
+    noise: tuple[AnalystNoise, ...] = ()
+    if read is not None:
+        noise = tuple(AnalystNoise(a, float(sigma[:, i].mean()), (float(np.quantile(sigma[:, i], tail)),
+                                                                   float(np.quantile(sigma[:, i], 1 - tail))))
+                      for i, a in enumerate(read.analyst_ids))
     increments = log_likelihood_increments(compiled.prior, compiled.lam, compiled.rho_effective(),
                                            compiled.event_of, compiled.source_of)
     _describe_run(idata, compiled, settings, inputs_hash)
@@ -269,7 +347,18 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
         probability=conditional.mean(axis=0), item_ids=compiled.item_ids, increments=increments,
         interval=interval, interval_level=settings.interval, diagnostics=diagnostics, sources=sources,
         inputs_hash=inputs_hash, draws=idata, leader_probability=leader_probability(conditional),
+        analysts=noise,
     )
+
+
+def _analyst_draws(idata: Any, read: Readings, total: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The analysts' noise scales (total, A) and the standardised latent cells (total, Cz) of every draw."""
+    post = idata.posterior
+    sigma = noise_scales(np.asarray(post["noise_log_scale"].values, dtype=np.float64).reshape(total),
+                         np.asarray(post["noise_offset"].values, dtype=np.float64).reshape(total, -1))
+    latent = (np.asarray(post["latent"].values, dtype=np.float64).reshape(total, -1) if "latent" in post
+              else np.zeros((total, 0)))
+    return sigma, latent
 
 
 def leader_probability(conditional: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -297,7 +386,8 @@ def leader_probability(conditional: NDArray[np.float64]) -> NDArray[np.float64]:
 def _describe_run(idata: Any, compiled: CompiledSet, settings: InferenceSettings, inputs_hash: str) -> None:
     """Record in the DataTree's attributes what it was computed from, so a saved result can be traced."""
     idata.attrs.update({"set_id": compiled.set_id, "method": str(Method.MCMC), "inputs_hash": inputs_hash,
-                        "seed": settings.seed, "sampler": settings.sampler, "plausible_version": tool_version()})
+                        "seed": settings.seed, "sampler": settings.sampler,
+                        "analyst_noise": int(settings.analyst_noise), "plausible_version": tool_version()})
 
 
 def _categorical_rows(p: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.int64]:
@@ -312,7 +402,7 @@ def _diagnostics(idata: Any) -> Diagnostics:
     from plausible.engines.diagnostics import ess_bulk, ess_tail, rhat
 
     arrays = []
-    for name in ("rho", "probability"):
+    for name in ("rho", "noise_scale", "probability"):
         if name in idata.posterior:
             values = np.asarray(idata.posterior[name].values, dtype=np.float64)
             arrays.append(values.reshape(values.shape[0], values.shape[1], -1))

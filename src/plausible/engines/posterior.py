@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from plausible.model.scales import ModelSpec
 
-__all__ = ["DECIBANS_PER_NAT", "Diagnostics", "Labels", "Posterior", "SourceReliability"]
+__all__ = ["DECIBANS_PER_NAT", "AnalystNoise", "Diagnostics", "Labels", "Posterior", "SourceReliability"]
 
 DECIBANS_PER_NAT = 10.0 / math.log(10.0)
 """One natural-log unit of evidence in decibans (10 log10)."""
@@ -34,6 +34,15 @@ class SourceReliability:
     prior_mean: float
     posterior_mean: float
     interval: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class AnalystNoise:
+    """An analyst's noise scale learned by the MCMC engine (probit scale; see docs/model.md "Several analysts")."""
+
+    analyst: str
+    posterior_mean: float
+    interval: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,8 @@ class Posterior:
     leader_probability : ndarray, shape (K,), or None
         MCMC only: the share of posterior draws in which each hypothesis has the highest conditional
         probability P(H | reports, ρ), i.e. the posterior probability that it leads.
+    analysts : tuple of AnalystNoise
+        MCMC with several analysts: each analyst's learned noise scale.
     labels : Labels or None
         Titles, summaries and the model's probability words (set by :meth:`plausible.Workspace.posterior`).
     """
@@ -132,6 +143,7 @@ class Posterior:
     draws: Any = None
     as_of: dt.date | None = None
     leader_probability: NDArray[np.float64] | None = None
+    analysts: tuple[AnalystNoise, ...] = ()
     labels: Labels | None = None
 
     def __repr__(self) -> str:
@@ -274,4 +286,7 @@ class Posterior:
                  "interval": None if s.interval is None else list(s.interval)}
                 for s in self.sources
             ]
+        if self.analysts:
+            out["analyst_noise"] = [{"id": a.analyst, "posterior_mean": a.posterior_mean, "interval": list(a.interval)}
+                                    for a in self.analysts]
         return out

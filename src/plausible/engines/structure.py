@@ -155,14 +155,18 @@ def batched_log_likelihood(
 
 
 def linear_log_likelihood(
-    compiled: CompiledSet, structure: SamplingStructure, rho: FloatArray, sources: NDArray[np.bool_] | None = None
+    compiled: CompiledSet, structure: SamplingStructure, rho: FloatArray, sources: NDArray[np.bool_] | None = None,
+    skip: NDArray[np.bool_] | None = None,
 ) -> FloatArray:
     """The log-likelihood ln P(reports | H_k, rho) of the linear events, bands at their means, per draw; shape (D, K).
 
     A linear event's likelihood is (1 - r) a + r lam_k = a + r (lam_k - a), linear in the band. With
-    ``sources`` (a mask over sources), only the events of those sources count.
+    ``sources`` (a mask over sources), only the events of those sources count; the events ``skip`` marks
+    (a mask over events) do not.
     """
     linear = structure.linear[structure.pair_event]
+    if skip is not None:
+        linear = linear & ~skip[structure.pair_event]
     pairs = np.nonzero(linear if sources is None else linear & sources[structure.pair_source])[0]
     lam = compiled.lam[structure.pair_event[pairs]]
     a = lam @ compiled.prior

@@ -7,7 +7,8 @@ describe events g = 1..G (an origin, or the item itself), from sources s = 1..S.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, compress, count, repeat
 from typing import Any
@@ -54,6 +55,16 @@ class CompiledSet:
         Prior mean reliability of each source.
     rho_alpha, rho_beta : ndarray, shape (S,)
         Beta prior of each source's reliability; NaN where the reliability is a fixed number.
+    analyst_ids : tuple of str
+        The A analysts who judged the set, when there are several (empty when one analyst judged it all:
+        the MCMC engine then models the judgments as they are, see docs/model.md "Several analysts").
+    analyst_weight : ndarray, shape (A,)
+        Each analyst's weight.
+    judged_mean : ndarray, shape (A, G, K)
+        Each analyst's own judgment of each cell (number as written, band at its Beta mean); NaN where the
+        analyst gave none or said NA.
+    judged_alpha, judged_beta : ndarray, shape (A, G, K)
+        Beta parameters of the analysts' banded judgments; NaN for numbers and where ``judged_mean`` is NaN.
     """
 
     set_id: str
@@ -71,6 +82,11 @@ class CompiledSet:
     rho: FloatArray
     rho_alpha: FloatArray
     rho_beta: FloatArray
+    analyst_ids: tuple[str, ...] = ()
+    analyst_weight: FloatArray = field(default_factory=lambda: _frozen(np.zeros(0)))
+    judged_mean: FloatArray = field(default_factory=lambda: _frozen(np.zeros((0, 0, 0))))
+    judged_alpha: FloatArray = field(default_factory=lambda: _frozen(np.zeros((0, 0, 0))))
+    judged_beta: FloatArray = field(default_factory=lambda: _frozen(np.zeros((0, 0, 0))))
 
     @property
     def n_items(self) -> int:
@@ -82,7 +98,8 @@ class CompiledSet:
         return (self.rho if rho is None else rho)[self.source_of] * self.factor
 
 
-def compile_set(hs: HypothesisSet, items: list[Item], sources: dict[str, Source]) -> CompiledSet:
+def compile_set(hs: HypothesisSet, items: list[Item], sources: dict[str, Source],
+                analyst_weights: Mapping[str, float] | None = None) -> CompiledSet:
     """Compile a set and the items bearing on it (in trajectory order) into arrays.
 
     Parameters
@@ -92,6 +109,10 @@ def compile_set(hs: HypothesisSet, items: list[Item], sources: dict[str, Source]
         Items with likelihoods for ``hs``, in trajectory order.
     sources : dict
         The workspace's sources. A source graded A–F takes the grade's prior from the set's model.
+    analyst_weights : mapping, optional
+        Each analyst's weight (1 for analysts it omits). When given and more than one analyst judged the set,
+        each analyst's own judgments are compiled too (for the MCMC engine's noise model); without it, only
+        their pool (``lam`` and the bands).
 
     Returns
     -------
@@ -145,7 +166,40 @@ def compile_set(hs: HypothesisSet, items: list[Item], sources: dict[str, Source]
     return CompiledSet(
         hs.id, hids, prior, tuple(map(_ID, items)), event_of, source_of, factor,
         lam, alpha, beta, na, tuple(source_index), rho, rho_alpha, rho_beta,
+        *_analyst_arrays(hs, event_rows, analyst_weights),
     )
+
+
+def _frozen(array: FloatArray) -> FloatArray:
+    array.flags.writeable = False
+    return array
+
+
+def _analyst_arrays(hs: HypothesisSet, rows: list[Item], weights: Mapping[str, float] | None) -> tuple[
+        tuple[str, ...], FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Each analyst's own judgments of the events' cells, when more than one analyst judged the set.
+
+    With one analyst (the common case), or without weights, nothing is built: the defaults (no analyst, empty
+    arrays).
+    """
+    judged = [item.judged.get(hs.id, {}) for item in rows] if weights is not None else []
+    analysts = sorted({a for by in judged for a, row in by.items() if any(not j.not_applicable for j in row.values())})
+    if weights is None or len(analysts) < 2:
+        return (), _frozen(np.zeros(0)), *(_frozen(np.zeros((0, 0, 0))) for _ in range(3))  # type: ignore[return-value]
+    shape = (len(analysts), len(rows), len(hs.hypotheses))
+    mean, alpha, beta = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    column = {h: k for k, h in enumerate(hs.hypothesis_ids)}
+    for a, analyst in enumerate(analysts):
+        for g, by in enumerate(judged):
+            for hid, judgment in by.get(analyst, {}).items():
+                if judgment.not_applicable or hid not in column:
+                    continue
+                k = column[hid]
+                mean[a, g, k] = judgment.mean
+                if judgment.alpha is not None and judgment.beta is not None:
+                    alpha[a, g, k], beta[a, g, k] = judgment.alpha, judgment.beta
+    weight = np.array([weights.get(a, 1.0) for a in analysts], dtype=np.float64)
+    return tuple(analysts), _frozen(weight), _frozen(mean), _frozen(alpha), _frozen(beta)
 
 
 _SOURCE = operator.attrgetter("source")

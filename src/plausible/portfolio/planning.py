@@ -192,10 +192,10 @@ def _line(problem: Problem) -> str:
 def _plan_set(ws: Workspace, label: str, set_id: str, method: Method, options: dict[str, Any], analyses: bool,
               version: str) -> PlannedSet:
     hs = ws.hypothesis_set(set_id)
-    compiled = ws.compiled(set_id)
     settings = None
     if method is Method.MCMC:
         settings = ws.settings(set_id, **{**options, "cores": 1})
+    compiled = ws.compiled(set_id, by_analyst=settings is not None and settings.analyst_noise)
     settings_json = "" if settings is None else json.dumps(settings.model_dump(mode="json"), sort_keys=True)
     ladder = None
     if analyses:

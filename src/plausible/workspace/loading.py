@@ -78,7 +78,7 @@ class Workspace:
     as_of: dt.date | None = None
     analysts: dict[str, Analyst] = field(default_factory=dict)
     viewed_by: str | None = None
-    _compiled: dict[str, CompiledSet] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _compiled: dict[tuple[str, bool], CompiledSet] = field(default_factory=dict, init=False, repr=False, compare=False)
     _labels: dict[str, Labels] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
@@ -191,14 +191,25 @@ class Workspace:
             return (self.viewed_by,)
         return tuple(a for a in stated if a != self.viewed_by)
 
-    def compiled(self, set_id: str) -> CompiledSet:
-        """The set and its items compiled into (read-only) arrays, once per loaded workspace."""
-        hit = self._compiled.get(set_id)
+    def compiled(self, set_id: str, *, by_analyst: bool = False) -> CompiledSet:
+        """The set and its items compiled into (read-only) arrays, once per loaded workspace.
+
+        Parameters
+        ----------
+        set_id : str
+        by_analyst : bool
+            Also compile each analyst's own judgments when several analysts judged the set (what the MCMC
+            engine's ``analyst_noise`` model reads); by default only their pool per cell. An analyst's view
+            (:meth:`view_of`) is compiled as judged: one analyst's judgments and the pool elsewhere.
+        """
+        by_analyst = by_analyst and self.viewed_by is None
+        hit = self._compiled.get((set_id, by_analyst))
         if hit is None:
             from plausible.model.compiled import compile_set
 
-            hit = compile_set(self.hypothesis_set(set_id), self.items_for(set_id), self.sources)
-            self._compiled[set_id] = hit
+            weights = {a: e.weight for a, e in self.analysts.items()} if by_analyst else None
+            hit = compile_set(self.hypothesis_set(set_id), self.items_for(set_id), self.sources, weights)
+            self._compiled[(set_id, by_analyst)] = hit
         return hit
 
     def hypothesis_set(self, set_id: str) -> HypothesisSet:
@@ -288,7 +299,7 @@ class Workspace:
             Told how long work advances (MCMC sampling); nothing is reported without it.
         **options
             MCMC settings overriding the model file's (draws, tune, chains, seed, sampler, target_accept,
-            interval, cores); the exact engine takes none.
+            interval, cores, analyst_noise); the exact engine takes none.
 
         Returns
         -------
@@ -304,15 +315,15 @@ class Workspace:
         if as_of is not None and as_of != self.as_of:
             return self.on(as_of).posterior(set_id, method, progress=progress, **options)
         chosen = parse_method(method)
-        compiled = self.compiled(set_id)
         if chosen is Method.EXACT:
             given = sorted(key for key, value in options.items() if value is not None)
             if given:
                 raise UsageError(f"the exact engine takes no options (got {', '.join(given)})")
-            result = run_engine(compiled, chosen, inputs_hash=self.inputs_hash)
+            result = run_engine(self.compiled(set_id), chosen, inputs_hash=self.inputs_hash)
         else:
-            result = run_engine(compiled, chosen, self.settings(set_id, **options), inputs_hash=self.inputs_hash,
-                                progress=progress)
+            settings = self.settings(set_id, **options)
+            result = run_engine(self.compiled(set_id, by_analyst=settings.analyst_noise), chosen, settings,
+                                inputs_hash=self.inputs_hash, progress=progress)
         if self.as_of is not None:
             result = replace(result, as_of=self.as_of)
         return replace(result, labels=self.labels(set_id))

@@ -45,6 +45,11 @@ class InferenceSettings(StrictModel):
     cores: int | None = Field(
         None, ge=1, description="Processes that run chains (default: one per chain, up to the CPU count)."
     )
+    analyst_noise: bool = Field(
+        False, description="With several analysts, model each judgment as a noisy reading of a latent likelihood, "
+        "with a noise scale per analyst (docs/model.md, 'Several analysts in the MCMC engine'); off: the analysts' "
+        "judgments are pooled per cell (log pool), as in the exact engine. Opt-in: it costs far more sampling time."
+    )
 
     def with_options(self, options: Mapping[str, Any]) -> InferenceSettings:
         """These settings with ``options`` (a caller's overrides) applied and validated; None keeps a value.

@@ -1,0 +1,403 @@
+r"""Several analysts in the MCMC engine: each stated judgment a noisy reading of a latent likelihood (NumPy only).
+
+When more than one analyst judged a set, every cell :math:`\lambda_c` (event x hypothesis) that some analyst
+judged is latent, on the probit scale: :math:`x_c = \Phi^{-1}(\lambda_c) \sim N(0, 1)`, which makes
+:math:`\lambda_c` uniform on (0, 1) a priori. Analyst a's judgment of the cell is a reading
+
+.. math:: y_{ac} \sim N(x_c,\; d_{ac}),\qquad d_{ac} = (\sigma_a^2 + v_{ac} + \epsilon^2) / w_a,
+
+where :math:`y_{ac}, v_{ac}` are the probit-scale mean and variance of the analyst's judgment (a number:
+its probit, variance 0; a band: those of the Beta the scales define), :math:`\sigma_a` the analyst's noise
+scale, learned across every cell they judged, :math:`w_a` the analyst's weight, and
+:math:`\epsilon = 0.02` the resolution of a written number. The noise scales share a hierarchical prior,
+:math:`\ln\sigma_a = \ln s + \omega\,\eta_a` with :math:`\ln s \sim N(\ln 0.3, 1)`, :math:`\eta_a \sim N(0, 1)`,
+:math:`\omega = 0.5`: with two analysts only :math:`\sigma_A^2 + \sigma_B^2` is identified by the data, and
+the prior shares it out evenly.
+
+Given the noise scales the readings are conjugate: :math:`x_c` has a normal posterior with precision
+:math:`P_c = 1 + \sum_a 1/d_{ac}` and mean :math:`\mu_c = \sum_a (y_{ac}/d_{ac}) / P_c`, and the readings'
+marginal likelihood is closed-form. A *linear* event's report is linear in its cells, so those integrate
+out exactly: :math:`E[\Phi(x_c)] = \Phi(\mu_c / \sqrt{1 + 1/P_c})`. A corroborated event's cells are sampled
+(non-centred: :math:`x_c = \mu_c + z_c / \sqrt{P_c}`, :math:`z_c \sim N(0, 1)`).
+
+The likelihood functions take the array module (NumPy, or PyTensor's ``tensor`` inside the model) and a
+leading draw axis, so the model and the summary compute the same expression.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from plausible.engines.structure import RHO_CEILING, FloatArray, IntArray, SamplingStructure
+from plausible.model.compiled import CompiledSet
+
+__all__ = [
+    "NOISE_PRIOR",
+    "Readings",
+    "draw_read_likelihoods",
+    "noise_scales",
+    "read_log_likelihood",
+    "readings",
+]
+
+NOISE_PRIOR = {"log_scale_mean": math.log(0.3), "log_scale_sd": 1.0, "spread": 0.5, "resolution": 0.02}
+"""The noise scales' hierarchical prior (probit scale) and the resolution of a written number."""
+
+_POINT_CLIP = 1e-15
+_QUANTILES = 256
+
+
+@dataclass(frozen=True)
+class _Table:
+    """How to build a (draws, events, K) likelihood table from constants and a vector of cell values.
+
+    Cell (g, k) is ``concat(const, values)[index[g, k]]``, plus, for an NA cell, the weighted mean
+    ``na_weight @ row`` of its row's applicable cells (``na_pos`` numbers it, 0 for none).
+    """
+
+    const: FloatArray
+    index: IntArray
+    na_pos: IntArray
+    na_flat: IntArray
+    """(Cn, K): the flat positions of each NA cell's row."""
+    na_weight: FloatArray
+    has_na: bool
+
+
+@dataclass(frozen=True)
+class Readings:
+    """The analysts' readings of a set's cells, and how the read events are put together.
+
+    Attributes
+    ----------
+    analyst_ids : tuple of str
+    weight : ndarray, shape (A,)
+    value, spread : ndarray, shape (C, A)
+        Probit-scale mean and variance of each analyst's judgment of each read cell (0 where not judged).
+    judged : ndarray, shape (C, A)
+        1.0 where the analyst judged the cell.
+    read_event : ndarray of bool, shape (G,)
+        Events with a read cell (their evidence is computed here, not in the evidence kernel).
+    linear_events, corroborated_events : ndarray of int
+        The read events that are linear (one source) and corroborated.
+    linear_cells : ndarray of int
+        Read cells of linear read events (indices into the C cells), the values of ``linear_table``.
+    latent_cells : ndarray of int
+        Read cells of corroborated read events: sampled, the values of ``corroborated_table``.
+    linear_source, linear_factor : ndarray, shape (Gl,)
+    slot_source, slot_factor, slot_real : ndarray, shape (Gc, M)
+    reports : ndarray, shape (Gc,)
+        Distinct sources of each corroborated read event.
+    """
+
+    analyst_ids: tuple[str, ...]
+    hypothesis_ids: tuple[str, ...]
+    weight: FloatArray
+    value: FloatArray
+    spread: FloatArray
+    judged: FloatArray
+    read_event: NDArray[np.bool_]
+    linear_events: IntArray
+    corroborated_events: IntArray
+    linear_cells: IntArray
+    latent_cells: IntArray
+    linear_table: _Table
+    corroborated_table: _Table
+    linear_source: IntArray
+    linear_factor: FloatArray
+    slot_source: IntArray
+    slot_factor: FloatArray
+    slot_real: FloatArray
+    reports: FloatArray
+    prior: FloatArray
+    cell_of: IntArray
+    """(G, K): each cell's index among the C read cells, -1 for cells not read."""
+    spread_levels: FloatArray
+    """(A, V): the distinct band variances of each analyst's readings (padded with 0)."""
+    level_count: FloatArray
+    """(A, V): how many of the analyst's readings have each of them."""
+    has_linear: bool
+    has_corroborated: bool
+
+
+def _probit_moments(mean: FloatArray, alpha: FloatArray, beta: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Probit-scale mean and variance of judgments: a number's probit (variance 0), a Beta band's moments.
+
+    A band's moments are taken over quantile midpoints of its Beta (256 of them), which is exact enough
+    for judgments written to a word's precision.
+    """
+    from scipy.special import betaincinv, ndtri
+
+    point = np.isnan(alpha)
+    value = ndtri(np.clip(mean, _POINT_CLIP, 1.0 - _POINT_CLIP))
+    spread = np.zeros_like(value)
+    if (~point).any():
+        u = (np.arange(_QUANTILES) + 0.5) / _QUANTILES
+        pairs, inverse = np.unique(np.stack([alpha[~point], beta[~point]], axis=1), axis=0, return_inverse=True)
+        x = ndtri(np.clip(betaincinv(pairs[:, :1], pairs[:, 1:], u[None, :]), _POINT_CLIP, 1.0 - _POINT_CLIP))
+        value[~point] = x.mean(axis=1)[inverse.ravel()]
+        spread[~point] = x.var(axis=1)[inverse.ravel()]
+    return value, spread
+
+
+def readings(compiled: CompiledSet, structure: SamplingStructure) -> Readings | None:
+    """The readings of a set several analysts judged; None when one analyst did (the model is then as before)."""
+    if len(compiled.analyst_ids) < 2:
+        return None
+    given = ~np.isnan(compiled.judged_mean)  # (A, G, K)
+    read = given.any(axis=0) & ~compiled.lam_na
+    rows, cols = np.nonzero(read)
+    cell_of = np.full(read.shape, -1, dtype=np.int64)
+    cell_of[rows, cols] = np.arange(rows.size)
+    mean = compiled.judged_mean[:, rows, cols].T  # (C, A)
+    judged = ~np.isnan(mean)
+    value, spread = _probit_moments(np.where(judged, mean, 0.5), compiled.judged_alpha[:, rows, cols].T,
+                                    compiled.judged_beta[:, rows, cols].T)
+    read_event = read.any(axis=1)
+    linear_events = np.nonzero(read_event & structure.linear)[0].astype(np.int64)
+    corroborated = np.nonzero(read_event & ~structure.linear)[0].astype(np.int64)
+    linear_cells = cell_of[linear_events][read[linear_events]]
+    latent_cells = cell_of[corroborated][read[corroborated]]
+    pair = structure.event_start[linear_events]
+    counts = np.bincount(structure.pair_event, minlength=read.shape[0])[corroborated]
+    order = int(counts.max()) if counts.size else 0
+    slots = structure.event_start[corroborated][:, None] + np.arange(order)[None, :]
+    real = np.arange(order)[None, :] < counts[:, None]
+    slots = np.where(real, slots, 0)
+    return Readings(
+        compiled.analyst_ids, compiled.hypothesis_ids, np.asarray(compiled.analyst_weight, dtype=np.float64),
+        np.where(judged, value, 0.0), np.where(judged, spread, 0.0), judged.astype(np.float64), read_event,
+        linear_events, corroborated, linear_cells.astype(np.int64), latent_cells.astype(np.int64),
+        _table(compiled, structure, linear_events, cell_of, linear_cells),
+        _table(compiled, structure, corroborated, cell_of, latent_cells),
+        structure.pair_source[pair], structure.pair_factor[pair],
+        structure.pair_source[slots], np.where(real, structure.pair_factor[slots], 0.0), real.astype(np.float64),
+        counts.astype(np.float64), compiled.prior, cell_of, *_levels(np.where(judged, spread, 0.0), judged),
+        bool(linear_events.size), bool(corroborated.size),
+    )
+
+
+def as_data(r: Readings, data: Any) -> Readings:
+    """The readings with every array replaced by ``data(name, array)`` (e.g. ``pm.Data``).
+
+    In the model the arrays are data, not constants, so the compiled graph does not depend on them and
+    PyTensor's and numba's caches serve every workspace of the same shape of model.
+    """
+    def swap(obj: Any, prefix: str) -> Any:
+        changes = {f.name: data(f"{prefix}{f.name}", getattr(obj, f.name)) for f in fields(obj)
+                   if isinstance(getattr(obj, f.name), np.ndarray)}
+        return replace(obj, **changes)
+
+    out: Readings = replace(swap(r, "read_"), linear_table=swap(r.linear_table, "read_linear_"),
+                            corroborated_table=swap(r.corroborated_table, "read_corroborated_"))
+    return out
+
+
+def _levels(spread: FloatArray, judged: NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
+    """Each analyst's distinct band variances and their counts over the cells the analyst judged."""
+    per_analyst = [np.unique(spread[judged[:, a], a], return_counts=True) for a in range(spread.shape[1])]
+    width = max((values.size for values, _ in per_analyst), default=0)
+    levels, counts = np.zeros((spread.shape[1], width)), np.zeros((spread.shape[1], width))
+    for a, (values, n) in enumerate(per_analyst):
+        levels[a, : values.size], counts[a, : values.size] = values, n
+    return levels, counts
+
+
+def _table(compiled: CompiledSet, structure: SamplingStructure, events: IntArray, cell_of: IntArray,
+           cells: IntArray) -> _Table:
+    """The gather that builds the events' table from constants and the values of ``cells`` (in that order)."""
+    k = compiled.prior.size
+    lam = compiled.lam[events]
+    na = compiled.lam_na[events]
+    all_na = na.all(axis=1)
+    const = np.concatenate([np.where(na, 0.0, lam).ravel(), [0.5]])
+    index = np.arange(events.size * k, dtype=np.int64).reshape(events.size, k)
+    index[all_na] = const.size - 1
+    position = {int(c): n for n, c in enumerate(cells.tolist())}
+    own = cell_of[events]
+    for g, kk in zip(*np.nonzero(own >= 0), strict=True):
+        index[g, kk] = const.size + position[int(own[g, kk])]
+    partial = na & ~all_na[:, None]
+    na_row, na_col = np.nonzero(partial)
+    na_pos = np.zeros((events.size, k), dtype=np.int64)
+    na_pos[na_row, na_col] = np.arange(1, na_row.size + 1)
+    na_weight = structure.fill[events[na_row], na_col, :] if na_row.size else np.zeros((0, k))
+    na_flat = (na_row[:, None] * k + np.arange(k)[None, :]).astype(np.int64)
+    return _Table(const, index, na_pos, na_flat, np.asarray(na_weight, dtype=np.float64), bool(na_row.size))
+
+
+NUMPY = SimpleNamespace(
+    log=np.log, log1p=np.log1p, exp=np.exp, sqrt=np.sqrt, minimum=np.minimum, logaddexp=np.logaddexp,
+    concatenate=np.concatenate, zeros=np.zeros, broadcast_to=np.broadcast_to,
+    erfc=None,  # filled on first use (SciPy)
+)
+"""The NumPy side of the array modules the likelihood accepts (PyTensor's ``tensor`` is the other)."""
+
+
+def _numpy() -> Any:
+    if NUMPY.erfc is None:
+        from scipy.special import erfc
+
+        NUMPY.erfc = erfc
+    return NUMPY
+
+
+def _phi(xp: Any, x: Any) -> Any:
+    return 0.5 * xp.erfc(-x / math.sqrt(2.0))
+
+
+def _take(x: Any, index: IntArray, draws: int) -> Any:
+    """``x[:, index]`` for an index array of any shape, through a flat index.
+
+    One-dimensional gathers compile to fast loops in PyTensor's numba backend, and so do their gradients.
+    """
+    return x[:, index.flatten()].reshape((draws, index.shape[0], index.shape[1]))
+
+
+def _build(xp: Any, table: _Table, values: Any, draws: int) -> Any:
+    """The (draws, events, K) table from ``values`` (draws, cells); NA cells filled."""
+    full = xp.concatenate([xp.broadcast_to(table.const[None, :], (draws, table.const.shape[0])), values], axis=1)
+    direct = _take(full, table.index, draws)
+    if not table.has_na:
+        return direct
+    flat = direct.reshape((draws, table.index.shape[0] * table.index.shape[1]))
+    rows = _take(flat, table.na_flat, draws)
+    na_values = (rows * table.na_weight[None]).sum(axis=-1)
+    return direct + _take(xp.concatenate([xp.zeros((draws, 1)), na_values], axis=1), table.na_pos, draws)
+
+
+def noise_scales(log_scale: Any, offset: Any, xp: Any = None) -> Any:
+    """The analysts' noise scales from the hierarchical parameters: shape (draws, A)."""
+    xp = xp or _numpy()
+    return xp.exp(log_scale[:, None] + NOISE_PRIOR["spread"] * offset)
+
+
+def read_posterior(r: Readings, sigma: Any, xp: Any = None) -> tuple[Any, Any, Any]:
+    r"""The cells' probit posterior given the readings and noise scales, and the readings' log marginal.
+
+    Returns
+    -------
+    mean, precision : shape (draws, C)
+    log_marginal : shape (draws,)
+        :math:`\ln N(y_c; 0, 1 1^\top + \mathrm{diag}(d_c))` summed over cells.
+    """
+    xp = xp or _numpy()
+    d = (sigma[:, None, :] ** 2 + r.spread[None] + NOISE_PRIOR["resolution"] ** 2) / r.weight[None, None, :]
+    inv = r.judged[None] / d
+    precision = 1.0 + inv.sum(axis=2)
+    mean = (inv * r.value[None]).sum(axis=2) / precision
+    # sum_c ln(2 pi d_ac) over the cells analyst a judged: d takes one value per distinct band variance, so
+    # it is counted, not summed cell by cell (the expensive logs are per analyst and variance, not per cell).
+    floor = NOISE_PRIOR["resolution"] ** 2
+    d_levels = (sigma[:, :, None] ** 2 + r.spread_levels[None] + floor) / r.weight[None, :, None]
+    log_marginal = -0.5 * ((r.level_count[None] * xp.log(2.0 * math.pi * d_levels)).sum(axis=(1, 2))
+                           + xp.log(precision).sum(axis=1)
+                           + (inv * r.value[None] ** 2).sum(axis=(1, 2)) - (mean ** 2 * precision).sum(axis=1))
+    return mean, precision, log_marginal
+
+
+def read_log_likelihood(r: Readings, rho: Any, sigma: Any, latent: Any, draws: int,
+                        xp: Any = None) -> tuple[Any, Any]:
+    """The read events' ln P(reports | H_k, rho, sigma, latent), and the readings' log marginal.
+
+    Parameters
+    ----------
+    r : Readings
+    rho : shape (draws, S)
+        Every source's reliability.
+    sigma : shape (draws, A)
+        The analysts' noise scales.
+    latent : shape (draws, Cz)
+        Standardised latent cells of the corroborated read events.
+    draws : int
+    xp : module, optional
+        NumPy (default) or ``pytensor.tensor``.
+
+    Returns
+    -------
+    log_likelihood : shape (draws, K)
+    log_marginal : shape (draws,)
+    """
+    xp = xp or _numpy()
+    mean, precision, log_marginal = read_posterior(r, sigma, xp)
+    out = xp.zeros((draws, len(r.hypothesis_ids)))
+    if r.has_linear:
+        m, p = mean[:, r.linear_cells], precision[:, r.linear_cells]
+        lam = _build(xp, r.linear_table, _phi(xp, m / xp.sqrt(1.0 + 1.0 / p)), draws)
+        a = (lam * r.prior).sum(axis=-1)
+        rel = xp.minimum(rho[:, r.linear_source] * r.linear_factor, RHO_CEILING)
+        out = out + xp.log(a[:, :, None] + rel[:, :, None] * (lam - a[:, :, None])).sum(axis=1)
+    if r.has_corroborated:
+        m, p = mean[:, r.latent_cells], precision[:, r.latent_cells]
+        lam = _build(xp, r.corroborated_table, _phi(xp, m + latent / xp.sqrt(p)), draws)
+        out = out + _corroborated(xp, r, lam, rho, draws)
+    return out, log_marginal
+
+
+def _corroborated(xp: Any, r: Readings, lam: Any, rho: Any, draws: int) -> Any:
+    r"""Sum over corroborated read events of ln(λ_k T(a) + (1 - λ_k) N(a)), the cells given."""
+    a = (lam * r.prior).sum(axis=-1)
+    rel = xp.minimum(_take(rho, r.slot_source, draws) * r.slot_factor, RHO_CEILING)
+    log_t = (r.slot_real * xp.log(rel + (1.0 - rel) * a[:, :, None])).sum(axis=-1)
+    log_n = r.reports * xp.log(a) + (r.slot_real * xp.log1p(-rel)).sum(axis=-1)
+    return xp.logaddexp(xp.log(lam) + log_t[:, :, None], xp.log1p(-lam) + log_n[:, :, None]).sum(axis=1)
+
+
+def draw_read_likelihoods(r: Readings, rho: FloatArray, sigma: FloatArray, latent: FloatArray,
+                          hypothesis: IntArray, lam: FloatArray, fill: FloatArray,
+                          rng: np.random.Generator) -> FloatArray:
+    r"""Complete draws of the read events' likelihoods given (H, rho, sigma, latent): their exact conditional.
+
+    A linear read event's report has likelihood :math:`\sum_j c_j \lambda_j` given H (as in
+    :func:`plausible.engines.structure.draw_linear_likelihoods`), so one cell j, picked with weight
+    :math:`c_j E[\lambda_j]`, is drawn from its probit-normal posterior tilted by :math:`\lambda_j`, the others
+    untilted. The tilted draw is exact: with :math:`x = \mu + s u` and :math:`W \sim N(0, 1)`,
+    :math:`\Phi(x) = P(W - s u \le \mu)`, so :math:`V = W - s u` is drawn from :math:`N(0, 1 + s^2)` truncated
+    to :math:`V \le \mu`, then :math:`u \mid V`. Corroborated read events' cells are the sampled ones.
+
+    Parameters
+    ----------
+    lam : ndarray, shape (D, G, K)
+        Likelihood tables of the draws; the read events' rows are overwritten.
+    fill : ndarray, shape (G, K, K)
+        The structure's NA fill.
+    """
+    from scipy.special import ndtr, ndtri
+
+    draws = rho.shape[0]
+    out = lam.copy()
+    mean, precision, _ = read_posterior(r, sigma)
+    if r.linear_events.size:
+        m, s = mean[:, r.linear_cells], 1.0 / np.sqrt(precision[:, r.linear_cells])
+        expected = ndtr(m / np.sqrt(1.0 + s ** 2))
+        rel = np.minimum(rho[:, r.linear_source] * r.linear_factor, RHO_CEILING)
+        f = fill[r.linear_events]
+        chosen_rows = f[:, hypothesis, :].transpose(1, 0, 2)
+        coeff = rel[:, :, None] * chosen_rows + (1.0 - rel[:, :, None]) * np.einsum("gkj,k->gj", f, r.prior)[None]
+        unfilled = np.concatenate([np.broadcast_to(r.linear_table.const, (draws, r.linear_table.const.size)),
+                                   expected], axis=1)[:, r.linear_table.index]
+        weights = coeff * unfilled
+        cumulative = np.cumsum(weights, axis=2)
+        u = rng.uniform(size=(draws, r.linear_events.size, 1)) * cumulative[:, :, -1:]
+        tilted = np.minimum((u > cumulative).sum(axis=2), r.prior.size - 1)  # (D, Gl)
+        x = m + s * rng.standard_normal(m.shape)
+        position = r.linear_table.index[np.arange(r.linear_events.size)[None, :], tilted] - r.linear_table.const.size
+        d_idx, g_idx = np.nonzero(position >= 0)
+        c_idx = position[d_idx, g_idx]
+        mu, sd = m[d_idx, c_idx], s[d_idx, c_idx]
+        scale = np.sqrt(1.0 + sd ** 2)
+        v = scale * ndtri(rng.uniform(size=mu.size) * ndtr(mu / scale))
+        unit = -sd * v / scale ** 2 + np.sqrt(1.0 - sd ** 2 / scale ** 2) * rng.standard_normal(mu.size)
+        x[d_idx, c_idx] = mu + sd * unit
+        out[:, r.linear_events, :] = _build(_numpy(), r.linear_table, ndtr(x), draws)
+    if r.corroborated_events.size:
+        m, p = mean[:, r.latent_cells], precision[:, r.latent_cells]
+        out[:, r.corroborated_events, :] = _build(_numpy(), r.corroborated_table, ndtr(m + latent / np.sqrt(p)),
+                                                  draws)
+    return out

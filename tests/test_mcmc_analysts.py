@@ -1,0 +1,328 @@
+"""Several analysts in the MCMC engine: each judgment a noisy reading of a latent likelihood (issue 16, item 5).
+
+Truths: quadrature over the latent cells for the model's log-probability; the exact engine's log pool when the
+analysts agree; the engine's own numbers recorded before analysts entered the model (one analyst); and, slow,
+simulation-based calibration of the analysts' noise scales.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pytensor.tensor as pt
+import pytest
+from scipy import stats
+from scipy.special import ndtr
+
+from plausible.engines.exact import exact_posterior
+from plausible.engines.mcmc import build_model, mcmc_posterior
+from plausible.engines.readings import NOISE_PRIOR
+from plausible.model.schema.model import InferenceSettings
+from plausible.testing import synthetic_workspace
+from plausible.workspace import load_workspace
+
+HIDS = ("red", "blue")
+SET = ("question: Which colour?\nhypotheses:\n  - {id: red, title: Red, prior: 0.6}\n"
+       "  - {id: blue, title: Blue, prior: 0.4}\n")
+
+
+def _workspace(root: Path, tables: dict[str, list[tuple[float, float]]], reliability: str = "0.8",
+               origin: bool = False) -> Path:
+    """A workspace whose lead wrote ``tables["lead"]`` in the items and every other analyst a file of their own."""
+    n = len(tables["lead"])
+    lines = ["items:"]
+    for j, (red, blue) in enumerate(tables["lead"]):
+        lines += [f"  - id: e{j}", f"    summary: Report {j}.", f"    source: s{j % 2}", f"    reported: 2024-01-{j + 1:02d}",
+                  f"    likelihoods: {{q: {{red: {red}, blue: {blue}}}}}"]
+        if origin and j == 0:
+            lines.append("    origin: event-0")
+    if origin:  # a second source reports e0's event: a corroborated event
+        lines += ["  - id: echo", "    summary: The same event again.", "    source: s1", "    reported: 2024-02-01",
+                  "    origin: event-0"]
+    files = {"hypotheses/q.yaml": SET, "evidence/items.yaml": "\n".join(lines) + "\n",
+             "evidence/sources.yaml": ("sources:\n"
+                                       f"  - {{id: s0, name: Zero, reliability: {reliability}}}\n"
+                                       f"  - {{id: s1, name: One, reliability: {reliability}}}\n")}
+    for analyst, table in tables.items():
+        if analyst != "lead":
+            assert len(table) == n
+            body = "\n".join(f"  e{j}: {{q: {{red: {red}, blue: {blue}}}}}" for j, (red, blue) in enumerate(table))
+            files[f"analysts/{analyst}.yaml"] = f"name: {analyst.title()}\nlikelihoods:\n{body}\n"
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+LEAD = [(0.7, 0.3), (0.6, 0.4), (0.2, 0.5)]
+BO = [(0.5, 0.35), (0.8, 0.3), (0.3, 0.4)]
+
+
+def test_one_analyst_gives_the_numbers_it_gave_before_analysts_entered_the_model(tmp_path: Path) -> None:
+    """Recorded from the engine before this change (same workspace, seed and settings)."""
+    root = synthetic_workspace(tmp_path, 3, n_hypotheses=3, n_items=12, n_sources=4, origin_fraction=0.3)
+    compiled = load_workspace(root).compiled("question")
+    assert compiled.analyst_ids == ()
+    post = mcmc_posterior(compiled, InferenceSettings(draws=50, tune=50, chains=2, seed=5, cores=1))
+    np.testing.assert_array_equal(post.probability, [0.621730668182085, 0.01556120006781005, 0.3627081317501047])
+    np.testing.assert_array_equal(post.interval, [[0.4673742672813698, 0.7579945520881353],
+                                                  [0.004402184235073532, 0.038226316478872494],
+                                                  [0.22725059300979172, 0.5263753888724708]])
+    assert [s.posterior_mean for s in post.sources] == [0.6225425622029434, 0.8104778311301497, 0.9551548060910935]
+    assert post.analysts == () and "analyst_noise" not in post.to_dict()
+
+
+def _potentials(model, point):  # type: ignore[no-untyped-def]
+    total = pt.add(*model.replace_rvs_by_values(model.potentials))
+    fn = model.compile_fn(total, inputs=model.value_vars, point_fn=False)
+    return float(fn(*(point[v.name] for v in model.value_vars)))
+
+
+def test_log_probability_equals_quadrature_over_the_latent_cells(tmp_path: Path) -> None:
+    """Potentials at fixed noise scales = ln sum_k pi_k prod_g of a 2-D integral over the event's probit cells."""
+    compiled = load_workspace(_workspace(tmp_path, {"lead": LEAD, "bo": BO})).compiled("q", by_analyst=True)
+    assert compiled.analyst_ids == ("bo", "lead")
+    model = build_model(compiled, analyst_noise=True)
+    assert {v.name for v in model.value_vars} == {"noise_log_scale", "noise_offset"}
+    log_scale, offset = -1.2, np.array([0.7, -0.4])
+    got = _potentials(model, {"noise_log_scale": np.array(log_scale), "noise_offset": offset})
+    sigma = np.exp(log_scale + NOISE_PRIOR["spread"] * offset)
+    d = sigma ** 2 + NOISE_PRIOR["resolution"] ** 2  # numbers: no band variance; weights 1
+    grid = np.linspace(-9, 9, 1201)
+    dx = grid[1] - grid[0]
+    x1, x2 = np.meshgrid(grid, grid, indexing="ij")
+    prior = np.array([0.6, 0.4])
+    per_hypothesis = np.log(prior)
+    for j in range(len(LEAD)):
+        density = stats.norm.pdf(x1) * stats.norm.pdf(x2)
+        for a, table in enumerate((BO, LEAD)):  # analysts sorted: bo, lead
+            y = stats.norm.ppf(table[j])
+            density = density * stats.norm.pdf(y[0], x1, math.sqrt(d[a])) * stats.norm.pdf(y[1], x2, math.sqrt(d[a]))
+        lam = np.stack([ndtr(x1), ndtr(x2)])
+        a_noise = prior[0] * lam[0] + prior[1] * lam[1]
+        for k in range(2):
+            report = 0.8 * lam[k] + 0.2 * a_noise
+            per_hypothesis[k] += math.log((density * report).sum() * dx * dx)
+    want = float(np.logaddexp(*per_hypothesis))
+    assert got == pytest.approx(want, abs=1e-6)
+
+
+def test_corroborated_event_with_readings_matches_the_direct_formula(tmp_path: Path) -> None:
+    """Two sources report e0's event: its cells are sampled (``latent``); the potentials are the formulas at them.
+
+    The readings' marginal is checked against SciPy's multivariate normal (y_c ~ N(0, 1 1' + diag(d))).
+    """
+    compiled = load_workspace(_workspace(tmp_path, {"lead": LEAD, "bo": BO}, origin=True)).compiled("q", by_analyst=True)
+    model = build_model(compiled, analyst_noise=True)
+    assert {v.name for v in model.value_vars} == {"noise_log_scale", "noise_offset", "latent"}
+    z = np.array([0.5, -1.0])
+    got = _potentials(model, {"noise_log_scale": np.array(-1.0), "noise_offset": np.array([0.2, -0.3]), "latent": z})
+    sigma = np.exp(-1.0 + NOISE_PRIOR["spread"] * np.array([0.2, -0.3]))
+    d = sigma ** 2 + NOISE_PRIOR["resolution"] ** 2
+    prior, r = np.array([0.6, 0.4]), 0.8
+    marginal, per_hypothesis = 0.0, np.log(prior)
+    for j in range(len(LEAD)):
+        y = np.array([stats.norm.ppf(BO[j]), stats.norm.ppf(LEAD[j])])  # (analyst, hypothesis)
+        precision = 1 + (1 / d).sum()
+        mean = (y / d[:, None]).sum(axis=0) / precision
+        for k in range(2):
+            marginal += stats.multivariate_normal(np.zeros(2), np.ones((2, 2)) + np.diag(d)).logpdf(y[:, k])
+        if j == 0:  # corroborated: two sources, the cells at the latent values
+            lam = ndtr(mean + z / math.sqrt(precision))
+            a = prior @ lam
+            per_hypothesis += np.log(lam * (r + (1 - r) * a) ** 2 + (1 - lam) * a ** 2 * (1 - r) ** 2)
+        else:  # linear: the cells' posterior means
+            lam = ndtr(mean / math.sqrt(1 + 1 / precision))
+            a = prior @ lam
+            per_hypothesis += np.log(r * lam + (1 - r) * a)
+    assert got == pytest.approx(marginal + float(np.logaddexp(*per_hypothesis)), abs=1e-9)
+
+
+def _fit(root: Path, seed: int = 3, draws: int = 400) -> object:
+    return load_workspace(root).posterior("q", "mcmc", draws=draws, tune=draws, chains=2, seed=seed, cores=1,
+                                          analyst_noise=True)
+
+
+def test_pooled_posterior_is_the_exact_pool_when_analysts_agree_and_wider_when_they_disagree(tmp_path: Path) -> None:
+    pooled = [tuple(math.sqrt(a * b) for a, b in zip(x, y, strict=True)) for x, y in zip(LEAD, BO, strict=True)]
+    agree = _workspace(tmp_path / "agree", {"lead": pooled, "bo": pooled})
+    disagree = _workspace(tmp_path / "disagree", {"lead": LEAD, "bo": BO})
+    exact = exact_posterior(load_workspace(agree).compiled("q"))
+    assert exact.probability == pytest.approx(exact_posterior(load_workspace(disagree).compiled("q")).probability,
+                                              abs=1e-12)  # the same log pool
+    post_agree, post_disagree = _fit(agree), _fit(disagree)
+    assert post_agree.probability == pytest.approx(exact.probability, abs=0.02)  # type: ignore[attr-defined]
+    width = {name: float(np.diff(p.interval[0])[0])  # type: ignore[attr-defined]
+             for name, p in (("agree", post_agree), ("disagree", post_disagree))}
+    assert width["disagree"] > 2 * width["agree"], width
+    noise = {name: max(a.posterior_mean for a in p.analysts)  # type: ignore[attr-defined]
+             for name, p in (("agree", post_agree), ("disagree", post_disagree))}
+    assert noise["disagree"] > 2 * noise["agree"], noise
+    data = post_disagree.to_dict()  # type: ignore[attr-defined]
+    assert [a["id"] for a in data["analyst_noise"]] == ["bo", "lead"]
+
+
+def _sbc_design(judged: np.ndarray) -> object:
+    """Eight events reported by one source of fixed reliability 0.9, two hypotheses, three analysts (numbers)."""
+    from plausible.model.compiled import CompiledSet
+
+    n_events = judged.shape[1]
+    nan = np.full((n_events, 2), np.nan)
+    lam = np.exp(np.log(judged).mean(axis=0))  # the log pool (the exact engine's; unused by the noise model)
+    return CompiledSet(
+        "sbc", HIDS, np.array([0.6, 0.4]), tuple(f"e{g}" for g in range(n_events)), np.arange(n_events),
+        np.zeros(n_events, dtype=np.int64), np.ones(n_events), lam, nan, nan.copy(), np.zeros((n_events, 2), bool),
+        ("s",), np.array([0.9]), np.array([np.nan]), np.array([np.nan]),
+        ("a", "b", "c"), np.ones(3), judged, np.full(judged.shape, np.nan), np.full(judged.shape, np.nan),
+    )
+
+
+def _simulate(rng: np.random.Generator, n_events: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """One draw from the generative story, conditioned on every event being reported (by rejection).
+
+    Returns the true noise scales and the analysts' written judgments (A, G, K).
+    """
+    prior = np.array([0.6, 0.4])
+    while True:
+        log_scale = rng.normal(NOISE_PRIOR["log_scale_mean"], NOISE_PRIOR["log_scale_sd"])
+        sigma = np.exp(log_scale + NOISE_PRIOR["spread"] * rng.normal(size=3))
+        x = rng.normal(size=(n_events, 2))
+        y = x[None] + rng.normal(size=(3, n_events, 2)) * np.sqrt(sigma ** 2 + NOISE_PRIOR["resolution"] ** 2)[:, None,
+                                                                                                            None]
+        if np.abs(y).max() > 7.5:  # beyond what a float written in (0, 1) can hold; vanishingly rare
+            continue
+        lam = ndtr(x)
+        h = rng.choice(2, p=prior)
+        report = 0.9 * lam[:, h] + 0.1 * (lam @ prior)
+        if rng.uniform() < np.prod(report):  # every event reported: the design the model conditions on
+            return sigma, ndtr(y)
+
+
+@pytest.mark.slow
+def test_noise_scales_are_calibrated_sbc_ranks_are_uniform() -> None:
+    """Simulation-based calibration (Talts et al. 2018), time-boxed: the rank of each true noise scale among
+    posterior draws is uniform when data come from the model's own prior.
+
+    The prior of the three scales is exchangeable; in a typical draw one analyst is markedly noisier than the
+    others (the spread exp(0.5 eta) differs by a factor above 1.6 between the extreme two in half the draws).
+
+    Time box: simulations are fitted for 180 s (at least 24 of them, at most 120), so the slow CI step gains
+    about 3 minutes; a fit took 8.6-10 s with the machine's load at 6-7 on 2 cores, where the floor of 24 makes
+    it about 4 minutes.
+    """
+    rng = np.random.default_rng(2016)
+    ranks: list[list[int]] = []
+    budget, start, thin = 180.0, time.monotonic(), 8
+    while time.monotonic() - start < budget or len(ranks) < 24:
+        sigma, judged = _simulate(rng)
+        post = mcmc_posterior(_sbc_design(judged), InferenceSettings(draws=400, tune=300, chains=2, seed=len(ranks),
+                                                                     cores=1, analyst_noise=True))
+        draws = post.draws.posterior["noise_scale"].values.reshape(-1, 3)[::thin]  # 100 draws, less autocorrelated
+        ranks.append([int((draws[:, a] < sigma[a]).sum()) for a in range(3)])
+        if len(ranks) >= 120:
+            break
+    counts = np.array(ranks)
+    for a in range(3):
+        observed = np.bincount(counts[:, a] * 5 // (draws.shape[0] + 1), minlength=5)
+        assert stats.chisquare(observed).pvalue > 0.001, (a, observed)
+
+
+def test_a_noisier_analyst_is_learned_to_be_noisier() -> None:
+    """One fixed case: analyst c reads 30 cells with noise 1.0, a and b with 0.1."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(15, 2))
+    sigma = np.array([0.1, 0.1, 1.0])
+    judged = ndtr(x[None] + rng.normal(size=(3, 15, 2)) * sigma[:, None, None])
+    post = mcmc_posterior(_sbc_design(judged), InferenceSettings(draws=300, tune=300, chains=2, seed=1, cores=1,
+                                                                 analyst_noise=True))
+    learned = {a.analyst: a.posterior_mean for a in post.analysts}
+    assert learned["c"] > 3 * max(learned["a"], learned["b"]), learned
+
+
+def test_posterior_command_shows_the_noise_scales_beside_the_reliabilities(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from plausible.cli import app
+
+    root = _workspace(tmp_path, {"lead": LEAD, "bo": BO}, reliability="B")
+    args = ["posterior", "q", "--method", "mcmc", "--draws", "60", "--tune", "60", "--chains", "2", "--cores", "1",
+            "--analyst-noise", "-w", str(root)]
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert "Source reliability" in table.output and "Analyst noise" in table.output
+    assert "bo" in table.output.split("Analyst noise")[1]
+    pooled = CliRunner().invoke(app, [arg for arg in args if arg != "--analyst-noise"])  # the default: the log pool
+    assert pooled.exit_code == 0, pooled.output
+    assert "Source reliability" in pooled.output and "Analyst noise" not in pooled.output
+
+
+def test_analyst_noise_is_opt_in_by_default_the_engine_samples_the_log_pool(tmp_path: Path) -> None:
+    """Off (the default), several analysts enter as their log pool per cell, exactly as before the noise model:
+    the same model (only ``rho``) and the same numbers whether or not the analysts' own judgments were compiled."""
+    ws = load_workspace(_workspace(tmp_path, {"lead": LEAD, "bo": BO}, reliability="B"))
+    pooled, by_analyst = ws.compiled("q"), ws.compiled("q", by_analyst=True)
+    assert pooled.analyst_ids == () and by_analyst.analyst_ids == ("bo", "lead")
+    np.testing.assert_array_equal(pooled.lam, by_analyst.lam)
+    assert InferenceSettings().analyst_noise is False
+    assert {v.name for v in build_model(by_analyst).value_vars} == {"rho_logodds__"}
+    settings = InferenceSettings(draws=60, tune=60, chains=2, seed=2, cores=1)
+    off = mcmc_posterior(pooled, settings)
+    ignored = mcmc_posterior(by_analyst, settings)
+    np.testing.assert_array_equal(off.probability, ignored.probability)
+    np.testing.assert_array_equal(off.interval, ignored.interval)
+    assert off.analysts == ignored.analysts == ()
+    assert ws.posterior("q", "mcmc", draws=60, tune=60, chains=2, seed=2, cores=1).probability.tolist() \
+        == off.probability.tolist()
+    on = ws.posterior("q", "mcmc", draws=60, tune=60, chains=2, seed=2, cores=1, analyst_noise=True)
+    assert [a.analyst for a in on.analysts] == ["bo", "lead"]
+    assert on.draws.attrs["analyst_noise"] == 1 and off.draws.attrs["analyst_noise"] == 0
+
+
+def test_the_model_file_turns_analyst_noise_on_and_the_portfolio_key_follows_it(tmp_path: Path) -> None:
+    from plausible.core.types import Method
+    from plausible.portfolio.planning import plan_run
+
+    root = _workspace(tmp_path, {"lead": LEAD, "bo": BO})
+    off, on = (plan_run([root], {}, method=Method.MCMC, options=options).todo[0].task
+               for options in ({}, {"analyst_noise": True}))
+    assert off.key != on.key
+    assert off.compiled.analyst_ids == () and on.compiled.analyst_ids == ("bo", "lead")
+    assert not off.settings.analyst_noise and on.settings.analyst_noise  # type: ignore[union-attr]
+    (root / "models").mkdir()
+    (root / "models" / "default.yaml").write_text("inference: {analyst_noise: true}\n", encoding="utf-8")
+    ws = load_workspace(root)
+    assert ws.settings("q").analyst_noise and not ws.settings("q", analyst_noise=False).analyst_noise
+    assert plan_run([root], {}, method=Method.MCMC).todo[0].task.compiled.analyst_ids == ("bo", "lead")
+
+
+def test_analyst_noise_option_only_applies_with_mcmc(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from plausible.cli import app
+
+    root = _workspace(tmp_path, {"lead": LEAD, "bo": BO})
+    for command in (["posterior", "q"], ["brief", "q"]):
+        result = CliRunner().invoke(app, [*command, "--analyst-noise", "-w", str(root)])
+        assert result.exit_code == 2, result.output
+        assert "--analyst-noise" in result.output and "--method mcmc" in result.output
+
+
+def test_brief_with_analyst_noise_says_so_in_its_method(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from plausible.cli import app
+
+    root = _workspace(tmp_path, {"lead": LEAD, "bo": BO}, reliability="B")
+    args = ["brief", "q", "--method", "mcmc", "--draws", "60", "--tune", "60", "--chains", "2", "--cores", "1",
+            "-w", str(root)]
+    said = "several analysts' judgments read as noisy readings of latent likelihoods"
+    noisy = CliRunner().invoke(app, [*args, "--analyst-noise"])
+    assert noisy.exit_code == 0, noisy.output
+    assert said in noisy.output
+    pooled = CliRunner().invoke(app, args)
+    assert pooled.exit_code == 0, pooled.output
+    assert said not in pooled.output and "Engine: MCMC" in pooled.output
