@@ -31,6 +31,7 @@ from plausible.briefing.confidence import (
 from plausible.briefing.forecasts import Forecasts, forecast_scores
 from plausible.briefing.formatting import grade_text, truncate
 from plausible.core.clock import today
+from plausible.core.display import likelihood
 from plausible.core.errors import Problem, UsageError
 from plausible.core.types import Method
 from plausible.core.version import tool_version
@@ -362,8 +363,10 @@ def describe_change(change: Change, summaries: dict[str, str], titles: dict[str,
     >>> describe_change(Change("k1", "h1", "likely", "very likely", 0.68, 0.88, 1, False),
     ...                 {"k1": "KCNA reports the visit"}, {"h1": "New allies"})
     '“KCNA reports the visit” for New allies: likely → very likely'
+    >>> describe_change(Change("k1", "h1", "0.5", "almost no chance", 0.5, 0.02678, 3, True), {}, {})
+    '“k1” for h1: 0.5 → 0.027 (almost no chance)'
     """
-    after = f"{change.value_after:.3g} ({change.after})" if change.numeric else change.after
+    after = f"{likelihood(change.value_after)} ({change.after})" if change.numeric else change.after
     who = "" if change.analyst is None else f" ({change.analyst}'s judgment)"
     summary = truncate(summaries.get(change.item, change.item), SHORT_SUMMARY)
     return f"“{summary}” for {titles.get(change.hypothesis, change.hypothesis)}{who}: {change.before} → {after}"
