@@ -76,26 +76,31 @@ def test_one_analyst_gives_the_numbers_it_gave_before_analysts_entered_the_model
     assert post.analysts == () and "analyst_noise" not in post.to_dict()
 
 
-def _potentials(model, point):  # type: ignore[no-untyped-def]
-    total = pt.add(*model.replace_rvs_by_values(model.potentials))
+def _potentials(model, point, names=("evidence",)):  # type: ignore[no-untyped-def]
+    total = pt.add(*model.replace_rvs_by_values([p for p in model.potentials if p.name in names]))
     fn = model.compile_fn(total, inputs=model.value_vars, point_fn=False)
     return float(fn(*(point[v.name] for v in model.value_vars)))
 
 
-def test_log_probability_equals_quadrature_over_the_latent_cells(tmp_path: Path) -> None:
-    """Potentials at fixed noise scales = ln sum_k pi_k prod_g of a 2-D integral over the event's probit cells."""
-    compiled = load_workspace(_workspace(tmp_path, {"lead": LEAD, "bo": BO})).compiled("q", by_analyst=True)
-    assert compiled.analyst_ids == ("bo", "lead")
-    model = build_model(compiled, analyst_noise=True)
-    assert {v.name for v in model.value_vars} == {"noise_log_scale", "noise_offset"}
-    log_scale, offset = -1.2, np.array([0.7, -0.4])
-    got = _potentials(model, {"noise_log_scale": np.array(log_scale), "noise_offset": offset})
+def _noise_point(model, log_noise: np.ndarray) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    """The sampler's coordinates for given log noise scales: ln sqrt(sum sigma^2) and the variance shares' logits."""
+    assert {v.name for v in model.value_vars} == {"noise_total", "noise_share"}  # nothing else is sampled
+    return {"noise_total": np.asarray(0.5 * np.log(np.exp(2 * log_noise).sum())),
+            "noise_share": 2 * (log_noise[:-1] - log_noise[-1])}
+
+
+def _grid_log_probability(log_scale: float, offset: np.ndarray, corroborated: bool) -> float:
+    """ln sum_k pi_k prod_g of a 2-D integral over the event's probit cells (the readings included), on a grid.
+
+    Event e0 is reported by two sources when ``corroborated``: P(reports | H_k, lambda) is then
+    lambda_k (r + (1 - r) a)^2 + (1 - lambda_k) a^2 (1 - r)^2; otherwise r lambda_k + (1 - r) a.
+    """
     sigma = np.exp(log_scale + NOISE_PRIOR["spread"] * offset)
     d = sigma ** 2 + NOISE_PRIOR["resolution"] ** 2  # numbers: no band variance; weights 1
     grid = np.linspace(-9, 9, 1201)
     dx = grid[1] - grid[0]
     x1, x2 = np.meshgrid(grid, grid, indexing="ij")
-    prior = np.array([0.6, 0.4])
+    prior, r = np.array([0.6, 0.4]), 0.8
     per_hypothesis = np.log(prior)
     for j in range(len(LEAD)):
         density = stats.norm.pdf(x1) * stats.norm.pdf(x2)
@@ -105,41 +110,57 @@ def test_log_probability_equals_quadrature_over_the_latent_cells(tmp_path: Path)
         lam = np.stack([ndtr(x1), ndtr(x2)])
         a_noise = prior[0] * lam[0] + prior[1] * lam[1]
         for k in range(2):
-            report = 0.8 * lam[k] + 0.2 * a_noise
+            if corroborated and j == 0:
+                report = lam[k] * (r + (1 - r) * a_noise) ** 2 + (1 - lam[k]) * a_noise ** 2 * (1 - r) ** 2
+            else:
+                report = r * lam[k] + (1 - r) * a_noise
             per_hypothesis[k] += math.log((density * report).sum() * dx * dx)
-    want = float(np.logaddexp(*per_hypothesis))
-    assert got == pytest.approx(want, abs=1e-6)
+    return float(np.logaddexp(*per_hypothesis))
 
 
-def test_corroborated_event_with_readings_matches_the_direct_formula(tmp_path: Path) -> None:
-    """Two sources report e0's event: its cells are sampled (``latent``); the potentials are the formulas at them.
+def test_log_probability_equals_quadrature_over_the_latent_cells(tmp_path: Path) -> None:
+    """Potentials at fixed noise scales = ln sum_k pi_k prod_g of a 2-D integral over the event's probit cells."""
+    compiled = load_workspace(_workspace(tmp_path, {"lead": LEAD, "bo": BO})).compiled("q", by_analyst=True)
+    assert compiled.analyst_ids == ("bo", "lead")
+    model = build_model(compiled, analyst_noise=True)
+    log_scale, offset = -1.2, np.array([0.7, -0.4])
+    got = _potentials(model, _noise_point(model, log_scale + NOISE_PRIOR["spread"] * offset))
+    assert got == pytest.approx(_grid_log_probability(log_scale, offset, corroborated=False), abs=1e-6)
 
-    The readings' marginal is checked against SciPy's multivariate normal (y_c ~ N(0, 1 1' + diag(d))).
-    """
+
+def test_the_noise_prior_in_the_samplers_coordinates_is_the_hierarchical_prior(tmp_path: Path) -> None:
+    """ln sigma = ln s + 0.5 eta, ln s ~ N(ln 0.3, 1): ln sigma ~ N(ln 0.3, 1 1' + 0.25 I), by SciPy, up to a constant
+    (the map from the sampler's coordinates has a constant Jacobian); three analysts."""
+    tables = {"lead": LEAD, "bo": BO, "cy": [(0.4, 0.4), (0.5, 0.6), (0.1, 0.3)]}
+    compiled = load_workspace(_workspace(tmp_path, tables)).compiled("q", by_analyst=True)
+    model = build_model(compiled, analyst_noise=True)
+    prior = stats.multivariate_normal(np.full(3, math.log(0.3)), np.ones((3, 3)) + 0.25 * np.eye(3))
+    points = [np.array([-1.0, -2.0, 0.5]), np.array([0.3, -0.2, -1.7]), np.array([-1.2, -1.2, -1.2])]
+    got = [_potentials(model, _noise_point(model, u), ("noise_prior",)) for u in points]
+    want = [prior.logpdf(u) for u in points]
+    assert np.diff(got) == pytest.approx(np.diff(want), abs=1e-10)
+    # and the coordinates' map: sigma back from (total, share)
+    draws = {"noise_total": np.array([[0.1]]), "noise_share": np.array([[[0.4, -1.0]]])}
+    import xarray as xr
+
+    from plausible.engines.noise import log_noise_draws
+
+    tree = xr.DataTree.from_dict({"posterior": xr.Dataset({k: (("chain", "draw", *[f"d{i}" for i in range(v.ndim - 2)]), v)
+                                                           for k, v in draws.items()})})
+    sigma = np.exp(log_noise_draws(tree, 1)[0])
+    assert (sigma ** 2).sum() == pytest.approx(math.exp(0.2))
+    assert sigma ** 2 / (sigma ** 2).sum() == pytest.approx(np.exp([0.4, -1.0, 0.0]) / np.exp([0.4, -1.0, 0.0]).sum())
+
+
+@pytest.mark.parametrize("log_scale", [-2.5, -1.0, 0.3, 1.5])
+def test_corroborated_event_integrates_out_as_the_grid_integral_says(tmp_path: Path, log_scale: float) -> None:
+    """Two sources report e0's event: a polynomial in its cells, whose moments the kernel takes by Gauss-Hermite
+    quadrature. Nothing is sampled but the noise parameters; the potential equals the grid integral."""
     compiled = load_workspace(_workspace(tmp_path, {"lead": LEAD, "bo": BO}, origin=True)).compiled("q", by_analyst=True)
     model = build_model(compiled, analyst_noise=True)
-    assert {v.name for v in model.value_vars} == {"noise_log_scale", "noise_offset", "latent"}
-    z = np.array([0.5, -1.0])
-    got = _potentials(model, {"noise_log_scale": np.array(-1.0), "noise_offset": np.array([0.2, -0.3]), "latent": z})
-    sigma = np.exp(-1.0 + NOISE_PRIOR["spread"] * np.array([0.2, -0.3]))
-    d = sigma ** 2 + NOISE_PRIOR["resolution"] ** 2
-    prior, r = np.array([0.6, 0.4]), 0.8
-    marginal, per_hypothesis = 0.0, np.log(prior)
-    for j in range(len(LEAD)):
-        y = np.array([stats.norm.ppf(BO[j]), stats.norm.ppf(LEAD[j])])  # (analyst, hypothesis)
-        precision = 1 + (1 / d).sum()
-        mean = (y / d[:, None]).sum(axis=0) / precision
-        for k in range(2):
-            marginal += stats.multivariate_normal(np.zeros(2), np.ones((2, 2)) + np.diag(d)).logpdf(y[:, k])
-        if j == 0:  # corroborated: two sources, the cells at the latent values
-            lam = ndtr(mean + z / math.sqrt(precision))
-            a = prior @ lam
-            per_hypothesis += np.log(lam * (r + (1 - r) * a) ** 2 + (1 - lam) * a ** 2 * (1 - r) ** 2)
-        else:  # linear: the cells' posterior means
-            lam = ndtr(mean / math.sqrt(1 + 1 / precision))
-            a = prior @ lam
-            per_hypothesis += np.log(r * lam + (1 - r) * a)
-    assert got == pytest.approx(marginal + float(np.logaddexp(*per_hypothesis)), abs=1e-9)
+    offset = np.array([0.2, -0.3])
+    got = _potentials(model, _noise_point(model, log_scale + NOISE_PRIOR["spread"] * offset))
+    assert got == pytest.approx(_grid_log_probability(log_scale, offset, corroborated=True), abs=1e-6)
 
 
 def _fit(root: Path, seed: int = 3, draws: int = 400) -> object:
@@ -250,53 +271,53 @@ def test_posterior_command_shows_the_noise_scales_beside_the_reliabilities(tmp_p
 
     root = _workspace(tmp_path, {"lead": LEAD, "bo": BO}, reliability="B")
     args = ["posterior", "q", "--method", "mcmc", "--draws", "60", "--tune", "60", "--chains", "2", "--cores", "1",
-            "--analyst-noise", "-w", str(root)]
-    table = CliRunner().invoke(app, args)
+            "-w", str(root)]
+    table = CliRunner().invoke(app, args)  # the default: the noise model
     assert table.exit_code == 0, table.output
     assert "Source reliability" in table.output and "Analyst noise" in table.output
     assert "bo" in table.output.split("Analyst noise")[1]
-    pooled = CliRunner().invoke(app, [arg for arg in args if arg != "--analyst-noise"])  # the default: the log pool
+    pooled = CliRunner().invoke(app, [*args, "--no-analyst-noise"])  # the log pool
     assert pooled.exit_code == 0, pooled.output
     assert "Source reliability" in pooled.output and "Analyst noise" not in pooled.output
 
 
-def test_analyst_noise_is_opt_in_by_default_the_engine_samples_the_log_pool(tmp_path: Path) -> None:
-    """Off (the default), several analysts enter as their log pool per cell, exactly as before the noise model:
+def test_analyst_noise_is_the_default_and_off_the_engine_samples_the_log_pool(tmp_path: Path) -> None:
+    """On by default; off, several analysts enter as their log pool per cell, exactly as before the noise model:
     the same model (only ``rho``) and the same numbers whether or not the analysts' own judgments were compiled."""
     ws = load_workspace(_workspace(tmp_path, {"lead": LEAD, "bo": BO}, reliability="B"))
     pooled, by_analyst = ws.compiled("q"), ws.compiled("q", by_analyst=True)
     assert pooled.analyst_ids == () and by_analyst.analyst_ids == ("bo", "lead")
     np.testing.assert_array_equal(pooled.lam, by_analyst.lam)
-    assert InferenceSettings().analyst_noise is False
+    assert InferenceSettings().analyst_noise is True
     assert {v.name for v in build_model(by_analyst).value_vars} == {"rho_logodds__"}
-    settings = InferenceSettings(draws=60, tune=60, chains=2, seed=2, cores=1)
+    settings = InferenceSettings(draws=60, tune=60, chains=2, seed=2, cores=1, analyst_noise=False)
     off = mcmc_posterior(pooled, settings)
     ignored = mcmc_posterior(by_analyst, settings)
     np.testing.assert_array_equal(off.probability, ignored.probability)
     np.testing.assert_array_equal(off.interval, ignored.interval)
     assert off.analysts == ignored.analysts == ()
-    assert ws.posterior("q", "mcmc", draws=60, tune=60, chains=2, seed=2, cores=1).probability.tolist() \
-        == off.probability.tolist()
-    on = ws.posterior("q", "mcmc", draws=60, tune=60, chains=2, seed=2, cores=1, analyst_noise=True)
+    assert ws.posterior("q", "mcmc", draws=60, tune=60, chains=2, seed=2, cores=1,
+                        analyst_noise=False).probability.tolist() == off.probability.tolist()
+    on = ws.posterior("q", "mcmc", draws=60, tune=60, chains=2, seed=2, cores=1)
     assert [a.analyst for a in on.analysts] == ["bo", "lead"]
     assert on.draws.attrs["analyst_noise"] == 1 and off.draws.attrs["analyst_noise"] == 0
 
 
-def test_the_model_file_turns_analyst_noise_on_and_the_portfolio_key_follows_it(tmp_path: Path) -> None:
+def test_the_model_file_turns_analyst_noise_off_and_the_portfolio_key_follows_it(tmp_path: Path) -> None:
     from plausible.core.types import Method
     from plausible.portfolio.planning import plan_run
 
     root = _workspace(tmp_path, {"lead": LEAD, "bo": BO})
-    off, on = (plan_run([root], {}, method=Method.MCMC, options=options).todo[0].task
-               for options in ({}, {"analyst_noise": True}))
+    on, off = (plan_run([root], {}, method=Method.MCMC, options=options).todo[0].task
+               for options in ({}, {"analyst_noise": False}))
     assert off.key != on.key
     assert off.compiled.analyst_ids == () and on.compiled.analyst_ids == ("bo", "lead")
     assert not off.settings.analyst_noise and on.settings.analyst_noise  # type: ignore[union-attr]
     (root / "models").mkdir()
-    (root / "models" / "default.yaml").write_text("inference: {analyst_noise: true}\n", encoding="utf-8")
+    (root / "models" / "default.yaml").write_text("inference: {analyst_noise: false}\n", encoding="utf-8")
     ws = load_workspace(root)
-    assert ws.settings("q").analyst_noise and not ws.settings("q", analyst_noise=False).analyst_noise
-    assert plan_run([root], {}, method=Method.MCMC).todo[0].task.compiled.analyst_ids == ("bo", "lead")
+    assert not ws.settings("q").analyst_noise and ws.settings("q", analyst_noise=True).analyst_noise
+    assert plan_run([root], {}, method=Method.MCMC).todo[0].task.compiled.analyst_ids == ()
 
 
 def test_analyst_noise_option_only_applies_with_mcmc(tmp_path: Path) -> None:
@@ -311,7 +332,7 @@ def test_analyst_noise_option_only_applies_with_mcmc(tmp_path: Path) -> None:
         assert "--analyst-noise" in result.output and "--method mcmc" in result.output
 
 
-def test_brief_with_analyst_noise_says_so_in_its_method(tmp_path: Path) -> None:
+def test_brief_says_in_its_method_when_the_analysts_noise_model_applied(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from plausible.cli import app
@@ -320,9 +341,95 @@ def test_brief_with_analyst_noise_says_so_in_its_method(tmp_path: Path) -> None:
     args = ["brief", "q", "--method", "mcmc", "--draws", "60", "--tune", "60", "--chains", "2", "--cores", "1",
             "-w", str(root)]
     said = "several analysts' judgments read as noisy readings of latent likelihoods"
-    noisy = CliRunner().invoke(app, [*args, "--analyst-noise"])
+    noisy = CliRunner().invoke(app, args)  # the default
     assert noisy.exit_code == 0, noisy.output
     assert said in noisy.output
-    pooled = CliRunner().invoke(app, args)
+    pooled = CliRunner().invoke(app, [*args, "--no-analyst-noise"])
     assert pooled.exit_code == 0, pooled.output
     assert said not in pooled.output and "Engine: MCMC" in pooled.output
+    (root / "analysts" / "bo.yaml").unlink()  # one analyst: the model does not apply, and the method does not say so
+    alone = CliRunner().invoke(app, args)
+    assert alone.exit_code == 0, alone.output
+    assert said not in alone.output and "Engine: MCMC" in alone.output
+
+
+def test_kernel_gradient_equals_finite_differences_with_na_bands_partial_coverage_and_corroboration(
+        tmp_path: Path) -> None:
+    """The operation's hand-written gradient (reverse mode through the quadrature and the moment combination)
+    against central differences of its own log-probability, in every sampled reliability and log noise scale."""
+    from plausible.engines.corroboration import corroborated_terms
+    from plausible.engines.mcmc import without_events
+    from plausible.engines.readings import readings
+    from plausible.engines.readings_op import noisy_inputs, noisy_kernel
+    from plausible.engines.structure import sampling_structure
+
+    hyps = "\n".join(f"  - {{id: h{k}, title: H{k}, prior: {p}}}" for k, p in enumerate((0.4, 0.3, 0.2, 0.1)))
+    items = ["items:"]
+    cells = ["0.7", "likely", "NA", "0.2"], ["CC", "I", "0.5", "NA"], ["0.3", "0.6", "unlikely", "0.9"]
+    for j in range(9):
+        row = cells[j % 3]
+        items += [f"  - id: e{j}", f"    summary: Report {j}.", f"    source: s{j % 3}", f"    reported: 2024-01-{j + 1:02d}",
+                  "    likelihoods: {q: {" + ", ".join(f"h{k}: {row[(k + j) % 4]}" for k in range(4)) + "}}"]
+        if j in (0, 4):
+            items.append(f"    origin: event-{j}")
+    items += ["  - {id: echo0, summary: Again., source: s1, reported: 2024-02-01, origin: event-0}",
+              "  - {id: echo0b, summary: And again., source: s2, reported: 2024-02-02, origin: event-0}",
+              "  - {id: echo4, summary: Again., source: s0, reported: 2024-02-03, origin: event-4}"]
+    files = {"hypotheses/q.yaml": f"question: Which?\nhypotheses:\n{hyps}\n",
+             "evidence/items.yaml": "\n".join(items) + "\n",
+             "evidence/sources.yaml": "sources:\n" + "".join(f"  - {{id: s{i}, name: S{i}, reliability: B}}\n"
+                                                           for i in range(3)),
+             "analysts/bo.yaml": "name: Bo\nweight: 2\nlikelihoods:\n"
+                                 "  e0: {q: {h0: 0.5, h1: very likely, h3: 0.3}}\n  e1: {q: {h0: 0.2, h1: 0.4}}\n"
+                                 "  e4: {q: {h0: 0.6, h1: 0.1, h2: 0.3}}\n  e5: {q: {h2: 0.8}}\n",
+             "analysts/cy.yaml": "name: Cy\nlikelihoods:\n  e0: {q: {h0: 0.9, h2: 0.2}}\n  e2: {q: {h1: unlikely}}\n"
+                                 "  e4: {q: {h3: 0.05}}\n  e7: {q: {h0: 0.35, h3: 0.45}}\n"}
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text, encoding="utf-8")
+    compiled = load_workspace(tmp_path).compiled("q", by_analyst=True)
+    assert compiled.analyst_ids == ("bo", "cy", "lead") and compiled.lam_na.any()
+    structure = sampling_structure(compiled)
+    read = readings(compiled, structure)
+    assert read is not None and read.linear_events.size and read.corroborated_events.size
+    free = np.zeros(compiled.rho.size, dtype=bool)
+    free[structure.free_rho] = True
+    assert free.sum() == 3
+    data = list(noisy_inputs(compiled, structure, without_events(corroborated_terms(compiled, structure),
+                                                                   read.read_event), read, free).values())
+    for rho, log_noise in ((np.array([0.3, 0.7, 0.9]), np.array([-1.0, -2.2, 0.4])),
+                           (np.array([0.8, 0.5, 0.2]), np.array([0.5, -0.3, -3.0]))):
+        _, grad_rho, grad_noise, posterior = noisy_kernel(rho, log_noise, *data)
+        assert posterior.sum() == pytest.approx(1.0)
+
+        def logp(r: np.ndarray, u: np.ndarray) -> float:
+            return float(noisy_kernel(r, u, *data)[0][0])
+
+        h = 1e-6
+        for i in range(3):
+            step = h * np.eye(3)[i]
+            assert grad_rho[i] == pytest.approx((logp(rho + step, log_noise) - logp(rho - step, log_noise)) / (2 * h),
+                                                rel=1e-6, abs=1e-6)
+            assert grad_noise[i] == pytest.approx((logp(rho, log_noise + step) - logp(rho, log_noise - step)) / (2 * h),
+                                                  rel=1e-6, abs=1e-6)
+
+
+def test_quadrature_rules_meet_their_stated_error_against_adaptive_integration() -> None:
+    """E[Phi(mu + s Z)^q] by each rule at its widest s, against SciPy's adaptive quadrature, q <= 8."""
+    from scipy import integrate
+
+    from plausible.engines.readings_op import QUADRATURE_ERROR, quadrature_rules
+
+    nodes, weights, limits, counts = quadrature_rules()
+    assert np.allclose(weights.sum(axis=1), 1.0) and list(limits) == sorted(limits) and limits[-1] == 1.0
+    for rule, bound in enumerate(QUADRATURE_ERROR):
+        s = limits[rule]
+        worst = 0.0
+        for mu in np.linspace(-5, 5, 21):
+            f = ndtr(mu + s * nodes[rule, : counts[rule]])
+            for q in range(9):
+                want = integrate.quad(lambda z, mu=mu, s=s, q=q: stats.norm.pdf(z) * ndtr(mu + s * z) ** q, -12, 12,
+                                      epsabs=1e-14, epsrel=1e-12, limit=200)[0]
+                worst = max(worst, abs(float(weights[rule, : counts[rule]] @ f ** q) - want))
+        assert worst < bound, (rule, worst)
+        assert worst > bound / 100, (rule, worst)  # the bound is a measured one, not a loose guess

@@ -376,8 +376,11 @@ def _settings(ws: Workspace, set_id: str, method: Method, options: dict[str, Any
     if method != Method.MCMC:
         return {}
     chosen = ws.settings(set_id, **options)
-    return chosen.model_dump(include={"draws", "tune", "chains", "sampler", "target_accept", "seed", "interval",
-                                     "analyst_noise"})
+    out = chosen.model_dump(include={"draws", "tune", "chains", "sampler", "target_accept", "seed", "interval",
+                                    "analyst_noise"})
+    # the noise model applies only where several analysts judged the set; say so only there
+    out["analyst_noise"] = chosen.analyst_noise and len(ws.compiled(set_id, by_analyst=True).analyst_ids) > 1
+    return out
 
 
 def build_set(

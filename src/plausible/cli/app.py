@@ -132,8 +132,9 @@ CoresOption = Annotated[
 AnalystNoiseOption = Annotated[
     bool | None,
     typer.Option("--analyst-noise/--no-analyst-noise", help="MCMC with several analysts: model each judgment as a "
-                 "noisy reading of a latent likelihood, with a noise scale learned per analyst (slow; default: the "
-                 "judgments pooled per cell, or the model file's analyst_noise).", show_default=False),
+                 "noisy reading of a latent likelihood, with a noise scale learned per analyst (the default, or the "
+                 "model file's analyst_noise); --no-analyst-noise pools the judgments per cell, which samples "
+                 "faster.", show_default=False),
 ]
 AsOfOption = Annotated[
     str | None,

@@ -63,7 +63,8 @@ class ChainRun:
 
 def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: int, tune: int, chains: int,
              cores: int, target_accept: float, seed: int,
-             progress: Callable[[int, int], None] | None = None) -> ChainRun:
+             progress: Callable[[int, int], None] | None = None,
+             spread: dict[str, NDArray[np.float64]] | None = None) -> ChainRun:
     """Sample ``chains`` chains of PyMC's NUTS on ``model``.
 
     Parameters
@@ -73,6 +74,9 @@ def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: 
     centre : dict of str to ndarray
         A point in the unconstrained space of every value variable; each chain starts at it plus
         uniform(-1, 1) jitter, as ``pm.sample``'s default ``jitter+adapt_diag`` does.
+    spread : dict of str to ndarray, optional
+        Per variable, the jitter's half-width instead of 1, and the square root of the initial mass
+        matrix's diagonal (1 otherwise): for variables whose posterior scale is known to be far from 1.
     draws, tune, chains : int
         Kept draws and tuning iterations per chain, and the number of chains.
     cores : int
@@ -100,11 +104,13 @@ def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: 
         ``pm.sample``.
     """
     names = [v.name for v in model.value_vars]
+    half = {name: np.broadcast_to((spread or {}).get(name, 1.0), np.shape(centre[name])) for name in names}
     jitters = np.random.SeedSequence([seed, 1]).spawn(chains)
-    starts = [{name: centre[name] + np.random.default_rng(jitter).uniform(-1.0, 1.0, np.shape(centre[name]))
+    starts = [{name: centre[name] + half[name] * np.random.default_rng(jitter).uniform(-1.0, 1.0, half[name].shape)
                for name in names} for jitter in jitters]
     mean = np.mean([np.concatenate([np.ravel(s[name]) for name in names]) for s in starts], axis=0)
-    potential = QuadPotentialDiagAdapt(mean.size, mean, np.ones_like(mean), 10, rng=np.random.default_rng(seed))
+    variance = np.concatenate([np.ravel(half[name]) ** 2 for name in names])
+    potential = QuadPotentialDiagAdapt(mean.size, mean, variance, 10, rng=np.random.default_rng(seed))
     step = pm.NUTS(vars=model.value_vars, model=model, potential=potential, rng=np.random.default_rng(seed),
                    initial_point=starts[0], target_accept=target_accept)
     if not private.trusted():

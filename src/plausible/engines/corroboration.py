@@ -34,6 +34,8 @@ from plausible.model.compiled import CompiledSet
 
 __all__ = [
     "Corroborated",
+    "binomial_table",
+    "cell_moments",
     "corroborated_log_likelihood",
     "corroborated_terms",
     "draw_corroborated_likelihoods",
@@ -67,7 +69,7 @@ class Corroborated:
     rest_moment: FloatArray
 
 
-def _cell_moments(compiled: CompiledSet, event: int, order: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+def cell_moments(compiled: CompiledSet, event: int, order: int) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Raw moments of each cell up to ``order + 1``, of ``1 - cell`` times them, and the weights ``w``.
 
     NA cells get weight 0 (the fill maps every hypothesis onto the applicable cells); a row that is NA
@@ -103,7 +105,8 @@ def _fill(compiled: CompiledSet, event: int) -> FloatArray:
     return np.where(na[:, None], row[None, :], np.eye(k))
 
 
-def _binomial(order: int) -> FloatArray:
+def binomial_table(order: int) -> FloatArray:
+    """C(p, c) for p, c = 0..order (0 for c > p)."""
     return np.array([[comb(p, c) if c <= p else 0 for c in range(order + 1)] for p in range(order + 1)], dtype=float)
 
 
@@ -153,12 +156,12 @@ def corroborated_terms(compiled: CompiledSet, structure: SamplingStructure) -> C
     slots = np.full((events.size, order), -1, dtype=np.int64)
     lam_moment = np.zeros((events.size, k, order + 1))
     rest_moment = np.zeros((events.size, k))
-    binom = _binomial(order)
+    binom = binomial_table(order)
     for row, event in enumerate(events.tolist()):
         start = int(structure.event_start[event])
         m = int(counts[row])
         slots[row, :m] = np.arange(start, start + m)
-        moments, rest, weights = _cell_moments(compiled, event, order)
+        moments, rest, weights = cell_moments(compiled, event, order)
         without = _moments_without(_scaled(moments, weights, order), binom)
         cell_lam, cell_rest = _tilted(moments, rest, weights, without, order, binom)
         fill = _fill(compiled, event)
@@ -248,7 +251,7 @@ def draw_corroborated_likelihoods(
     if terms.events.size == 0:
         return out
     order = terms.slots.shape[1]
-    binom = _binomial(order)
+    binom = binomial_table(order)
     r = _slot_reliabilities(terms, structure, rho)
     t = polynomial_coefficients(r, np.broadcast_to(terms.slots >= 0, r.shape))  # (D, E, M+1)
     noise = np.exp(np.log1p(-r).sum(axis=2))  # (D, E)
@@ -258,7 +261,7 @@ def draw_corroborated_likelihoods(
         if not banded.any():
             continue
         m = int(terms.reports[row])
-        moments, rest, weights = _cell_moments(compiled, event, order)
+        moments, rest, weights = cell_moments(compiled, event, order)
         scaled = _scaled(moments, weights, order)
         without = _moments_without(scaled, binom)
         cell_lam, cell_rest = _tilted(moments, rest, weights, without, order, binom)

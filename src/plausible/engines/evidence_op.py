@@ -43,7 +43,7 @@ from plausible.engines.corroboration import Corroborated, slot_sources
 from plausible.engines.structure import RHO_CEILING, SamplingStructure, linear_log_likelihood
 from plausible.model.compiled import CompiledSet
 
-__all__ = ["EvidenceLogLikelihood", "evidence_inputs", "evidence_kernel", "evidence_log_likelihood_op"]
+__all__ = ["EvidenceLogLikelihood", "evidence_core", "evidence_inputs", "evidence_kernel", "evidence_log_likelihood_op"]
 
 _INPUTS = (
     ("rho_free", "float64"), ("rho_fixed", "float64"), ("free_source", "int64"), ("log_base", "float64"),
@@ -85,50 +85,36 @@ def evidence_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: 
 
 
 @numba.njit(cache=True, error_model="numpy")
-def evidence_kernel(rho_free: NDArray[np.float64], rho_fixed: NDArray[np.float64], free_source: NDArray[np.int64],
-                    log_base: NDArray[np.float64], linear_source: NDArray[np.int64],
-                    linear_factor: NDArray[np.float64], linear_a: NDArray[np.float64],
-                    linear_spread: NDArray[np.float64], slot_source: NDArray[np.int64],
-                    slot_factor: NDArray[np.float64], pad: NDArray[np.float64], lam_moment: NDArray[np.float64],
-                    rest_moment: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64],
-                                                               NDArray[np.float64]]:
-    r"""The log-probability ln P(reports | rho) and its gradient in the sampled reliabilities.
+def evidence_core(rho: NDArray[np.float64], log_base: NDArray[np.float64], linear_source: NDArray[np.int64],
+                  linear_factor: NDArray[np.float64], linear_a: NDArray[np.float64],
+                  linear_spread: NDArray[np.float64], slot_source: NDArray[np.int64],
+                  slot_factor: NDArray[np.float64], pad: NDArray[np.float64], lam_moment: NDArray[np.float64],
+                  rest_moment: NDArray[np.float64]) -> tuple[float, NDArray[np.float64], NDArray[np.float64],
+                                                             NDArray[np.float64], NDArray[np.float64],
+                                                             NDArray[np.float64], NDArray[np.float64]]:
+    r""":func:`evidence_kernel` at every source's reliability ``rho`` (S,).
 
-    Parameters
-    ----------
-    rho_free : ndarray, shape (F,)
-        The sampled reliabilities.
-    rho_fixed : ndarray, shape (S,)
-        Every source's reliability; the entries ``free_source`` are replaced by ``rho_free``.
-    free_source : ndarray of int, shape (F,)
-    log_base : ndarray, shape (K,)
-        ln prior plus the log-likelihood of the events not given below.
-    linear_source, linear_factor, linear_a : ndarray, shape (P,)
-        Each linear event's source, credibility factor and prior-weighted likelihood :math:`a`.
-    linear_spread : ndarray, shape (P, K)
-        :math:`\lambda_k - a` of each linear event.
-    slot_source, slot_factor : ndarray, shape (E, M)
-        Each corroborated event's reporting sources and factors (pads: factor 0).
-    pad : ndarray, shape (E, M)
-        1 on pad slots, 0 on real ones.
-    lam_moment : ndarray, shape (E, K, M + 1)
-        :math:`E[\lambda_k a^p]`.
-    rest_moment : ndarray, shape (E, K)
-        :math:`E[(1 - \lambda_k) a^m]`.
+    Also returns what a caller differentiating in the tables needs.
 
     Returns
     -------
-    logp : ndarray, shape (1,)
-    grad : ndarray, shape (F,)
+    logp : float
+    grad : ndarray, shape (S,)
+        The gradient in every source's reliability.
     posterior : ndarray, shape (K,)
-        P(H_k | reports, rho): the gradient of ``logp`` in ``log_base``.
+    value : ndarray, shape (P, K)
+        :math:`a_i + r_i s_{ik}`, each linear event's likelihood (the gradient of ``logp`` in it is
+        ``posterior[k] / value[i, k]``).
+    likelihood : ndarray, shape (E, K)
+        :math:`L_{ek}`.
+    t : ndarray, shape (E, M + 1)
+        Each corroborated event's coefficients :math:`t_p` (the gradient of ``logp`` in ``lam_moment[e, k, p]``
+        is ``posterior[k] t[e, p] / likelihood[e, k]``).
+    noise : ndarray, shape (E,)
+        :math:`\prod_j (1 - r_j)` (the gradient in ``rest_moment[e, k]`` is
+        ``posterior[k] noise[e] / likelihood[e, k]``).
     """
     # Plain loops throughout: numba compiles them several times faster than array expressions and fancy indexing.
-    rho = np.empty(rho_fixed.size)
-    for s in range(rho.size):
-        rho[s] = rho_fixed[s]
-    for f in range(free_source.size):
-        rho[free_source[f]] = rho_free[f]
     k_count = log_base.size
     ll = np.empty(k_count)
     for k in range(k_count):
@@ -155,6 +141,8 @@ def evidence_kernel(rho_free: NDArray[np.float64], rho_fixed: NDArray[np.float64
     likelihood = np.empty((events, k_count))
     slope = np.zeros((events, order, k_count))
     t = np.empty(order + 1)
+    t_all = np.empty((events, order + 1))
+    noise_all = np.empty(events)
     u = np.empty(order + 1)
     r_slot = np.empty(order)
     for e in range(events):
@@ -170,6 +158,9 @@ def evidence_kernel(rho_free: NDArray[np.float64], rho_fixed: NDArray[np.float64
                 t[p] = t[p] * keep + t[p - 1] * lift
             t[0] *= keep
             noise *= 1.0 - r_slot[j]
+        for p in range(order + 1):
+            t_all[e, p] = t[p]
+        noise_all[e] = noise
         for k in range(k_count):
             total = noise * rest_moment[e, k]
             for p in range(order + 1):
@@ -221,8 +212,58 @@ def evidence_kernel(rho_free: NDArray[np.float64], rho_fixed: NDArray[np.float64
             for k in range(k_count):
                 step += posterior[k] * slope[e, j, k] / likelihood[e, k]
             grad[slot_source[e, j]] += step * slot_factor[e, j]
+    return top + np.log(norm), grad, posterior, value, likelihood, t_all, noise_all
+
+
+@numba.njit(cache=True, error_model="numpy")
+def evidence_kernel(rho_free: NDArray[np.float64], rho_fixed: NDArray[np.float64], free_source: NDArray[np.int64],
+                    log_base: NDArray[np.float64], linear_source: NDArray[np.int64],
+                    linear_factor: NDArray[np.float64], linear_a: NDArray[np.float64],
+                    linear_spread: NDArray[np.float64], slot_source: NDArray[np.int64],
+                    slot_factor: NDArray[np.float64], pad: NDArray[np.float64], lam_moment: NDArray[np.float64],
+                    rest_moment: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                                               NDArray[np.float64]]:
+    r"""The log-probability ln P(reports | rho) and its gradient in the sampled reliabilities.
+
+    Parameters
+    ----------
+    rho_free : ndarray, shape (F,)
+        The sampled reliabilities.
+    rho_fixed : ndarray, shape (S,)
+        Every source's reliability; the entries ``free_source`` are replaced by ``rho_free``.
+    free_source : ndarray of int, shape (F,)
+    log_base : ndarray, shape (K,)
+        ln prior plus the log-likelihood of the events not given below.
+    linear_source, linear_factor, linear_a : ndarray, shape (P,)
+        Each linear event's source, credibility factor and prior-weighted likelihood :math:`a`.
+    linear_spread : ndarray, shape (P, K)
+        :math:`\lambda_k - a` of each linear event.
+    slot_source, slot_factor : ndarray, shape (E, M)
+        Each corroborated event's reporting sources and factors (pads: factor 0).
+    pad : ndarray, shape (E, M)
+        1 on pad slots, 0 on real ones.
+    lam_moment : ndarray, shape (E, K, M + 1)
+        :math:`E[\lambda_k a^p]`.
+    rest_moment : ndarray, shape (E, K)
+        :math:`E[(1 - \lambda_k) a^m]`.
+
+    Returns
+    -------
+    logp : ndarray, shape (1,)
+    grad : ndarray, shape (F,)
+    posterior : ndarray, shape (K,)
+        P(H_k | reports, rho): the gradient of ``logp`` in ``log_base``.
+    """
+    rho = np.empty(rho_fixed.size)
+    for s in range(rho.size):
+        rho[s] = rho_fixed[s]
+    for f in range(free_source.size):
+        rho[free_source[f]] = rho_free[f]
+    total, grad, posterior, _, _, _, _ = evidence_core(rho, log_base, linear_source, linear_factor, linear_a,
+                                                       linear_spread, slot_source, slot_factor, pad, lam_moment,
+                                                       rest_moment)
     logp = np.empty(1)
-    logp[0] = top + np.log(norm)
+    logp[0] = total
     free_grad = np.empty(free_source.size)
     for f in range(free_source.size):
         free_grad[f] = grad[free_source[f]]
@@ -237,7 +278,7 @@ class EvidenceLogLikelihood(Op):
     """
 
     __props__ = ("kernel_version",)
-    kernel_version = 2
+    kernel_version = 3
     """Part of the on-disk cache key of graphs that use the operation: raise it whenever the kernel's
     signature changes (version 2 returns the posterior too), or a cache filled by an older release would
     run the old kernel."""

@@ -29,15 +29,7 @@ from plausible.engines.corroboration import (
 )
 from plausible.engines.exact import exact_posterior, log_likelihood_increments, softmax
 from plausible.engines.posterior import AnalystNoise, Diagnostics, Posterior, SourceReliability
-from plausible.engines.readings import (
-    NOISE_PRIOR,
-    Readings,
-    as_data,
-    draw_read_likelihoods,
-    noise_scales,
-    read_log_likelihood,
-    readings,
-)
+from plausible.engines.readings import Readings, draw_read_likelihoods, readings
 from plausible.engines.structure import (
     SamplingStructure,
     batched_log_likelihood,
@@ -73,12 +65,13 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
     the moments of :mod:`plausible.engines.corroboration`. It is one PyTensor operation with its gradient
     (:mod:`plausible.engines.evidence_op`).
 
-    With ``analyst_noise`` (opt-in, the ``analyst_noise`` inference setting), when several analysts judged
-    the set and ``compiled`` carries their own judgments (``Workspace.compiled(set_id, by_analyst=True)``),
-    the cells they judged are latent and their judgments noisy readings (:mod:`plausible.engines.readings`):
-    the noise scales' parameters ``noise_log_scale`` and ``noise_offset`` are sampled too, and ``latent``
-    (the standardised cells of corroborated events that were judged); the potential ``analysts`` is the
-    readings' marginal likelihood, and the read events' evidence enters the operation through ``log_base``.
+    With ``analyst_noise`` (the inference setting's default), when several analysts judged the set and
+    ``compiled`` carries their own judgments (``Workspace.compiled(set_id, by_analyst=True)``), the cells they
+    judged are latent and their judgments noisy readings (:mod:`plausible.engines.readings`): the analysts'
+    noise scales are sampled too, in the coordinates ``noise_total`` and ``noise_share``
+    (:mod:`plausible.engines.noise`, whose potential ``noise_prior`` is their prior). Given them every judged
+    cell integrates out, and the potential ``evidence`` is the readings' marginal likelihood plus
+    ln P(reports | rho, sigma), one operation (:mod:`plausible.engines.readings_op`).
 
     Parameters
     ----------
@@ -104,27 +97,19 @@ def build_model(compiled: CompiledSet, structure: SamplingStructure | None = Non
     with pm.Model() as model:
         rho_free: Any = pm.Beta("rho", alpha=compiled.rho_alpha[s.free_rho], beta=compiled.rho_beta[s.free_rho],
                                 shape=s.free_rho.size) if s.free_rho.size else pt.zeros(0)
-        inputs = evidence_inputs(compiled, s, terms, free, None if read is None else read.read_event)
-        data = {name: pm.Data(name, value) for name, value in inputs.items()}
-        if read is not None:
-            data["log_base"] = data["log_base"] + _read_terms(read, data["rho_fixed"], data["free_source"], rho_free)
-        logp, _, _ = evidence_log_likelihood_op(rho_free, *data.values())  # type: ignore[misc]
+        if read is None:
+            inputs = evidence_inputs(compiled, s, terms, free)
+            data = {name: pm.Data(name, value) for name, value in inputs.items()}
+            logp, _, _ = evidence_log_likelihood_op(rho_free, *data.values())  # type: ignore[misc]
+        else:
+            from plausible.engines.noise import noise_variables
+            from plausible.engines.readings_op import noisy_inputs, noisy_log_likelihood_op
+
+            log_noise = noise_variables(len(read.analyst_ids))
+            data = {name: pm.Data(name, value) for name, value in noisy_inputs(compiled, s, terms, read, free).items()}
+            logp, _, _, _ = noisy_log_likelihood_op(rho_free, log_noise, *data.values())  # type: ignore[misc]
         pm.Potential("evidence", logp[0])  # type: ignore[index]
     return model
-
-
-def _read_terms(read: Readings, rho_fixed: Any, free_source: Any, rho_free: Any) -> Any:
-    """The analysts' variables and readings (a potential), and the read events' ln P(reports | H_k): shape (K,)."""
-    log_scale = pm.Normal("noise_log_scale", mu=NOISE_PRIOR["log_scale_mean"], sigma=NOISE_PRIOR["log_scale_sd"])
-    offset = pm.Normal("noise_offset", mu=0.0, sigma=1.0, shape=len(read.analyst_ids))
-    latent = (pm.Normal("latent", mu=0.0, sigma=1.0, shape=read.latent_cells.size) if read.latent_cells.size
-              else pt.zeros(0))
-    rho = pt.set_subtensor(rho_fixed[free_source], rho_free)
-    sigma = noise_scales(pt.stack([log_scale]), offset[None, :], pt)
-    log_likelihood, log_marginal = read_log_likelihood(as_data(read, pm.Data), rho[None, :], sigma, latent[None, :],
-                                                       1, pt)
-    pm.Potential("analysts", log_marginal[0])
-    return log_likelihood[0]
 
 
 def without_events(terms: Corroborated, skip: NDArray[np.bool_]) -> Corroborated:
@@ -182,7 +167,7 @@ def mcmc_posterior(compiled: CompiledSet, settings: InferenceSettings, *, inputs
     if settings.sampler == "nutpie":
         idata = _sample_nutpie(model, settings, progress)
     else:
-        idata = _sample_pymc(model, compiled, structure, settings, progress)
+        idata = _sample_pymc(model, compiled, structure, terms, settings, progress)
     return _summarise(compiled, structure, terms, idata, settings, inputs_hash)
 
 
@@ -191,12 +176,13 @@ def _cores(settings: InferenceSettings) -> int:
     return settings.cores or min(settings.chains, os.cpu_count() or 1)
 
 
-def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStructure, settings: InferenceSettings,
-                 progress: Progress | None) -> Any:
+def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated,
+                 settings: InferenceSettings, progress: Progress | None) -> Any:
     """PyMC's NUTS, each chain whole in one process (:mod:`plausible.engines.chains`); the draws as a DataTree.
 
-    Chains start around the prior mean of each reliability (in log-odds, where NUTS moves), jittered. With a
-    PyMC or PyTensor release other than the one tested, a warning, and the chains run through ``pm.sample``
+    Chains start around the prior mean of each reliability (in log-odds, where NUTS moves), jittered, and
+    the analysts' noise coordinates (if any) around their mode (:func:`plausible.engines.noise.noise_start`).
+    With a PyMC or PyTensor release other than the one tested, a warning, and the chains run through ``pm.sample``
     (see :mod:`plausible.engines._pymc_private`).
     """
     from plausible.engines._pymc_private import trusted
@@ -207,15 +193,17 @@ def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStru
     centre = {value.name: np.zeros(tuple(value.type.shape)) for value in model.value_vars}
     if free.size:
         centre["rho_logodds__"] = np.log(compiled.rho_alpha[free]) - np.log(compiled.rho_beta[free])
-    if "noise_log_scale" in centre:
-        centre["noise_log_scale"] = np.asarray(NOISE_PRIOR["log_scale_mean"])
+    spread: dict[str, NDArray[np.float64]] = {}
+    if "noise_total" in centre:
+        noise_centre, spread = _noise_start(compiled, structure, terms)
+        centre.update(noise_centre)
     if progress is not None:
         progress.start(f"sampling {settings.chains} chain{'s' if settings.chains > 1 else ''}", "iterations")
         progress.status("compiling the model (the first run on a machine takes longer)")
     with _quiet(True):
         run = run_nuts(model, centre, draws=settings.draws, tune=settings.tune, chains=settings.chains,
                        cores=_cores(settings), target_accept=settings.target_accept, seed=settings.seed,
-                       progress=progress)
+                       progress=progress, spread=spread)
     if progress is not None:
         progress.close()
     return _datatree(run, [compiled.source_ids[s] for s in free], settings)
@@ -282,23 +270,24 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
     rng = np.random.default_rng(settings.seed + 1)
     log_prior = np.log(compiled.prior)
     read = readings(compiled, structure) if settings.analyst_noise else None
-    if read is not None:
+    if read is None:
+        # P(H | reports, rho) per draw: every band integrated out (Rao-Blackwellised); this gives the mean.
+        conditional = np.concatenate([
+            softmax(log_prior + linear_log_likelihood(compiled, structure, rho[start : start + _CHUNK])
+                    + corroborated_log_likelihood(terms, structure, rho[start : start + _CHUNK]))
+            for start in range(0, rho.shape[0], _CHUNK)
+        ])
+    else:
         terms = without_events(terms, read.read_event)
-        sigma, latent = _analyst_draws(idata, read, rho.shape[0])
+        from plausible.engines.noise import log_noise_draws
+
+        log_noise = log_noise_draws(idata, rho.shape[0])
+        sigma = np.exp(log_noise)
         idata.posterior["noise_scale"] = xr.DataArray(sigma.reshape(n_chain, n_draw, -1),
                                                       dims=("chain", "draw", "analyst"),
                                                       coords={"analyst": list(read.analyst_ids)})
-    # P(H | reports, rho) per draw: every band integrated out (Rao-Blackwellised); this gives the mean.
-    chunk = _CHUNK if read is None else max(1, min(_CHUNK, 2_000_000 // max(read.value.size, 1)))
-    conditional = np.concatenate([
-        softmax(log_prior + linear_log_likelihood(compiled, structure, rho[start : start + chunk],
-                                                  skip=None if read is None else read.read_event)
-                + corroborated_log_likelihood(terms, structure, rho[start : start + chunk])
-                + (0.0 if read is None else read_log_likelihood(
-                    read, rho[start : start + chunk], sigma[start : start + chunk], latent[start : start + chunk],
-                    rho[start : start + chunk].shape[0])[0]))
-        for start in range(0, rho.shape[0], chunk)
-    ])
+        # P(H | reports, rho, sigma) per draw, every judged cell integrated out (the model's own kernel)
+        conditional = _read_conditional(compiled, structure, terms, read, rho, log_noise)
     # The interval: P(H | reports, lambda, rho) at complete draws, every band drawn from its exact conditional
     # given (H, rho). That costs one Beta draw per cell and draw, so very large sets use every t-th draw.
     thin = max(1, -(-rho.shape[0] * compiled.lam.size // _INTERVAL_CELLS))
@@ -312,8 +301,13 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
         lam[:, terms.events, :] = corroborated[part]
         full_lam = draw_linear_likelihoods(compiled, structure, rho[used[part]], hypothesis[part], lam, rng)
         if read is not None:
-            full_lam = draw_read_likelihoods(read, rho[used[part]], sigma[used[part]], latent[used[part]],
-                                             hypothesis[part], full_lam, structure.fill, rng)
+            full_lam = draw_read_likelihoods(read, rho[used[part]], sigma[used[part]], hypothesis[part], full_lam,
+                                             structure.fill, rng)
+            if read.corroborated_events.size:
+                from plausible.engines.readings_op import draw_corroborated_reads
+
+                full_lam[:, read.corroborated_events, :] = draw_corroborated_reads(
+                    read, rho[used[part]], sigma[used[part]], hypothesis[part], structure.fill, rng)
         spread[part] = softmax(log_prior + batched_log_likelihood(compiled, structure, rho[used[part]], full_lam))
     hyp = list(compiled.hypothesis_ids)
     idata.posterior["probability"] = xr.DataArray(conditional.reshape(n_chain, n_draw, len(hyp)),
@@ -351,14 +345,45 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
     )
 
 
-def _analyst_draws(idata: Any, read: Readings, total: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The analysts' noise scales (total, A) and the standardised latent cells (total, Cz) of every draw."""
-    post = idata.posterior
-    sigma = noise_scales(np.asarray(post["noise_log_scale"].values, dtype=np.float64).reshape(total),
-                         np.asarray(post["noise_offset"].values, dtype=np.float64).reshape(total, -1))
-    latent = (np.asarray(post["latent"].values, dtype=np.float64).reshape(total, -1) if "latent" in post
-              else np.zeros((total, 0)))
-    return sigma, latent
+def _noise_start(compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated) -> tuple[
+        dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
+    """The noise coordinates' start and jitter (:func:`plausible.engines.noise.noise_start`).
+
+    The reliabilities are held at their prior means.
+    """
+    from plausible.engines.noise import noise_start
+    from plausible.engines.readings_op import noisy_inputs, noisy_kernel
+
+    read = readings(compiled, structure)
+    assert read is not None  # the model has noise variables
+    free = np.zeros(compiled.rho.size, dtype=bool)
+    free[structure.free_rho] = True
+    data = list(noisy_inputs(compiled, structure, without_events(terms, read.read_event), read, free).values())
+    rho = compiled.rho_alpha[structure.free_rho] / (compiled.rho_alpha[structure.free_rho]
+                                                    + compiled.rho_beta[structure.free_rho])
+
+    def logp_and_grad(log_noise: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        logp, _, grad, _ = noisy_kernel(rho, np.ascontiguousarray(log_noise, dtype=np.float64), *data)
+        return float(logp[0]), grad
+
+    return noise_start(logp_and_grad, len(read.analyst_ids))
+
+
+def _read_conditional(compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated, read: Readings,
+                      rho: NDArray[np.float64], log_noise: NDArray[np.float64]) -> NDArray[np.float64]:
+    """P(H | reports, rho, sigma) at every draw, shape (draws, K): the model's kernel without its gradient."""
+    from plausible.engines.readings_op import noisy_inputs, noisy_kernel
+
+    free = np.zeros(compiled.rho.size, dtype=bool)
+    free[structure.free_rho] = True
+    inputs = noisy_inputs(compiled, structure, terms, read, free)
+    inputs["gradient"] = np.zeros(1, dtype=np.int64)
+    data = list(inputs.values())
+    out = np.empty((rho.shape[0], compiled.prior.size))
+    for d in range(rho.shape[0]):
+        out[d] = noisy_kernel(np.ascontiguousarray(rho[d, structure.free_rho]), np.ascontiguousarray(log_noise[d]),
+                              *data)[3]
+    return out
 
 
 def leader_probability(conditional: NDArray[np.float64]) -> NDArray[np.float64]:

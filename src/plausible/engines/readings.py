@@ -16,18 +16,16 @@ the prior shares it out evenly.
 
 Given the noise scales the readings are conjugate: :math:`x_c` has a normal posterior with precision
 :math:`P_c = 1 + \sum_a 1/d_{ac}` and mean :math:`\mu_c = \sum_a (y_{ac}/d_{ac}) / P_c`, and the readings'
-marginal likelihood is closed-form. A *linear* event's report is linear in its cells, so those integrate
-out exactly: :math:`E[\Phi(x_c)] = \Phi(\mu_c / \sqrt{1 + 1/P_c})`. A corroborated event's cells are sampled
-(non-centred: :math:`x_c = \mu_c + z_c / \sqrt{P_c}`, :math:`z_c \sim N(0, 1)`).
-
-The likelihood functions take the array module (NumPy, or PyTensor's ``tensor`` inside the model) and a
-leading draw axis, so the model and the summary compute the same expression.
+marginal likelihood is closed-form. Given the noise scales, every cell then integrates out of the evidence
+(:mod:`plausible.engines.readings_op`, the model's operation). This module lays out the readings and draws
+the cells for credible intervals: a *linear* event's cells from their exact tilted conditional, a
+corroborated event's by rejection.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -41,8 +39,8 @@ __all__ = [
     "NOISE_PRIOR",
     "Readings",
     "draw_read_likelihoods",
-    "noise_scales",
-    "read_log_likelihood",
+    "noise_prior_covariance",
+    "read_posterior",
     "readings",
 ]
 
@@ -88,8 +86,6 @@ class Readings:
         The read events that are linear (one source) and corroborated.
     linear_cells : ndarray of int
         Read cells of linear read events (indices into the C cells), the values of ``linear_table``.
-    latent_cells : ndarray of int
-        Read cells of corroborated read events: sampled, the values of ``corroborated_table``.
     linear_source, linear_factor : ndarray, shape (Gl,)
     slot_source, slot_factor, slot_real : ndarray, shape (Gc, M)
     reports : ndarray, shape (Gc,)
@@ -106,9 +102,7 @@ class Readings:
     linear_events: IntArray
     corroborated_events: IntArray
     linear_cells: IntArray
-    latent_cells: IntArray
     linear_table: _Table
-    corroborated_table: _Table
     linear_source: IntArray
     linear_factor: FloatArray
     slot_source: IntArray
@@ -118,6 +112,8 @@ class Readings:
     prior: FloatArray
     cell_of: IntArray
     """(G, K): each cell's index among the C read cells, -1 for cells not read."""
+    constant: FloatArray
+    """(G, K): the cells not read (their pooled value; NA cells 0.5, which the NA fill gives no weight)."""
     spread_levels: FloatArray
     """(A, V): the distinct band variances of each analyst's readings (padded with 0)."""
     level_count: FloatArray
@@ -163,7 +159,6 @@ def readings(compiled: CompiledSet, structure: SamplingStructure) -> Readings | 
     linear_events = np.nonzero(read_event & structure.linear)[0].astype(np.int64)
     corroborated = np.nonzero(read_event & ~structure.linear)[0].astype(np.int64)
     linear_cells = cell_of[linear_events][read[linear_events]]
-    latent_cells = cell_of[corroborated][read[corroborated]]
     pair = structure.event_start[linear_events]
     counts = np.bincount(structure.pair_event, minlength=read.shape[0])[corroborated]
     order = int(counts.max()) if counts.size else 0
@@ -173,30 +168,14 @@ def readings(compiled: CompiledSet, structure: SamplingStructure) -> Readings | 
     return Readings(
         compiled.analyst_ids, compiled.hypothesis_ids, np.asarray(compiled.analyst_weight, dtype=np.float64),
         np.where(judged, value, 0.0), np.where(judged, spread, 0.0), judged.astype(np.float64), read_event,
-        linear_events, corroborated, linear_cells.astype(np.int64), latent_cells.astype(np.int64),
+        linear_events, corroborated, linear_cells.astype(np.int64),
         _table(compiled, structure, linear_events, cell_of, linear_cells),
-        _table(compiled, structure, corroborated, cell_of, latent_cells),
         structure.pair_source[pair], structure.pair_factor[pair],
         structure.pair_source[slots], np.where(real, structure.pair_factor[slots], 0.0), real.astype(np.float64),
-        counts.astype(np.float64), compiled.prior, cell_of, *_levels(np.where(judged, spread, 0.0), judged),
+        counts.astype(np.float64), compiled.prior, cell_of, np.where(compiled.lam_na, 0.5, compiled.lam),
+        *_levels(np.where(judged, spread, 0.0), judged),
         bool(linear_events.size), bool(corroborated.size),
     )
-
-
-def as_data(r: Readings, data: Any) -> Readings:
-    """The readings with every array replaced by ``data(name, array)`` (e.g. ``pm.Data``).
-
-    In the model the arrays are data, not constants, so the compiled graph does not depend on them and
-    PyTensor's and numba's caches serve every workspace of the same shape of model.
-    """
-    def swap(obj: Any, prefix: str) -> Any:
-        changes = {f.name: data(f"{prefix}{f.name}", getattr(obj, f.name)) for f in fields(obj)
-                   if isinstance(getattr(obj, f.name), np.ndarray)}
-        return replace(obj, **changes)
-
-    out: Readings = replace(swap(r, "read_"), linear_table=swap(r.linear_table, "read_linear_"),
-                            corroborated_table=swap(r.corroborated_table, "read_corroborated_"))
-    return out
 
 
 def _levels(spread: FloatArray, judged: NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
@@ -272,10 +251,20 @@ def _build(xp: Any, table: _Table, values: Any, draws: int) -> Any:
     return direct + _take(xp.concatenate([xp.zeros((draws, 1)), na_values], axis=1), table.na_pos, draws)
 
 
-def noise_scales(log_scale: Any, offset: Any, xp: Any = None) -> Any:
-    """The analysts' noise scales from the hierarchical parameters: shape (draws, A)."""
-    xp = xp or _numpy()
-    return xp.exp(log_scale[:, None] + NOISE_PRIOR["spread"] * offset)
+def noise_prior_covariance(analysts: int) -> FloatArray:
+    r"""The prior covariance of the analysts' log noise scales.
+
+    :math:`\ln\sigma_a = \ln s + \omega\eta_a` with :math:`\ln s \sim N(m, \tau^2)` integrated out:
+    :math:`\tau^2 1 1^\top + \omega^2 I`.
+
+    Examples
+    --------
+    >>> noise_prior_covariance(2).tolist()
+    [[1.25, 1.0], [1.0, 1.25]]
+    """
+    out: FloatArray = (NOISE_PRIOR["log_scale_sd"] ** 2 * np.ones((analysts, analysts))
+                       + NOISE_PRIOR["spread"] ** 2 * np.eye(analysts))
+    return out
 
 
 def read_posterior(r: Readings, sigma: Any, xp: Any = None) -> tuple[Any, Any, Any]:
@@ -302,64 +291,17 @@ def read_posterior(r: Readings, sigma: Any, xp: Any = None) -> tuple[Any, Any, A
     return mean, precision, log_marginal
 
 
-def read_log_likelihood(r: Readings, rho: Any, sigma: Any, latent: Any, draws: int,
-                        xp: Any = None) -> tuple[Any, Any]:
-    """The read events' ln P(reports | H_k, rho, sigma, latent), and the readings' log marginal.
-
-    Parameters
-    ----------
-    r : Readings
-    rho : shape (draws, S)
-        Every source's reliability.
-    sigma : shape (draws, A)
-        The analysts' noise scales.
-    latent : shape (draws, Cz)
-        Standardised latent cells of the corroborated read events.
-    draws : int
-    xp : module, optional
-        NumPy (default) or ``pytensor.tensor``.
-
-    Returns
-    -------
-    log_likelihood : shape (draws, K)
-    log_marginal : shape (draws,)
-    """
-    xp = xp or _numpy()
-    mean, precision, log_marginal = read_posterior(r, sigma, xp)
-    out = xp.zeros((draws, len(r.hypothesis_ids)))
-    if r.has_linear:
-        m, p = mean[:, r.linear_cells], precision[:, r.linear_cells]
-        lam = _build(xp, r.linear_table, _phi(xp, m / xp.sqrt(1.0 + 1.0 / p)), draws)
-        a = (lam * r.prior).sum(axis=-1)
-        rel = xp.minimum(rho[:, r.linear_source] * r.linear_factor, RHO_CEILING)
-        out = out + xp.log(a[:, :, None] + rel[:, :, None] * (lam - a[:, :, None])).sum(axis=1)
-    if r.has_corroborated:
-        m, p = mean[:, r.latent_cells], precision[:, r.latent_cells]
-        lam = _build(xp, r.corroborated_table, _phi(xp, m + latent / xp.sqrt(p)), draws)
-        out = out + _corroborated(xp, r, lam, rho, draws)
-    return out, log_marginal
-
-
-def _corroborated(xp: Any, r: Readings, lam: Any, rho: Any, draws: int) -> Any:
-    r"""Sum over corroborated read events of ln(λ_k T(a) + (1 - λ_k) N(a)), the cells given."""
-    a = (lam * r.prior).sum(axis=-1)
-    rel = xp.minimum(_take(rho, r.slot_source, draws) * r.slot_factor, RHO_CEILING)
-    log_t = (r.slot_real * xp.log(rel + (1.0 - rel) * a[:, :, None])).sum(axis=-1)
-    log_n = r.reports * xp.log(a) + (r.slot_real * xp.log1p(-rel)).sum(axis=-1)
-    return xp.logaddexp(xp.log(lam) + log_t[:, :, None], xp.log1p(-lam) + log_n[:, :, None]).sum(axis=1)
-
-
-def draw_read_likelihoods(r: Readings, rho: FloatArray, sigma: FloatArray, latent: FloatArray,
-                          hypothesis: IntArray, lam: FloatArray, fill: FloatArray,
-                          rng: np.random.Generator) -> FloatArray:
-    r"""Complete draws of the read events' likelihoods given (H, rho, sigma, latent): their exact conditional.
+def draw_read_likelihoods(r: Readings, rho: FloatArray, sigma: FloatArray, hypothesis: IntArray, lam: FloatArray,
+                          fill: FloatArray, rng: np.random.Generator) -> FloatArray:
+    r"""Complete draws of the linear read events' likelihoods given (H, rho, sigma): their exact conditional.
 
     A linear read event's report has likelihood :math:`\sum_j c_j \lambda_j` given H (as in
     :func:`plausible.engines.structure.draw_linear_likelihoods`), so one cell j, picked with weight
     :math:`c_j E[\lambda_j]`, is drawn from its probit-normal posterior tilted by :math:`\lambda_j`, the others
     untilted. The tilted draw is exact: with :math:`x = \mu + s u` and :math:`W \sim N(0, 1)`,
     :math:`\Phi(x) = P(W - s u \le \mu)`, so :math:`V = W - s u` is drawn from :math:`N(0, 1 + s^2)` truncated
-    to :math:`V \le \mu`, then :math:`u \mid V`. Corroborated read events' cells are the sampled ones.
+    to :math:`V \le \mu`, then :math:`u \mid V`. Corroborated read events' cells are drawn by
+    :func:`plausible.engines.readings_op.draw_corroborated_reads`.
 
     Parameters
     ----------
@@ -396,8 +338,6 @@ def draw_read_likelihoods(r: Readings, rho: FloatArray, sigma: FloatArray, laten
         unit = -sd * v / scale ** 2 + np.sqrt(1.0 - sd ** 2 / scale ** 2) * rng.standard_normal(mu.size)
         x[d_idx, c_idx] = mu + sd * unit
         out[:, r.linear_events, :] = _build(_numpy(), r.linear_table, ndtr(x), draws)
-    if r.corroborated_events.size:
-        m, p = mean[:, r.latent_cells], precision[:, r.latent_cells]
-        out[:, r.corroborated_events, :] = _build(_numpy(), r.corroborated_table, ndtr(m + latent / np.sqrt(p)),
-                                                  draws)
     return out
+
+

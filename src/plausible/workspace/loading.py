@@ -199,7 +199,7 @@ class Workspace:
         set_id : str
         by_analyst : bool
             Also compile each analyst's own judgments when several analysts judged the set (what the MCMC
-            engine's ``analyst_noise`` model reads); by default only their pool per cell. An analyst's view
+            engine's ``analyst_noise`` model, its default, reads); otherwise only their pool per cell. An analyst's view
             (:meth:`view_of`) is compiled as judged: one analyst's judgments and the pool elsewhere.
         """
         by_analyst = by_analyst and self.viewed_by is None

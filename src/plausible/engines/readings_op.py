@@ -1,0 +1,790 @@
+r"""Several analysts' readings and the evidence as one PyTensor operation, every judged cell integrated out.
+
+The model is that of :mod:`plausible.engines.readings`: each judged cell is latent on the probit scale,
+:math:`x_c \sim N(0, 1)`, and each analyst's judgment a reading :math:`y_{ac} \sim N(x_c, d_{ac})`. Given the
+noise scales :math:`\sigma`, cell c's posterior is :math:`N(\mu_c, 1/P_c)`, and the cells of different
+events are independent. So, given :math:`(\rho, \sigma)`, every cell integrates out of the evidence:
+
+- a *linear* event's report is linear in its cells: at their means
+  :math:`E[\Phi(x_c)] = \Phi(\mu_c / \sqrt{1 + 1/P_c})` (closed form);
+- a *corroborated* event's report is a polynomial in its cells: it needs the raw moments
+  :math:`E[\Phi(x_c)^q]`, taken by Gauss-Hermite quadrature (:data:`QUADRATURE_NODES`: more nodes the wider
+  the cell's posterior), then combined as for Beta bands
+  (:mod:`plausible.engines.corroboration`).
+
+The sampler then sees the reliabilities and the noise parameters only. The kernel computes the readings'
+log marginal plus ln P(reports | rho, sigma) and its gradient: reverse mode from the evidence to each cell's
+:math:`(\mu_c, P_c)` (through the moment combination for corroborated events), then to :math:`\sigma`.
+The tests compare it with grid integrals over the cells, and its gradient with finite differences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numba
+import numpy as np
+import pytensor.tensor as pt
+from numpy.typing import NDArray
+from pytensor.gradient import DisconnectedType, grad_not_implemented
+from pytensor.graph.basic import Apply, Variable
+from pytensor.graph.op import Op
+
+from plausible.engines._pymc_private import register_numba_kernel
+from plausible.engines.corroboration import Corroborated, binomial_table, cell_moments
+from plausible.engines.evidence_op import evidence_core, evidence_inputs
+from plausible.engines.readings import NOISE_PRIOR, Readings, read_posterior
+from plausible.engines.structure import RHO_CEILING, SamplingStructure
+from plausible.model.compiled import CompiledSet
+
+__all__ = ["QUADRATURE_ERROR", "QUADRATURE_NODES", "REJECTION_TRIES", "ReadingsLogLikelihood", "draw_by_rejection",
+           "draw_corroborated_reads", "noisy_inputs", "noisy_kernel", "noisy_log_likelihood_op", "quadrature_rules"]
+
+QUADRATURE_NODES = ((0.25, 8), (0.5, 12), (0.75, 20), (1.0, 32))
+"""Gauss-Hermite rules for the raw moments of a cell's probit-normal posterior N(mu, s^2), s = 1/sqrt(P) <= 1:
+(largest s, nodes). The error of E[Phi(x)^q] falls fast as s shrinks; :data:`QUADRATURE_ERROR` bounds it."""
+
+QUADRATURE_ERROR = (3e-9, 3e-7, 1e-6, 3e-6)
+"""Bounds of the absolute error of each rule's E[Phi(x)^q] at its largest s, mu in [-5, 5], q <= 8 (tested
+against adaptive integration)."""
+
+
+def quadrature_rules() -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """The rules of :data:`QUADRATURE_NODES` as the kernel reads them.
+
+    Nodes and weights (R, Q), padded with zero weights, the weights summing to 1 (a standard normal); each
+    rule's largest s (R,); its number of nodes (R,).
+    """
+    widest = max(count for _, count in QUADRATURE_NODES)
+    nodes, weights = np.zeros((len(QUADRATURE_NODES), widest)), np.zeros((len(QUADRATURE_NODES), widest))
+    for rule, (_, count) in enumerate(QUADRATURE_NODES):
+        z, w = np.polynomial.hermite_e.hermegauss(count)
+        nodes[rule, :count], weights[rule, :count] = z, w / w.sum()
+    return (nodes, weights, np.array([limit for limit, _ in QUADRATURE_NODES]),
+            np.array([count for _, count in QUADRATURE_NODES], dtype=np.int64))
+
+_INPUTS = (
+    ("rho_free", "float64"), ("log_noise", "float64"),
+    ("rho_fixed", "float64"), ("free_source", "int64"), ("log_base", "float64"), ("prior", "float64"),
+    ("linear_source", "int64"), ("linear_factor", "float64"), ("linear_a", "float64"), ("linear_spread", "float64"),
+    ("slot_source", "int64"), ("slot_factor", "float64"), ("pad", "float64"), ("lam_moment", "float64"),
+    ("rest_moment", "float64"),
+    ("weight", "float64"), ("value", "float64"), ("spread_levels", "float64"), ("level_count", "float64"),
+    ("level_of", "int16"), ("lin_cell", "int64"), ("lin_const", "float64"), ("lin_weight", "float64"),
+    ("lin_fill_row", "int64"), ("lin_fill", "float64"),
+    ("cor_cell", "int64"), ("cor_const", "float64"), ("cor_weight", "float64"), ("cor_fill_row", "int64"),
+    ("cor_fill", "float64"), ("cor_reports", "int64"), ("binom", "float64"), ("nodes", "float64"),
+    ("node_weight", "float64"), ("node_limit", "float64"), ("node_count", "int64"), ("gradient", "int64"),
+)
+"""The operation's inputs, in order, and their dtypes: the two sampled ones, then data."""
+
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+NOISE_PRIOR_RESOLUTION = float(NOISE_PRIOR["resolution"])
+
+
+def noisy_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated, read: Readings,
+                 free: NDArray[np.bool_]) -> dict[str, NDArray[Any]]:
+    """The kernel's data inputs (after the two sampled ones), by name and in its order.
+
+    The evidence arrays are those of :func:`plausible.engines.evidence_op.evidence_inputs` for the events
+    no analyst's reading touches (``terms`` without the read events), followed by the read events as
+    placeholder rows the kernel fills: linear read events after the linear pairs, corroborated ones after
+    the corroborated events.
+    """
+    base = evidence_inputs(compiled, structure, terms, free, read.read_event)
+    k = compiled.prior.size
+    lin_events, cor_events = read.linear_events, read.corroborated_events
+    order = max(base["slot_source"].shape[1], read.slot_source.shape[1] if cor_events.size else 0)
+
+    def widen(a: NDArray[Any], width: int, fill: float) -> NDArray[Any]:
+        out = np.full((a.shape[0], width, *a.shape[2:]), fill, dtype=a.dtype)
+        out[:, : a.shape[1]] = a
+        return out
+
+    slot_source = np.concatenate([widen(base["slot_source"], order, 0), widen(read.slot_source, order, 0)])
+    slot_factor = np.concatenate([widen(base["slot_factor"], order, 0.0), widen(read.slot_factor, order, 0.0)])
+    pad = np.concatenate([widen(base["pad"], order, 1.0), widen(1.0 - read.slot_real, order, 1.0)])
+    lam_moment = np.zeros((base["lam_moment"].shape[0] + cor_events.size, k, order + 1))
+    lam_moment[: base["lam_moment"].shape[0], :, : base["lam_moment"].shape[2]] = base["lam_moment"]
+    rest_moment = np.concatenate([base["rest_moment"].reshape(-1, k), np.zeros((cor_events.size, k))])
+
+    def cells(events: NDArray[np.int64]) -> NDArray[np.int64]:
+        return np.asarray(read.cell_of[events], dtype=np.int64).reshape(events.size, k)
+
+    def fills(events: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+        """Each event's fill (an index into the returned matrices, -1 for none) and the weights of ``a``."""
+        na = compiled.lam_na[events]
+        partial = na.any(axis=1)
+        row = np.full(events.size, -1, dtype=np.int64)
+        row[partial] = np.arange(int(partial.sum()))
+        matrices = structure.fill[events[partial]] if partial.any() else np.eye(k)[None]  # never empty (numba)
+        weights = np.einsum("gkj,k->gj", structure.fill[events], compiled.prior) if events.size else np.zeros((0, k))
+        return row, np.ascontiguousarray(matrices, dtype=np.float64).reshape(-1, k, k), weights
+
+    lin_fill_row, lin_fill, lin_weight = fills(lin_events)
+    cor_fill_row, cor_fill, cor_weight = fills(cor_events)
+    cor_const = np.zeros((cor_events.size, k, order + 2))
+    for row, event in enumerate(cor_events.tolist()):
+        cor_const[row] = cell_moments(compiled, event, order)[0]
+    nodes, node_weight, node_limit, node_count = quadrature_rules()
+    return {
+        "rho_fixed": base["rho_fixed"], "free_source": base["free_source"], "log_base": base["log_base"],
+        "prior": compiled.prior,
+        "linear_source": np.concatenate([base["linear_source"], read.linear_source]),
+        "linear_factor": np.concatenate([base["linear_factor"], read.linear_factor]),
+        "linear_a": np.concatenate([base["linear_a"], np.zeros(lin_events.size)]),
+        "linear_spread": np.concatenate([base["linear_spread"].reshape(-1, k), np.zeros((lin_events.size, k))]),
+        "slot_source": slot_source, "slot_factor": slot_factor, "pad": pad, "lam_moment": lam_moment,
+        "rest_moment": rest_moment,
+        "weight": read.weight, "value": read.value, "spread_levels": read.spread_levels,
+        "level_count": read.level_count, "level_of": _level_of(read),
+        "lin_cell": cells(lin_events),
+        "lin_const": np.where(compiled.lam_na[lin_events], 0.5, compiled.lam[lin_events]),
+        "lin_weight": lin_weight, "lin_fill_row": lin_fill_row, "lin_fill": lin_fill,
+        "cor_cell": cells(cor_events), "cor_const": cor_const, "cor_weight": cor_weight, "cor_fill_row": cor_fill_row,
+        "cor_fill": cor_fill, "cor_reports": read.reports.astype(np.int64), "binom": binomial_table(order),
+        "nodes": nodes, "node_weight": node_weight, "node_limit": node_limit, "node_count": node_count,
+        "gradient": np.ones(1, dtype=np.int64),
+    }
+
+
+def _level_of(read: Readings) -> NDArray[np.int16]:
+    """Each reading's index among its analyst's distinct band variances; -1 where the analyst did not judge.
+
+    Small integers: the kernel's passes over the readings are bound by memory, not arithmetic.
+    """
+    out = np.zeros(read.spread.shape, dtype=np.int16)
+    for a in range(read.spread.shape[1]):
+        known = int((read.level_count[a] > 0).sum())
+        out[:, a] = np.clip(np.searchsorted(read.spread_levels[a, :known], read.spread[:, a]), 0, max(known - 1, 0))
+    out[read.judged == 0] = -1
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _phi(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _conv(x: NDArray[np.float64], y: NDArray[np.float64], binom: NDArray[np.float64],
+          out: NDArray[np.float64], width: int) -> None:
+    """``out[p] = sum_c C(p, c) x[c] y[p - c]`` for p < width: the moments of X + Y from those of independent X, Y."""
+    for p in range(width):
+        total = 0.0
+        for c in range(p + 1):
+            total += binom[p, c] * x[c] * y[p - c]
+        out[p] = total
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _conv_adjoint(x: NDArray[np.float64], y: NDArray[np.float64], binom: NDArray[np.float64],
+                  adj_out: NDArray[np.float64], adj_x: NDArray[np.float64], adj_y: NDArray[np.float64],
+                  width: int) -> None:
+    """Add the gradients of sum(adj_out * conv(x, y)) in x and y to ``adj_x`` and ``adj_y``."""
+    for p in range(width):
+        for c in range(p + 1):
+            coefficient = binom[p, c] * adj_out[p]
+            adj_x[c] += coefficient * y[p - c]
+            adj_y[p - c] += coefficient * x[c]
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _fill_rows(fill: NDArray[np.float64], has_fill: bool, transpose: bool, lam: NDArray[np.float64],
+               rest: NDArray[np.float64], out_lam: NDArray[np.float64], out_rest: NDArray[np.float64],
+               width: int) -> None:
+    """``out = F @ (lam, rest)`` (``F.T`` with ``transpose``; the identity without ``has_fill``), columns < width."""
+    k = rest.size
+    for row in range(k):
+        if not has_fill:
+            for p in range(width):
+                out_lam[row, p] = lam[row, p]
+            out_rest[row] = rest[row]
+            continue
+        total_rest = 0.0
+        for p in range(width):
+            out_lam[row, p] = 0.0
+        for i in range(k):
+            f = fill[i, row] if transpose else fill[row, i]
+            for p in range(width):
+                out_lam[row, p] += f * lam[i, p]
+            total_rest += f * rest[i]
+        out_rest[row] = total_rest
+
+
+_PLANES = 10
+"""Planes of :func:`_combine`'s scratch array."""
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _combine(m: NDArray[np.float64], w: NDArray[np.float64], fill: NDArray[np.float64], has_fill: bool,
+             reports: int, binom: NDArray[np.float64], lam: NDArray[np.float64], rest: NDArray[np.float64],
+             adj_lam: NDArray[np.float64], adj_rest: NDArray[np.float64], adj_m: NDArray[np.float64],
+             want_adjoint: bool, work: NDArray[np.float64], work_k: NDArray[np.float64]) -> None:
+    r"""One corroborated event's moments from its cells' raw moments, and (``want_adjoint``) their gradient.
+
+    :math:`E[\lambda_k a^p]` (``lam[:, p]``, p = 0..m) and :math:`E[(1 - \lambda_k) a^m]` (``rest``) from the
+    cells' raw moments ``m[:, q]`` (q = 0..m + 1), with :math:`a = \sum_i w_i x_i` and m the event's reports;
+    with ``want_adjoint``, the gradient ``adj_m`` of sum(adj_lam * lam) + sum(adj_rest * rest).
+
+    As :func:`plausible.engines.corroboration.corroborated_terms`: the moments of the other cells' sum by prefix
+    and suffix convolution, then each cell's tilted moments, then the NA fill. ``work`` (10, K + 1, >= m + 1)
+    and ``work_k`` (2, K) are scratch space, so nothing is allocated per event.
+    """
+    k, width = m.shape[0], reports + 1
+    scaled, prefix, suffix, without, cell_lam = work[0], work[1], work[2], work[3], work[4]
+    cell_rest = work_k[0]
+    for i in range(k):
+        power = 1.0
+        for q in range(width):
+            scaled[i, q] = power * m[i, q]
+            power *= w[i]
+    for q in range(width):
+        prefix[0, q] = 0.0
+        suffix[k, q] = 0.0
+    prefix[0, 0] = 1.0
+    suffix[k, 0] = 1.0
+    for i in range(k):
+        _conv(prefix[i], scaled[i], binom, prefix[i + 1], width)
+        _conv(suffix[k - i], scaled[k - 1 - i], binom, suffix[k - 1 - i], width)
+    for i in range(k):
+        _conv(prefix[i], suffix[i + 1], binom, without[i], width)
+    for i in range(k):
+        for p in range(width):
+            total = 0.0
+            power = 1.0
+            for c in range(p + 1):
+                total += binom[p, c] * power * m[i, c + 1] * without[i, p - c]
+                power *= w[i]
+            cell_lam[i, p] = total
+        total = 0.0
+        power = 1.0
+        for c in range(width):
+            total += binom[reports, c] * power * (m[i, c] - m[i, c + 1]) * without[i, reports - c]
+            power *= w[i]
+        cell_rest[i] = total
+    _fill_rows(fill, has_fill, False, cell_lam, cell_rest, lam, rest, width)
+    if not want_adjoint:
+        return
+    adj_cell_lam, adj_without, adj_prefix, adj_suffix, adj_scaled = work[5], work[6], work[7], work[8], work[9]
+    adj_cell_rest = work_k[1]
+    _fill_rows(fill, has_fill, True, adj_lam, adj_rest, adj_cell_lam, adj_cell_rest, width)
+    for i in range(k + 1):
+        for q in range(width):
+            adj_prefix[i, q] = 0.0
+            adj_suffix[i, q] = 0.0
+    for i in range(k):
+        for q in range(width + 1):
+            adj_m[i, q] = 0.0
+        for q in range(width):
+            adj_without[i, q] = 0.0
+            adj_scaled[i, q] = 0.0
+    for i in range(k):
+        for p in range(width):
+            power = 1.0
+            for c in range(p + 1):
+                coefficient = binom[p, c] * power * adj_cell_lam[i, p]
+                adj_m[i, c + 1] += coefficient * without[i, p - c]
+                adj_without[i, p - c] += coefficient * m[i, c + 1]
+                power *= w[i]
+        power = 1.0
+        for c in range(width):
+            coefficient = binom[reports, c] * power * adj_cell_rest[i]
+            adj_m[i, c] += coefficient * without[i, reports - c]
+            adj_m[i, c + 1] -= coefficient * without[i, reports - c]
+            adj_without[i, reports - c] += coefficient * (m[i, c] - m[i, c + 1])
+            power *= w[i]
+    for i in range(k):
+        _conv_adjoint(prefix[i], suffix[i + 1], binom, adj_without[i], adj_prefix[i], adj_suffix[i + 1], width)
+    for i in range(k - 1, -1, -1):  # prefix[i + 1] = prefix[i] * scaled[i]: adj_prefix[i + 1] is complete here
+        _conv_adjoint(prefix[i], scaled[i], binom, adj_prefix[i + 1], adj_prefix[i], adj_scaled[i], width)
+    for i in range(k):  # suffix[i] = suffix[i + 1] * scaled[i]: adj_suffix[i] is complete here
+        _conv_adjoint(suffix[i + 1], scaled[i], binom, adj_suffix[i], adj_suffix[i + 1], adj_scaled[i], width)
+    for i in range(k):
+        power = 1.0
+        for q in range(width):
+            adj_m[i, q] += adj_scaled[i, q] * power
+            power *= w[i]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
+                 rho_fixed: NDArray[np.float64], free_source: NDArray[np.int64], log_base: NDArray[np.float64],
+                 prior: NDArray[np.float64], linear_source: NDArray[np.int64], linear_factor: NDArray[np.float64],
+                 linear_a: NDArray[np.float64], linear_spread: NDArray[np.float64], slot_source: NDArray[np.int64],
+                 slot_factor: NDArray[np.float64], pad: NDArray[np.float64], lam_moment: NDArray[np.float64],
+                 rest_moment: NDArray[np.float64], weight: NDArray[np.float64], value: NDArray[np.float64],
+                 spread_levels: NDArray[np.float64], level_count: NDArray[np.float64], level_of: NDArray[np.int16],
+                 lin_cell: NDArray[np.int64],
+                 lin_const: NDArray[np.float64], lin_weight: NDArray[np.float64], lin_fill_row: NDArray[np.int64],
+                 lin_fill: NDArray[np.float64], cor_cell: NDArray[np.int64], cor_const: NDArray[np.float64],
+                 cor_weight: NDArray[np.float64], cor_fill_row: NDArray[np.int64], cor_fill: NDArray[np.float64],
+                 cor_reports: NDArray[np.int64], binom: NDArray[np.float64], nodes: NDArray[np.float64],
+                 node_weight: NDArray[np.float64], node_limit: NDArray[np.float64], node_count: NDArray[np.int64],
+                 gradient: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                                            NDArray[np.float64], NDArray[np.float64]]:
+    r"""The readings' log marginal plus ln P(reports | rho, sigma), and its gradient.
+
+    Parameters
+    ----------
+    rho_free : ndarray, shape (F,)
+    log_noise : ndarray, shape (A,)
+        The analysts' log noise scales :math:`\ln \sigma_a`.
+    rho_fixed, free_source, log_base, linear_*, slot_*, pad, lam_moment, rest_moment
+        As for :func:`plausible.engines.evidence_op.evidence_kernel`; the last Gl linear rows and the last Er
+        corroborated rows are the read events, filled here.
+    prior : ndarray, shape (K,)
+    weight : ndarray, shape (A,)
+    value : ndarray, shape (C, A)
+        The readings' probit-scale means (:class:`plausible.engines.readings.Readings`).
+    spread_levels, level_count : ndarray, shape (A, V)
+        Each analyst's distinct band variances and how many readings have each.
+    level_of : ndarray of int16, shape (C, A)
+        Each reading's index among its analyst's band variances; -1: the analyst did not judge the cell.
+    lin_cell, lin_const : ndarray, shape (Gl, K)
+        Each read linear event's cells: the read cell's index (-1: the constant ``lin_const``).
+    lin_weight : ndarray, shape (Gl, K)
+        :math:`a = \sum_i w_i x_i` (the prior through the NA fill).
+    lin_fill_row, lin_fill
+        The NA fill of the events that have NA cells (index into ``lin_fill``; -1: none).
+    cor_cell, cor_const, cor_weight, cor_fill_row, cor_fill, cor_reports
+        The same for read corroborated events; ``cor_const`` (Er, K, M + 2) the constant cells' raw moments.
+    binom : ndarray, shape (M + 1, M + 1)
+    nodes, node_weight : ndarray, shape (R, Q)
+        Gauss-Hermite rules for a standard normal (weights summing to 1), padded with zero weights.
+    node_limit, node_count : ndarray, shape (R,)
+        Rule r serves cells whose posterior sd is at most ``node_limit[r]``, with ``node_count[r]`` nodes.
+    gradient : ndarray of int, shape (1,)
+        0 skips the gradient (returned as zeros): the posterior alone, for summaries.
+
+    Returns
+    -------
+    logp : ndarray, shape (1,)
+    grad_rho : ndarray, shape (F,)
+    grad_noise : ndarray, shape (A,)
+    posterior : ndarray, shape (K,)
+        P(H_k | reports, rho, sigma).
+    """
+    n_analysts = value.shape[1]
+    k_count = prior.size
+    rho = np.empty(rho_fixed.size)
+    for s in range(rho.size):
+        rho[s] = rho_fixed[s]
+    for f in range(free_source.size):
+        rho[free_source[f]] = rho_free[f]
+    sigma = np.empty(n_analysts)
+    for a in range(n_analysts):
+        sigma[a] = math.exp(log_noise[a])
+    inverse = np.empty(spread_levels.shape)
+    mu = np.empty(value.shape[0])
+    precision = np.empty(value.shape[0])
+    log_marginal = _cell_posteriors(sigma, weight, value, spread_levels, level_count, level_of, inverse, mu,
+                                    precision)
+    la = linear_a.copy()
+    ls = linear_spread.copy()
+    lin_slope = np.empty((2, lin_cell.shape[0], k_count))
+    _linear_rows(mu, precision, lin_cell, lin_const, lin_weight, lin_fill_row, lin_fill, gradient[0] != 0, la, ls,
+                 lin_slope)
+    cor_rows = cor_cell.shape[0]
+    width = binom.shape[0]
+    lm = lam_moment.copy()
+    rm = rest_moment.copy()
+    moments = np.empty((cor_rows, k_count, width + 1))
+    node_f = np.empty((cor_rows, k_count, nodes.shape[1]))
+    node_density = np.empty((cor_rows, k_count, nodes.shape[1]))
+    node_rule = np.zeros((cor_rows, k_count), dtype=np.int64)
+    work = np.empty((_PLANES, k_count + 1, width))
+    work_k = np.empty((2, k_count))
+    _corroborated_rows(mu, precision, cor_cell, cor_const, cor_weight, cor_fill_row, cor_fill, cor_reports, binom,
+                       nodes, node_weight, node_limit, node_count, gradient[0] != 0, moments, node_f, node_density,
+                       node_rule, work, work_k, lm, rm)
+    evidence, grad_all, posterior, v, likelihood, t_all, noise_all = evidence_core(
+        rho, log_base, linear_source, linear_factor, la, ls, slot_source, slot_factor, pad, lm, rm)
+    logp = np.empty(1)
+    logp[0] = evidence + log_marginal
+    grad_rho = np.zeros(free_source.size)
+    grad_noise = np.zeros(n_analysts)
+    if gradient[0] == 0:
+        return logp, grad_rho, grad_noise, posterior
+    adj_mu = np.zeros(value.shape[0])
+    adj_p = np.zeros(value.shape[0])
+    _linear_adjoint(rho, linear_source, linear_factor, lin_cell, lin_weight, lin_fill_row, lin_fill, lin_slope,
+                    posterior, v, adj_mu, adj_p)
+    _corroborated_adjoint(mu, precision, cor_cell, cor_weight, cor_fill_row, cor_fill, cor_reports, binom, nodes,
+                          node_weight, node_count, moments, node_f, node_density, node_rule, work, work_k, posterior,
+                          likelihood, t_all, noise_all, adj_mu, adj_p)
+    _noise_adjoint(sigma, weight, value, level_of, inverse, mu, precision, adj_mu, adj_p, grad_noise)
+    for f in range(free_source.size):
+        grad_rho[f] = grad_all[free_source[f]]
+    return logp, grad_rho, grad_noise, posterior
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _cell_posteriors(sigma: NDArray[np.float64], weight: NDArray[np.float64], value: NDArray[np.float64],
+                     spread_levels: NDArray[np.float64], level_count: NDArray[np.float64],
+                     level_of: NDArray[np.int16], inverse: NDArray[np.float64], mu: NDArray[np.float64],
+                     precision: NDArray[np.float64]) -> float:
+    """Each cell's posterior N(mu, 1/P) (filled in), and the readings' log marginal (returned).
+
+    A reading's variance d takes one value per analyst and band variance (its level), so its inverse is worked
+    out once per level (``inverse``, filled in).
+    """
+    floor = NOISE_PRIOR_RESOLUTION * NOISE_PRIOR_RESOLUTION
+    n_cells, n_analysts = value.shape
+    log_marginal = 0.0
+    for a in range(n_analysts):
+        for level in range(spread_levels.shape[1]):
+            inverse[a, level] = weight[a] / (sigma[a] * sigma[a] + spread_levels[a, level] + floor)
+            if level_count[a, level] > 0.0:
+                log_marginal += 0.5 * level_count[a, level] * math.log(inverse[a, level] / (2.0 * math.pi))
+    for c in range(n_cells):
+        total_p = 1.0
+        total_s = 0.0
+        squares = 0.0
+        for a in range(n_analysts):
+            level = level_of[c, a]
+            if level >= 0:
+                inv = inverse[a, level]
+                total_p += inv
+                total_s += value[c, a] * inv
+                squares += value[c, a] * value[c, a] * inv
+        precision[c] = total_p
+        mu[c] = total_s / total_p
+        log_marginal -= 0.5 * (squares + math.log(total_p) - total_s * mu[c])
+    return log_marginal
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _linear_rows(mu: NDArray[np.float64], precision: NDArray[np.float64], lin_cell: NDArray[np.int64],
+                 lin_const: NDArray[np.float64], lin_weight: NDArray[np.float64], lin_fill_row: NDArray[np.int64],
+                 lin_fill: NDArray[np.float64], keep_slope: bool, la: NDArray[np.float64], ls: NDArray[np.float64],
+                 slope: NDArray[np.float64]) -> None:
+    """The linear read events' rows (the last ones) of ``la`` (a) and ``ls`` (lambda - a): cells at their means.
+
+    With ``keep_slope``, ``slope[0]`` and ``slope[1]`` get each cell mean's derivative in the cell's mu and P.
+    """
+    lin_rows, k_count = lin_cell.shape
+    first = la.size - lin_rows
+    raw = np.empty(k_count)
+    for g in range(lin_rows):
+        a_value = 0.0
+        for i in range(k_count):
+            c = lin_cell[g, i]
+            if c < 0:
+                raw[i] = lin_const[g, i]
+            else:
+                scale = math.sqrt(1.0 + 1.0 / precision[c])
+                u = mu[c] / scale
+                raw[i] = _phi(u)
+                if keep_slope:
+                    d_mu = math.exp(-0.5 * u * u) / (_SQRT_2PI * scale)
+                    slope[0, g, i] = d_mu
+                    slope[1, g, i] = d_mu * 0.5 * mu[c] / (scale * scale * precision[c] * precision[c])
+            a_value += lin_weight[g, i] * raw[i]
+        la[first + g] = a_value
+        fr = lin_fill_row[g]
+        for kk in range(k_count):
+            filled = raw[kk]
+            if fr >= 0:
+                filled = 0.0
+                for i in range(k_count):
+                    filled += lin_fill[fr, kk, i] * raw[i]
+            ls[first + g, kk] = filled - a_value
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _corroborated_rows(mu: NDArray[np.float64], precision: NDArray[np.float64], cor_cell: NDArray[np.int64],
+                       cor_const: NDArray[np.float64], cor_weight: NDArray[np.float64], cor_fill_row: NDArray[np.int64],
+                       cor_fill: NDArray[np.float64], cor_reports: NDArray[np.int64], binom: NDArray[np.float64],
+                       nodes: NDArray[np.float64], node_weight: NDArray[np.float64], node_limit: NDArray[np.float64],
+                       node_count: NDArray[np.int64], keep_density: bool, moments: NDArray[np.float64],
+                       node_f: NDArray[np.float64], node_density: NDArray[np.float64], node_rule: NDArray[np.int64],
+                       work: NDArray[np.float64], work_k: NDArray[np.float64], lm: NDArray[np.float64],
+                       rm: NDArray[np.float64]) -> None:
+    """The corroborated read events' rows (the last ones) of ``lm`` and ``rm``.
+
+    Each read cell's raw moments (``moments``) by Gauss-Hermite quadrature; Phi and (``keep_density``) the
+    density at its nodes are kept for the gradient.
+    """
+    cor_rows, k_count = cor_cell.shape
+    first = rm.shape[0] - cor_rows
+    for e in range(cor_rows):
+        top = cor_reports[e] + 2
+        for i in range(k_count):
+            c = cor_cell[e, i]
+            if c < 0:
+                for q in range(top):
+                    moments[e, i, q] = cor_const[e, i, q]
+                continue
+            sd = 1.0 / math.sqrt(precision[c])
+            rule = 0
+            while rule < node_limit.size - 1 and sd > node_limit[rule]:
+                rule += 1
+            node_rule[e, i] = rule
+            for q in range(top):
+                moments[e, i, q] = 0.0
+            for j in range(node_count[rule]):
+                x = mu[c] + sd * nodes[rule, j]
+                f = _phi(x)
+                node_f[e, i, j] = f
+                if keep_density:
+                    node_density[e, i, j] = math.exp(-0.5 * x * x) / _SQRT_2PI
+                power = node_weight[rule, j]
+                for q in range(top):
+                    moments[e, i, q] += power
+                    power *= f
+        fr = cor_fill_row[e]
+        _combine(moments[e], cor_weight[e], cor_fill[max(fr, 0)], fr >= 0, cor_reports[e], binom, lm[first + e],
+                 rm[first + e], lm[first + e], rm[first + e], moments[e], False, work, work_k)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _linear_adjoint(rho: NDArray[np.float64], linear_source: NDArray[np.int64], linear_factor: NDArray[np.float64],
+                    lin_cell: NDArray[np.int64], lin_weight: NDArray[np.float64], lin_fill_row: NDArray[np.int64],
+                    lin_fill: NDArray[np.float64], slope: NDArray[np.float64], posterior: NDArray[np.float64],
+                    v: NDArray[np.float64], adj_mu: NDArray[np.float64], adj_p: NDArray[np.float64]) -> None:
+    """Add the gradient of ln P(reports) through the linear read events to each cell's (mu, P)."""
+    lin_rows, k_count = lin_cell.shape
+    first = linear_source.size - lin_rows
+    adj_filled = np.empty(k_count)
+    for g in range(lin_rows):
+        row = first + g
+        r = min(rho[linear_source[row]] * linear_factor[row], RHO_CEILING)
+        adj_a = 0.0
+        for kk in range(k_count):
+            gk = posterior[kk] / v[row, kk]
+            adj_filled[kk] = r * gk
+            adj_a += (1.0 - r) * gk
+        fr = lin_fill_row[g]
+        for i in range(k_count):
+            c = lin_cell[g, i]
+            if c < 0:
+                continue
+            adj_raw = lin_weight[g, i] * adj_a
+            if fr < 0:
+                adj_raw += adj_filled[i]
+            else:
+                for kk in range(k_count):
+                    adj_raw += lin_fill[fr, kk, i] * adj_filled[kk]
+            adj_mu[c] += adj_raw * slope[0, g, i]
+            adj_p[c] += adj_raw * slope[1, g, i]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _corroborated_adjoint(mu: NDArray[np.float64], precision: NDArray[np.float64], cor_cell: NDArray[np.int64],
+                          cor_weight: NDArray[np.float64], cor_fill_row: NDArray[np.int64],
+                          cor_fill: NDArray[np.float64],
+                          cor_reports: NDArray[np.int64], binom: NDArray[np.float64], nodes: NDArray[np.float64],
+                          node_weight: NDArray[np.float64], node_count: NDArray[np.int64], moments: NDArray[np.float64],
+                          node_f: NDArray[np.float64], node_density: NDArray[np.float64], node_rule: NDArray[np.int64],
+                          work: NDArray[np.float64], work_k: NDArray[np.float64], posterior: NDArray[np.float64],
+                          likelihood: NDArray[np.float64], t_all: NDArray[np.float64], noise_all: NDArray[np.float64],
+                          adj_mu: NDArray[np.float64], adj_p: NDArray[np.float64]) -> None:
+    """Add the gradient of ln P(reports) through the corroborated read events to each cell's (mu, P)."""
+    cor_rows, k_count = cor_cell.shape
+    width = binom.shape[0]
+    first = likelihood.shape[0] - cor_rows
+    adj_lam = np.empty((k_count, width))
+    adj_rest = np.empty(k_count)
+    adj_m = np.empty((k_count, width + 1))
+    lam_tmp = np.empty((k_count, width))
+    rest_tmp = np.empty(k_count)
+    for e in range(cor_rows):
+        row = first + e
+        reports = cor_reports[e]
+        for kk in range(k_count):
+            scale = posterior[kk] / likelihood[row, kk]
+            for p in range(reports + 1):
+                adj_lam[kk, p] = scale * t_all[row, p]
+            adj_rest[kk] = scale * noise_all[row]
+        fr = cor_fill_row[e]
+        _combine(moments[e], cor_weight[e], cor_fill[max(fr, 0)], fr >= 0, reports, binom, lam_tmp, rest_tmp,
+                 adj_lam, adj_rest, adj_m, True, work, work_k)
+        for i in range(k_count):
+            c = cor_cell[e, i]
+            if c < 0:
+                continue
+            d_mu = 0.0
+            d_sd = 0.0
+            rule = node_rule[e, i]
+            for j in range(node_count[rule]):
+                f = node_f[e, i, j]
+                slope = 0.0  # d/dx of sum_q adj_m[q] f^q
+                power = 1.0
+                for q in range(1, reports + 2):
+                    slope += adj_m[i, q] * q * power
+                    power *= f
+                slope *= node_density[e, i, j] * node_weight[rule, j]
+                d_mu += slope
+                d_sd += slope * nodes[rule, j]
+            adj_mu[c] += d_mu
+            adj_p[c] += d_sd * (-0.5) / (precision[c] * math.sqrt(precision[c]))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _noise_adjoint(sigma: NDArray[np.float64], weight: NDArray[np.float64], value: NDArray[np.float64],
+                   level_of: NDArray[np.int16], inverse: NDArray[np.float64],
+                   mu: NDArray[np.float64], precision: NDArray[np.float64], adj_mu: NDArray[np.float64],
+                   adj_p: NDArray[np.float64], grad_noise: NDArray[np.float64]) -> None:
+    """The gradient in the log noise scales (into ``grad_noise``), through each reading's variance d.
+
+    d enters the readings' log marginal directly, and the evidence through each cell's (mu, P).
+    """
+    n_cells, n_analysts = value.shape
+    adj_d = np.zeros(n_analysts)
+    for c in range(n_cells):
+        inv_p = 1.0 / precision[c]
+        shared = 0.5 * inv_p - adj_p[c]
+        for a in range(n_analysts):
+            level = level_of[c, a]
+            if level < 0:
+                continue
+            inv = inverse[a, level]
+            residual = value[c, a] - mu[c]
+            adj_d[a] += inv * inv * (shared - adj_mu[c] * residual * inv_p + 0.5 * residual * residual) - 0.5 * inv
+    for a in range(n_analysts):
+        grad_noise[a] = adj_d[a] * 2.0 * sigma[a] * sigma[a] / weight[a]  # d/d ln sigma = sigma d/d sigma
+
+
+def draw_corroborated_reads(r: Readings, rho: NDArray[np.float64], sigma: NDArray[np.float64],
+                            hypothesis: NDArray[np.int64], fill: NDArray[np.float64],
+                            rng: np.random.Generator) -> NDArray[np.float64]:
+    r"""The corroborated read events' likelihoods, drawn from their exact conditional given (H, rho, sigma).
+
+    The conditional of event g's cells is their posterior :math:`\prod_c N(x_c; \mu_c, 1/P_c)` times
+    :math:`L = P(\text{reports}_g \mid H, \lambda_g) = \lambda_H T(a) + (1 - \lambda_H) N(a) \le 1`, so rejection
+    sampling is exact: propose the cells from their posterior and accept with probability L
+    (:func:`draw_by_rejection`, which draws from ``rng``).
+
+    Returns
+    -------
+    ndarray, shape (D, Gc, K)
+    """
+    events = r.corroborated_events
+    k = r.prior.size
+    has_na = ~np.all(fill[events] == np.eye(k)[None], axis=(1, 2))
+    rel = np.minimum(rho[:, r.slot_source] * r.slot_factor, RHO_CEILING) * r.slot_real  # (D, Gc, M)
+    out = np.empty((rho.shape[0], events.size, k))
+    mean, precision, _ = read_posterior(r, sigma)
+    shortfall = draw_by_rejection(np.ascontiguousarray(mean), np.ascontiguousarray(precision),
+                                  np.asarray(r.cell_of[events], dtype=np.int64),
+                                  np.ascontiguousarray(r.constant[events]),
+                                  np.ascontiguousarray(fill[events]), has_na, r.prior, np.ascontiguousarray(rel),
+                                  np.ascontiguousarray(r.slot_real), r.reports.astype(np.int64),
+                                  np.asarray(hypothesis, dtype=np.int64), rng, out)
+    if shortfall:
+        import warnings
+
+        warnings.warn(f"{shortfall} corroborated cell draws kept their most likely proposal after "
+                      f"{REJECTION_TRIES:,} rejections", RuntimeWarning, stacklevel=2)
+    return out
+
+
+REJECTION_TRIES = 100_000
+"""Proposals per (draw, event) before the rejection sampler gives up (acceptance below 1e-5)."""
+
+
+@numba.njit(cache=True, error_model="numpy")
+def draw_by_rejection(mean: NDArray[np.float64], precision: NDArray[np.float64], cells: NDArray[np.int64],
+                      constant: NDArray[np.float64], fill: NDArray[np.float64], has_na: NDArray[np.bool_],
+                      prior: NDArray[np.float64], rel: NDArray[np.float64], real: NDArray[np.float64],
+                      reports: NDArray[np.int64], hypothesis: NDArray[np.int64], rng: np.random.Generator,
+                      out: NDArray[np.float64]) -> int:
+    r"""Draw corroborated events' cells given (H, rho, sigma) by rejection; fill ``out`` (D, Gc, K).
+
+    For draw d and event g, propose each read cell from its posterior :math:`N(\mu_c, 1/P_c)` (the others
+    constant), fill NA cells, and accept with probability
+    :math:`\lambda_H \prod_j (r_j + (1 - r_j) a) + (1 - \lambda_H) a^m \prod_j (1 - r_j) \le 1`. After
+    :data:`REJECTION_TRIES` proposals the most likely one is kept; returns how many were.
+    """
+    draws, events, k_count = out.shape
+    raw = np.empty(k_count)
+    row = np.empty(k_count)
+    best = np.empty(k_count)
+    shortfall = 0
+    for d in range(draws):
+        h = hypothesis[d]
+        for g in range(events):
+            top = -1.0
+            accepted = False
+            for _ in range(REJECTION_TRIES):
+                for i in range(k_count):
+                    c = cells[g, i]
+                    raw[i] = constant[g, i] if c < 0 else _phi(mean[d, c] + rng.standard_normal()
+                                                                / math.sqrt(precision[d, c]))
+                for kk in range(k_count):
+                    if has_na[g]:
+                        total = 0.0
+                        for i in range(k_count):
+                            total += fill[g, kk, i] * raw[i]
+                        row[kk] = total
+                    else:
+                        row[kk] = raw[kk]
+                a = 0.0
+                for kk in range(k_count):
+                    a += prior[kk] * row[kk]
+                truthful = 1.0
+                noise = a ** reports[g]
+                for j in range(rel.shape[2]):
+                    if real[g, j] > 0.0:
+                        truthful *= rel[d, g, j] + (1.0 - rel[d, g, j]) * a
+                        noise *= 1.0 - rel[d, g, j]
+                likelihood = row[h] * truthful + (1.0 - row[h]) * noise
+                if rng.random() < likelihood:
+                    accepted = True
+                    break
+                if likelihood > top:
+                    top = likelihood
+                    for kk in range(k_count):
+                        best[kk] = row[kk]
+            for kk in range(k_count):
+                out[d, g, kk] = row[kk] if accepted else best[kk]
+            if not accepted:
+                shortfall += 1
+    return shortfall
+
+
+class ReadingsLogLikelihood(Op):
+    """``(rho_free, log_noise, data...) -> (logp (1,), its gradients in the two, P(H | ...))``.
+
+    The inputs are those of :func:`noisy_kernel`, in its order. Differentiable in the first two.
+    """
+
+    __props__ = ("kernel_version",)
+    kernel_version = 1
+    """Part of the on-disk cache key of graphs that use the operation: raise it when the kernel's signature changes."""
+
+    def make_node(self, *inputs: Any) -> Apply[Any]:
+        """Build the node: the kernel's inputs as tensors of its dtypes; four vector outputs."""
+        if len(inputs) != len(_INPUTS):
+            raise TypeError(f"ReadingsLogLikelihood takes {', '.join(name for name, _ in _INPUTS)}")
+        tensors = [pt.cast(pt.as_tensor_variable(x), dtype) for x, (_, dtype) in zip(inputs, _INPUTS, strict=True)]
+        return Apply(self, tensors, [pt.dvector() for _ in range(4)])
+
+    def perform(self, node: Apply[Any], inputs: Sequence[Any], output_storage: list[list[Any]]) -> None:
+        """Evaluate with the numba kernel (also outside PyTensor's numba backend)."""
+        results = noisy_kernel(*(np.ascontiguousarray(x, dtype=dtype)
+                                 for x, (_, dtype) in zip(inputs, _INPUTS, strict=True)))
+        for storage, result in zip(output_storage, results, strict=True):
+            storage[0] = result
+
+    def pullback(self, inputs: Sequence[Variable[Any, Any]], outputs: Sequence[Variable[Any, Any]],
+                 cotangents: Sequence[Variable[Any, Any]]) -> list[Variable[Any, Any]]:
+        """The gradient in the two sampled inputs from the outputs; the data are not differentiable."""
+        g_logp = cotangents[0]
+        if not all(isinstance(g.type, DisconnectedType) for g in cotangents[1:]):
+            raise NotImplementedError("only the log-probability output of ReadingsLogLikelihood is differentiable")
+        grads = [g_logp[0] * outputs[1], g_logp[0] * outputs[2]]  # type: ignore[index]
+        grads += [grad_not_implemented(self, i, inputs[i])  # type: ignore[no-untyped-call]
+                  for i in range(2, len(_INPUTS))]
+        return grads
+
+
+noisy_log_likelihood_op = ReadingsLogLikelihood()
+"""The operation, ready to apply: ``logp, _, _, _ = noisy_log_likelihood_op(rho_free, log_noise, ...)``."""
+
+
+register_numba_kernel(ReadingsLogLikelihood, noisy_kernel)
+"""In PyTensor's numba backend (PyMC's default), the node runs the kernel itself, cached on disk with the graph."""
