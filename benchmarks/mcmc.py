@@ -130,60 +130,78 @@ def ess_per_second() -> dict[str, Any]:
             "max_abs_difference": float(np.max(np.abs(naive_p - ours.probability)))}
 
 
-def _dprk_two_analysts(root: Path) -> Path:
-    """A copy of the DPRK workspace with a second analyst judging every cell (as in ``cli.latency_two_analysts``)."""
-    import random
-    import shutil
-
-    import yaml
-
-    rng = random.Random(20151130)
-    for folder in ("hypotheses", "evidence", "models"):
-        shutil.copytree(REPO / folder, root / folder)
-    judged: dict[str, dict[str, dict[str, float]]] = {}
-    for path in sorted((root / "evidence").glob("*.yaml")):
-        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("items", []):
-            for set_id, cells in (item.get("likelihoods") or {}).items():
-                judged.setdefault(str(item["id"]), {})[set_id] = {str(h): round(rng.uniform(0.1, 0.9), 2) for h in cells}
-    (root / "analysts").mkdir()
-    (root / "analysts" / "second.yaml").write_text(
-        yaml.safe_dump({"name": "A second analyst", "likelihoods": judged}, sort_keys=False), encoding="utf-8")
-    return root
+def _run(root: Path, set_id: str, cache: Path, extra: list[str], timeout: float | None = None) -> dict[str, Any]:
+    """One whole-process run: wall time, diagnostics, ESS per second, the learned noise scales."""
+    try:
+        seconds, result = cli_mcmc(root, set_id, cache, extra, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"wall_s": float("inf"), "timeout_s": timeout}
+    d = result["diagnostics"]
+    return {"wall_s": seconds, "r_hat": d["r_hat"], "ess_bulk": d["ess_bulk"], "ess_tail": d["ess_tail"],
+            "divergences": d["divergences"], "ess_per_s": d["ess_bulk"] / seconds,
+            "noise": result.get("analyst_noise"),
+            "probability": {h["id"]: h["probability"] for h in result["hypotheses"]}}
 
 
-NOISE = ["--analyst-noise"]
+POOLED = ["--no-analyst-noise"]
 
 
-def several_analysts(timeout: float = 900.0) -> dict[str, Any]:
-    """The MCMC engine with several analysts (noise model, ``--analyst-noise``): DPRK with 2 analysts cold/warm,
-    and K = 20, N = 2,000, S = 100 with 5 analysts (whole process, 4 chains x 1,000 draws), with ESS per second.
+def several_analysts(timeout: float = 900.0, repeats: int = 3) -> dict[str, Any]:
+    """The MCMC engine with several analysts: the noise model (the default) against the log pool per cell
+    (``--no-analyst-noise``) in the same run, whole process, 4 chains x 1,000 draws after 1,000 tuning steps.
 
-    The default (analysts pooled per cell) is measured by :func:`dprk_cold_warm` on the repository's case,
-    which has two analysts.
+    DPRK: the repository's own case (the lead and a second analyst), warm (compile caches filled by a first
+    run of each), ``repeats`` alternating runs of each; the median. K = 20, N = 2,000, S = 100 with 5 analysts:
+    cold (empty compile caches), one run of each.
     """
-    out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
-        root = _dprk_two_analysts(Path(tmp) / "ws")
-        cold, _ = cli_mcmc(root, "dprk-driver", Path(cache), NOISE)
-        warm, result = cli_mcmc(root, "dprk-driver", Path(cache), NOISE)
-        d = result["diagnostics"]
-        out["dprk"] = {"cold_s": cold, "warm_s": warm, "r_hat": d["r_hat"], "ess_bulk": d["ess_bulk"],
-                       "divergences": d["divergences"], "noise": result.get("analyst_noise")}
+    out: dict[str, Any] = {"dprk": {"noise": [], "pooled": []}}
+    with tempfile.TemporaryDirectory() as cache:
+        for extra in ([], POOLED):
+            cli_mcmc(REPO, "dprk-driver", Path(cache), extra)
+        for _ in range(repeats):
+            out["dprk"]["noise"].append(_run(REPO, "dprk-driver", Path(cache), []))
+            out["dprk"]["pooled"].append(_run(REPO, "dprk-driver", Path(cache), POOLED))
+    for key in ("noise", "pooled"):
+        runs = out["dprk"][key]
+        out["dprk"][f"{key}_median_s"] = float(np.median([r["wall_s"] for r in runs]))
+    print("several analysts, DPRK:", json.dumps({k: v for k, v in out["dprk"].items() if k.endswith("_s")}), flush=True)
     from plausible.testing import synthetic_workspace
 
-    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory() as tmp:
         root = synthetic_workspace(Path(tmp), 7, n_hypotheses=20, n_items=2000, n_sources=100, n_files=20,
                                    origin_fraction=0.15, n_analysts=5)
-        try:
-            seconds, result = cli_mcmc(root, "question", Path(cache), NOISE, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            out["large"] = {"wall_s": float("inf"), "timeout_s": timeout}
-            return out
-        d = result["diagnostics"]
-        out["large"] = {"wall_s": seconds, "r_hat": d["r_hat"], "ess_bulk": d["ess_bulk"], "ess_tail": d["ess_tail"],
-                        "divergences": d["divergences"], "ess_per_s": d["ess_bulk"] / seconds,
-                        "noise": result.get("analyst_noise")}
+        for key, extra in (("pooled", POOLED), ("noise", [])):
+            with tempfile.TemporaryDirectory() as cache:
+                out[f"large_{key}"] = _run(root, "question", Path(cache), extra, timeout=timeout)
+            print(f"several analysts, K = 20 ({key}):", json.dumps(out[f"large_{key}"]), flush=True)
     return out
+
+
+def render_analysts(a: dict[str, Any]) -> list[str]:
+    """The "Several analysts" part of docs/benchmarks.md from :func:`several_analysts`."""
+    def row(name: str, r: dict[str, Any], goal: str) -> str:
+        if "r_hat" not in r:
+            return f"| {name} | > {r['timeout_s']:.0f} s (stopped) | | | | | {goal} |"
+        return (f"| {name} | {r['wall_s']:.1f} s | {r['r_hat']:.4f} | {r['ess_bulk']:.0f} | {r['ess_per_s']:.1f} | "
+                f"{r['divergences']} | {goal} |")
+
+    d = a["dprk"]
+    noise, pooled = d["noise"][-1], d["pooled"][-1]
+    big_noise, big_pooled = a["large_noise"], a["large_pooled"]
+    lines = [
+        "| case | wall time | R-hat | ESS bulk | ESS/s | divergences | goal |",
+        "|---|---:|---:|---:|---:|---:|---|",
+        row(f"DPRK, 2 analysts, noise model (median of {len(d['noise'])}: {d['noise_median_s']:.1f} s)", noise,
+            f"< 10 s warm: {'met' if d['noise_median_s'] < 10 else '**not met**'}"),
+        row(f"DPRK, 2 analysts, log pool (median of {len(d['pooled'])}: {d['pooled_median_s']:.1f} s)", pooled, ""),
+        row("K = 20, N = 2,000, S = 100, 5 analysts, noise model, cold", big_noise,
+            f"< 120 s: {'met' if big_noise['wall_s'] < 120 else '**not met**'}"),
+        row("K = 20, N = 2,000, S = 100, 5 analysts, log pool, cold", big_pooled, ""),
+    ]
+    if "r_hat" in big_noise and "r_hat" in big_pooled:
+        lines += ["", f"Noise model ÷ log pool, wall time: DPRK {d['noise_median_s'] / d['pooled_median_s']:.2f}×, "
+                      f"K = 20 {big_noise['wall_s'] / big_pooled['wall_s']:.2f}×."]
+    return lines
 
 
 def main(large_timeout: float = 900.0) -> dict[str, Any]:
@@ -197,4 +215,7 @@ def main(large_timeout: float = 900.0) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--analysts"]:  # only the several-analysts figures, as markdown for docs/benchmarks.md
+        print("\n".join(render_analysts(several_analysts())))
+    else:
+        main()

@@ -259,28 +259,18 @@ def render(r: dict[str, Any]) -> str:
 
 def analysts_section(a: dict[str, Any] | None) -> list[str]:
     """The MCMC engine with several analysts (docs/model.md, "Several analysts in the MCMC engine")."""
-    if not a:
+    if not a or "large_noise" not in a:
         return []
-    d, big = a["dprk"], a["large"]
-    large = (f"| K = 20, N = 2,000, S = 100, 5 analysts, cold | {big['wall_s']:.1f} s | {big['r_hat']:.4f} | "
-             f"{big['ess_bulk']:.0f} ({big['ess_per_s']:.2f}/s) | {big['divergences']} | < 120 s: "
-             f"{verdict(big['wall_s'] < 120)} |" if "r_hat" in big else
-             f"| K = 20, N = 2,000, S = 100, 5 analysts, cold | > {big['timeout_s']:.0f} s (stopped) | | | | "
-             "< 120 s: **not met** |")
     return [
         "",
         "### Several analysts",
         "",
-        "The noise model: every judged cell latent, each analyst's judgment a noisy reading, a noise scale per",
-        "analyst learned (same settings as above). DPRK: a copy of the workspace with a second, generated analyst",
-        "judging every cell. K = 20: the synthetic case above with four more analysts (`n_analysts=5`).",
+        "The noise model (the default with several analysts: every judged cell latent, each analyst's judgment a",
+        "noisy reading, a noise scale per analyst learned) against the log pool per cell (`--no-analyst-noise`),",
+        "same settings as above. DPRK: the repository's own case (two analysts). K = 20: the synthetic case above",
+        "with four more analysts (`n_analysts=5`). `python benchmarks/mcmc.py --analysts` runs this part alone.",
         "",
-        "| case | wall time | R-hat | ESS bulk | divergences | goal |",
-        "|---|---:|---:|---:|---:|---|",
-        f"| DPRK, 2 analysts, cold | {d['cold_s']:.1f} s | | | | |",
-        f"| DPRK, 2 analysts, warm | {d['warm_s']:.1f} s | {d['r_hat']:.4f} | {d['ess_bulk']:.0f} | "
-        f"{d['divergences']} | < 10 s: {verdict(d['warm_s'] < 10)} |",
-        large,
+        *mcmc.render_analysts(a),
     ]
 
 
