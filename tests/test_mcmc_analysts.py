@@ -433,3 +433,38 @@ def test_quadrature_rules_meet_their_stated_error_against_adaptive_integration()
                 worst = max(worst, abs(float(weights[rule, : counts[rule]] @ f ** q) - want))
         assert worst < bound, (rule, worst)
         assert worst > bound / 100, (rule, worst)  # the bound is a measured one, not a loose guess
+
+
+def test_corroborated_cells_are_drawn_from_their_exact_conditional(tmp_path: Path) -> None:
+    """The rejection sampler's draws of a corroborated event's cells, given (H, rho, sigma), against the
+    conditional's moments by grid integration: E[lambda_k | H, reports] for each k and each H."""
+    from plausible.engines.readings import read_posterior, readings
+    from plausible.engines.readings_op import draw_corroborated_reads
+    from plausible.engines.structure import sampling_structure
+
+    compiled = load_workspace(_workspace(tmp_path, {"lead": LEAD, "bo": BO}, origin=True)).compiled("q", by_analyst=True)
+    structure = sampling_structure(compiled)
+    read = readings(compiled, structure)
+    assert read is not None and read.corroborated_events.tolist() == [0]
+    draws = 40_000
+    sigma = np.full((draws, 2), 0.6)
+    rho = np.broadcast_to(compiled.rho, (draws, compiled.rho.size))
+    mean, precision, _ = read_posterior(read, sigma[:1])
+    cells = read.cell_of[0]
+    mu, sd = mean[0, cells], 1.0 / np.sqrt(precision[0, cells])
+    grid = np.linspace(-8, 8, 801)
+    x1, x2 = np.meshgrid(mu[0] + sd[0] * grid, mu[1] + sd[1] * grid, indexing="ij")
+    density = stats.norm.pdf(grid)[:, None] * stats.norm.pdf(grid)[None, :]
+    lam = np.stack([ndtr(x1), ndtr(x2)])
+    a, r = compiled.prior @ lam.reshape(2, -1), 0.8
+    a = a.reshape(x1.shape)
+    for h in (0, 1):
+        likelihood = lam[h] * (r + (1 - r) * a) ** 2 + (1 - lam[h]) * a ** 2 * (1 - r) ** 2
+        weight = density * likelihood
+        want = [(weight * lam[k]).sum() / weight.sum() for k in (0, 1)]
+        got = draw_corroborated_reads(read, rho, sigma, np.full(draws, h), structure.fill,
+                                      np.random.default_rng(h))[:, 0, :]
+        spread = got.std(axis=0) / math.sqrt(draws)
+        assert np.all(np.abs(got.mean(axis=0) - want) < 4 * spread), (h, got.mean(axis=0), want, spread)
+        untilted = (density * lam[h]).sum() / density.sum()
+        assert abs(want[h] - untilted) > 10 * spread[h]  # the tilt matters here: the check can fail

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -211,44 +209,16 @@ def _table(compiled: CompiledSet, structure: SamplingStructure, events: IntArray
     return _Table(const, index, na_pos, na_flat, np.asarray(na_weight, dtype=np.float64), bool(na_row.size))
 
 
-NUMPY = SimpleNamespace(
-    log=np.log, log1p=np.log1p, exp=np.exp, sqrt=np.sqrt, minimum=np.minimum, logaddexp=np.logaddexp,
-    concatenate=np.concatenate, zeros=np.zeros, broadcast_to=np.broadcast_to,
-    erfc=None,  # filled on first use (SciPy)
-)
-"""The NumPy side of the array modules the likelihood accepts (PyTensor's ``tensor`` is the other)."""
-
-
-def _numpy() -> Any:
-    if NUMPY.erfc is None:
-        from scipy.special import erfc
-
-        NUMPY.erfc = erfc
-    return NUMPY
-
-
-def _phi(xp: Any, x: Any) -> Any:
-    return 0.5 * xp.erfc(-x / math.sqrt(2.0))
-
-
-def _take(x: Any, index: IntArray, draws: int) -> Any:
-    """``x[:, index]`` for an index array of any shape, through a flat index.
-
-    One-dimensional gathers compile to fast loops in PyTensor's numba backend, and so do their gradients.
-    """
-    return x[:, index.flatten()].reshape((draws, index.shape[0], index.shape[1]))
-
-
-def _build(xp: Any, table: _Table, values: Any, draws: int) -> Any:
+def _build(table: _Table, values: FloatArray, draws: int) -> FloatArray:
     """The (draws, events, K) table from ``values`` (draws, cells); NA cells filled."""
-    full = xp.concatenate([xp.broadcast_to(table.const[None, :], (draws, table.const.shape[0])), values], axis=1)
-    direct = _take(full, table.index, draws)
+    full = np.concatenate([np.broadcast_to(table.const[None, :], (draws, table.const.shape[0])), values], axis=1)
+    direct: FloatArray = full[:, table.index]
     if not table.has_na:
         return direct
-    flat = direct.reshape((draws, table.index.shape[0] * table.index.shape[1]))
-    rows = _take(flat, table.na_flat, draws)
-    na_values = (rows * table.na_weight[None]).sum(axis=-1)
-    return direct + _take(xp.concatenate([xp.zeros((draws, 1)), na_values], axis=1), table.na_pos, draws)
+    flat = direct.reshape((draws, table.index.size))
+    na_values = (flat[:, table.na_flat] * table.na_weight[None]).sum(axis=-1)
+    out: FloatArray = direct + np.concatenate([np.zeros((draws, 1)), na_values], axis=1)[:, table.na_pos]
+    return out
 
 
 def noise_prior_covariance(analysts: int) -> FloatArray:
@@ -267,7 +237,7 @@ def noise_prior_covariance(analysts: int) -> FloatArray:
     return out
 
 
-def read_posterior(r: Readings, sigma: Any, xp: Any = None) -> tuple[Any, Any, Any]:
+def read_posterior(r: Readings, sigma: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     r"""The cells' probit posterior given the readings and noise scales, and the readings' log marginal.
 
     Returns
@@ -276,7 +246,6 @@ def read_posterior(r: Readings, sigma: Any, xp: Any = None) -> tuple[Any, Any, A
     log_marginal : shape (draws,)
         :math:`\ln N(y_c; 0, 1 1^\top + \mathrm{diag}(d_c))` summed over cells.
     """
-    xp = xp or _numpy()
     d = (sigma[:, None, :] ** 2 + r.spread[None] + NOISE_PRIOR["resolution"] ** 2) / r.weight[None, None, :]
     inv = r.judged[None] / d
     precision = 1.0 + inv.sum(axis=2)
@@ -285,8 +254,8 @@ def read_posterior(r: Readings, sigma: Any, xp: Any = None) -> tuple[Any, Any, A
     # it is counted, not summed cell by cell (the expensive logs are per analyst and variance, not per cell).
     floor = NOISE_PRIOR["resolution"] ** 2
     d_levels = (sigma[:, :, None] ** 2 + r.spread_levels[None] + floor) / r.weight[None, :, None]
-    log_marginal = -0.5 * ((r.level_count[None] * xp.log(2.0 * math.pi * d_levels)).sum(axis=(1, 2))
-                           + xp.log(precision).sum(axis=1)
+    log_marginal = -0.5 * ((r.level_count[None] * np.log(2.0 * math.pi * d_levels)).sum(axis=(1, 2))
+                           + np.log(precision).sum(axis=1)
                            + (inv * r.value[None] ** 2).sum(axis=(1, 2)) - (mean ** 2 * precision).sum(axis=1))
     return mean, precision, log_marginal
 
@@ -337,7 +306,7 @@ def draw_read_likelihoods(r: Readings, rho: FloatArray, sigma: FloatArray, hypot
         v = scale * ndtri(rng.uniform(size=mu.size) * ndtr(mu / scale))
         unit = -sd * v / scale ** 2 + np.sqrt(1.0 - sd ** 2 / scale ** 2) * rng.standard_normal(mu.size)
         x[d_idx, c_idx] = mu + sd * unit
-        out[:, r.linear_events, :] = _build(_numpy(), r.linear_table, ndtr(x), draws)
+        out[:, r.linear_events, :] = _build(r.linear_table, ndtr(x), draws)
     return out
 
 
