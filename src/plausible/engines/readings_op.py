@@ -129,7 +129,7 @@ def noisy_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
     for row, event in enumerate(cor_events.tolist()):
         cor_const[row] = cell_moments(compiled, event, order)[0]
     nodes, node_weight, node_limit, node_count = quadrature_rules()
-    return {
+    inputs = {
         "rho_fixed": base["rho_fixed"], "free_source": base["free_source"], "log_base": base["log_base"],
         "prior": compiled.prior,
         "linear_source": np.concatenate([base["linear_source"], read.linear_source]),
@@ -148,6 +148,9 @@ def noisy_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
         "nodes": nodes, "node_weight": node_weight, "node_limit": node_limit, "node_count": node_count,
         "gradient": np.ones(1, dtype=np.int64),
     }
+    # Writable, contiguous copies of the inputs' dtypes: the types the model's graph passes, so that numba
+    # compiles the kernel once for both the graph and direct calls (a read-only array is another signature).
+    return {name: np.array(inputs[name], dtype=dtype, order="C") for name, dtype in _INPUTS[2:]}
 
 
 def _level_of(read: Readings) -> NDArray[np.int16]:
