@@ -449,7 +449,7 @@ def test_corroborated_cells_are_drawn_from_their_exact_conditional(tmp_path: Pat
     draws = 40_000
     sigma = np.full((draws, 2), 0.6)
     rho = np.broadcast_to(compiled.rho, (draws, compiled.rho.size))
-    mean, precision, _ = read_posterior(read, sigma[:1])
+    mean, precision = read_posterior(read, sigma[:1])
     cells = read.cell_of[0]
     mu, sd = mean[0, cells], 1.0 / np.sqrt(precision[0, cells])
     grid = np.linspace(-8, 8, 801)

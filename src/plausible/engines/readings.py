@@ -237,27 +237,19 @@ def noise_prior_covariance(analysts: int) -> FloatArray:
     return out
 
 
-def read_posterior(r: Readings, sigma: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    r"""The cells' probit posterior given the readings and noise scales, and the readings' log marginal.
+def read_posterior(r: Readings, sigma: FloatArray) -> tuple[FloatArray, FloatArray]:
+    r"""The cells' probit posterior given the readings and noise scales ``sigma`` (draws, A).
 
     Returns
     -------
-    mean, precision : shape (draws, C)
-    log_marginal : shape (draws,)
-        :math:`\ln N(y_c; 0, 1 1^\top + \mathrm{diag}(d_c))` summed over cells.
+    mean, precision : ndarray, shape (draws, C)
+        :math:`\mu_c` and :math:`P_c`.
     """
     d = (sigma[:, None, :] ** 2 + r.spread[None] + NOISE_PRIOR["resolution"] ** 2) / r.weight[None, None, :]
     inv = r.judged[None] / d
-    precision = 1.0 + inv.sum(axis=2)
-    mean = (inv * r.value[None]).sum(axis=2) / precision
-    # sum_c ln(2 pi d_ac) over the cells analyst a judged: d takes one value per distinct band variance, so
-    # it is counted, not summed cell by cell (the expensive logs are per analyst and variance, not per cell).
-    floor = NOISE_PRIOR["resolution"] ** 2
-    d_levels = (sigma[:, :, None] ** 2 + r.spread_levels[None] + floor) / r.weight[None, :, None]
-    log_marginal = -0.5 * ((r.level_count[None] * np.log(2.0 * math.pi * d_levels)).sum(axis=(1, 2))
-                           + np.log(precision).sum(axis=1)
-                           + (inv * r.value[None] ** 2).sum(axis=(1, 2)) - (mean ** 2 * precision).sum(axis=1))
-    return mean, precision, log_marginal
+    precision: FloatArray = 1.0 + inv.sum(axis=2)
+    mean: FloatArray = (inv * r.value[None]).sum(axis=2) / precision
+    return mean, precision
 
 
 def draw_read_likelihoods(r: Readings, rho: FloatArray, sigma: FloatArray, hypothesis: IntArray, lam: FloatArray,
@@ -283,7 +275,7 @@ def draw_read_likelihoods(r: Readings, rho: FloatArray, sigma: FloatArray, hypot
 
     draws = rho.shape[0]
     out = lam.copy()
-    mean, precision, _ = read_posterior(r, sigma)
+    mean, precision = read_posterior(r, sigma)
     if r.linear_events.size:
         m, s = mean[:, r.linear_cells], 1.0 / np.sqrt(precision[:, r.linear_cells])
         expected = ndtr(m / np.sqrt(1.0 + s ** 2))

@@ -670,7 +670,7 @@ def draw_corroborated_reads(r: Readings, rho: NDArray[np.float64], sigma: NDArra
     has_na = ~np.all(fill[events] == np.eye(k)[None], axis=(1, 2))
     rel = np.minimum(rho[:, r.slot_source] * r.slot_factor, RHO_CEILING) * r.slot_real  # (D, Gc, M)
     out = np.empty((rho.shape[0], events.size, k))
-    mean, precision, _ = read_posterior(r, sigma)
+    mean, precision = read_posterior(r, sigma)
     shortfall = draw_by_rejection(np.ascontiguousarray(mean), np.ascontiguousarray(precision),
                                   np.asarray(r.cell_of[events], dtype=np.int64),
                                   np.ascontiguousarray(r.constant[events]),
