@@ -33,8 +33,9 @@ from pytensor.graph.basic import Apply, Variable
 from pytensor.graph.op import Op
 
 from plausible.engines._pymc_private import register_numba_kernel
-from plausible.engines.corroboration import Corroborated, binomial_table, cell_moments
+from plausible.engines.corroboration import Corroborated, cell_moments
 from plausible.engines.evidence_op import evidence_core, evidence_inputs
+from plausible.engines.normal import cdf_and_pdf, fill_cdf_and_pdf
 from plausible.engines.readings import NOISE_PRIOR, Readings, read_posterior
 from plausible.engines.structure import RHO_CEILING, SamplingStructure
 from plausible.model.compiled import CompiledSet
@@ -72,15 +73,15 @@ _INPUTS = (
     ("slot_source", "int64"), ("slot_factor", "float64"), ("pad", "float64"), ("lam_moment", "float64"),
     ("rest_moment", "float64"),
     ("weight", "float64"), ("value", "float64"), ("spread_levels", "float64"), ("level_count", "float64"),
-    ("level_of", "int16"), ("lin_cell", "int64"), ("lin_const", "float64"), ("lin_weight", "float64"),
+    ("level_of", "int16"), ("level_square", "float64"), ("pattern_of", "int32"), ("pattern_level", "int16"),
+    ("pattern_count", "float64"), ("lin_cell", "int64"), ("lin_const", "float64"), ("lin_weight", "float64"),
     ("lin_fill_row", "int64"), ("lin_fill", "float64"),
     ("cor_cell", "int64"), ("cor_const", "float64"), ("cor_weight", "float64"), ("cor_fill_row", "int64"),
-    ("cor_fill", "float64"), ("cor_reports", "int64"), ("binom", "float64"), ("nodes", "float64"),
+    ("cor_fill", "float64"), ("cor_reports", "int64"), ("factorial", "float64"), ("nodes", "float64"),
     ("node_weight", "float64"), ("node_limit", "float64"), ("node_count", "int64"), ("gradient", "int64"),
 )
 """The operation's inputs, in order, and their dtypes: the two sampled ones, then data."""
 
-_SQRT_2PI = math.sqrt(2.0 * math.pi)
 NOISE_PRIOR_RESOLUTION = float(NOISE_PRIOR["resolution"])
 
 
@@ -129,6 +130,12 @@ def noisy_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
     for row, event in enumerate(cor_events.tolist()):
         cor_const[row] = cell_moments(compiled, event, order)[0]
     nodes, node_weight, node_limit, node_count = quadrature_rules()
+    level_of = _level_of(read)
+    level_square = np.zeros(read.spread_levels.shape)
+    judged = level_of >= 0
+    np.add.at(level_square, (np.nonzero(judged)[1], level_of[judged]), read.value[judged] ** 2)
+    pattern_level, pattern_of, pattern_count = np.unique(level_of, axis=0, return_inverse=True, return_counts=True)
+    pattern_of = pattern_of.reshape(-1)
     inputs = {
         "rho_fixed": base["rho_fixed"], "free_source": base["free_source"], "log_base": base["log_base"],
         "prior": compiled.prior,
@@ -139,18 +146,24 @@ def noisy_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
         "slot_source": slot_source, "slot_factor": slot_factor, "pad": pad, "lam_moment": lam_moment,
         "rest_moment": rest_moment,
         "weight": read.weight, "value": read.value, "spread_levels": read.spread_levels,
-        "level_count": read.level_count, "level_of": _level_of(read),
+        "level_count": read.level_count, "level_of": level_of, "level_square": level_square,
+        "pattern_of": pattern_of, "pattern_level": pattern_level, "pattern_count": pattern_count,
         "lin_cell": cells(lin_events),
         "lin_const": np.where(compiled.lam_na[lin_events], 0.5, compiled.lam[lin_events]),
         "lin_weight": lin_weight, "lin_fill_row": lin_fill_row, "lin_fill": lin_fill,
         "cor_cell": cells(cor_events), "cor_const": cor_const, "cor_weight": cor_weight, "cor_fill_row": cor_fill_row,
-        "cor_fill": cor_fill, "cor_reports": read.reports.astype(np.int64), "binom": binomial_table(order),
+        "cor_fill": cor_fill, "cor_reports": read.reports.astype(np.int64), "factorial": _factorials(order),
         "nodes": nodes, "node_weight": node_weight, "node_limit": node_limit, "node_count": node_count,
         "gradient": np.ones(1, dtype=np.int64),
     }
     # Writable, contiguous copies of the inputs' dtypes: the types the model's graph passes, so that numba
     # compiles the kernel once for both the graph and direct calls (a read-only array is another signature).
     return {name: np.array(inputs[name], dtype=dtype, order="C") for name, dtype in _INPUTS[2:]}
+
+
+def _factorials(order: int) -> NDArray[np.float64]:
+    """The factorials of 0 to ``order``."""
+    return np.array([math.factorial(q) for q in range(order + 1)], dtype=np.float64)
 
 
 def _level_of(read: Readings) -> NDArray[np.int16]:
@@ -167,31 +180,24 @@ def _level_of(read: Readings) -> NDArray[np.int16]:
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def _phi(x: float) -> float:
-    return 0.5 * math.erfc(-x / math.sqrt(2.0))
-
-
-@numba.njit(cache=True, error_model="numpy", inline="always")
-def _conv(x: NDArray[np.float64], y: NDArray[np.float64], binom: NDArray[np.float64],
-          out: NDArray[np.float64], width: int) -> None:
-    """``out[p] = sum_c C(p, c) x[c] y[p - c]`` for p < width: the moments of X + Y from those of independent X, Y."""
+def _conv(x: NDArray[np.float64], y: NDArray[np.float64], out: NDArray[np.float64], width: int) -> None:
+    """``out[p] = sum_c x[c] y[p - c]`` for p < width: in exponential generating form, the moments of X + Y."""
     for p in range(width):
         total = 0.0
         for c in range(p + 1):
-            total += binom[p, c] * x[c] * y[p - c]
+            total += x[c] * y[p - c]
         out[p] = total
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def _conv_adjoint(x: NDArray[np.float64], y: NDArray[np.float64], binom: NDArray[np.float64],
-                  adj_out: NDArray[np.float64], adj_x: NDArray[np.float64], adj_y: NDArray[np.float64],
-                  width: int) -> None:
+def _conv_adjoint(x: NDArray[np.float64], y: NDArray[np.float64], adj_out: NDArray[np.float64],
+                  adj_x: NDArray[np.float64], adj_y: NDArray[np.float64], width: int) -> None:
     """Add the gradients of sum(adj_out * conv(x, y)) in x and y to ``adj_x`` and ``adj_y``."""
     for p in range(width):
+        g = adj_out[p]
         for c in range(p + 1):
-            coefficient = binom[p, c] * adj_out[p]
-            adj_x[c] += coefficient * y[p - c]
-            adj_y[p - c] += coefficient * x[c]
+            adj_x[c] += g * y[p - c]
+            adj_y[p - c] += g * x[c]
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
@@ -217,32 +223,24 @@ def _fill_rows(fill: NDArray[np.float64], has_fill: bool, transpose: bool, lam: 
         out_rest[row] = total_rest
 
 
-_PLANES = 10
+_PLANES = 11
 """Planes of :func:`_combine`'s scratch array."""
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _combine(m: NDArray[np.float64], w: NDArray[np.float64], fill: NDArray[np.float64], has_fill: bool,
-             reports: int, binom: NDArray[np.float64], lam: NDArray[np.float64], rest: NDArray[np.float64],
-             adj_lam: NDArray[np.float64], adj_rest: NDArray[np.float64], adj_m: NDArray[np.float64],
-             want_adjoint: bool, work: NDArray[np.float64], work_k: NDArray[np.float64]) -> None:
-    r"""One corroborated event's moments from its cells' raw moments, and (``want_adjoint``) their gradient.
-
-    :math:`E[\lambda_k a^p]` (``lam[:, p]``, p = 0..m) and :math:`E[(1 - \lambda_k) a^m]` (``rest``) from the
-    cells' raw moments ``m[:, q]`` (q = 0..m + 1), with :math:`a = \sum_i w_i x_i` and m the event's reports;
-    with ``want_adjoint``, the gradient ``adj_m`` of sum(adj_lam * lam) + sum(adj_rest * rest).
-
-    As :func:`plausible.engines.corroboration.corroborated_terms`: the moments of the other cells' sum by prefix
-    and suffix convolution, then each cell's tilted moments, then the NA fill. ``work`` (10, K + 1, >= m + 1)
-    and ``work_k`` (2, K) are scratch space, so nothing is allocated per event.
-    """
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _combine_forward(m: NDArray[np.float64], w: NDArray[np.float64], fill: NDArray[np.float64], has_fill: bool,
+                     reports: int, factorial: NDArray[np.float64], lam: NDArray[np.float64], rest: NDArray[np.float64],
+                     work: NDArray[np.float64], work_k: NDArray[np.float64]) -> None:
+    """:func:`_combine`'s forward pass."""
     k, width = m.shape[0], reports + 1
     scaled, prefix, suffix, without, cell_lam = work[0], work[1], work[2], work[3], work[4]
+    tilted = work[10]
     cell_rest = work_k[0]
     for i in range(k):
         power = 1.0
         for q in range(width):
-            scaled[i, q] = power * m[i, q]
+            scaled[i, q] = power * m[i, q] / factorial[q]
+            tilted[i, q] = power * m[i, q + 1] / factorial[q]
             power *= w[i]
     for q in range(width):
         prefix[0, q] = 0.0
@@ -250,28 +248,51 @@ def _combine(m: NDArray[np.float64], w: NDArray[np.float64], fill: NDArray[np.fl
     prefix[0, 0] = 1.0
     suffix[k, 0] = 1.0
     for i in range(k):
-        _conv(prefix[i], scaled[i], binom, prefix[i + 1], width)
-        _conv(suffix[k - i], scaled[k - 1 - i], binom, suffix[k - 1 - i], width)
+        _conv(prefix[i], scaled[i], prefix[i + 1], width)
+        _conv(suffix[k - i], scaled[k - 1 - i], suffix[k - 1 - i], width)
     for i in range(k):
-        _conv(prefix[i], suffix[i + 1], binom, without[i], width)
+        _conv(prefix[i], suffix[i + 1], without[i], width)
     for i in range(k):
         for p in range(width):
             total = 0.0
-            power = 1.0
             for c in range(p + 1):
-                total += binom[p, c] * power * m[i, c + 1] * without[i, p - c]
-                power *= w[i]
-            cell_lam[i, p] = total
+                total += tilted[i, c] * without[i, p - c]
+            cell_lam[i, p] = total * factorial[p]
         total = 0.0
-        power = 1.0
         for c in range(width):
-            total += binom[reports, c] * power * (m[i, c] - m[i, c + 1]) * without[i, reports - c]
-            power *= w[i]
-        cell_rest[i] = total
+            total += (scaled[i, c] - tilted[i, c]) * without[i, reports - c]
+        cell_rest[i] = total * factorial[reports]
     _fill_rows(fill, has_fill, False, cell_lam, cell_rest, lam, rest, width)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _combine(m: NDArray[np.float64], w: NDArray[np.float64], fill: NDArray[np.float64], has_fill: bool,
+             reports: int, factorial: NDArray[np.float64], lam: NDArray[np.float64], rest: NDArray[np.float64],
+             adj_lam: NDArray[np.float64], adj_rest: NDArray[np.float64], adj_m: NDArray[np.float64],
+             want_forward: bool, want_adjoint: bool, work: NDArray[np.float64], work_k: NDArray[np.float64]) -> None:
+    r"""One corroborated event's moments from its cells' raw moments, and their gradient.
+
+    ``want_forward`` runs the forward pass, ``want_adjoint`` the reverse one.
+
+    :math:`E[\lambda_k a^p]` (``lam[:, p]``, p = 0..m) and :math:`E[(1 - \lambda_k) a^m]` (``rest``) from the
+    cells' raw moments ``m[:, q]`` (q = 0..m + 1), with :math:`a = \sum_i w_i x_i` and m the event's reports;
+    with ``want_adjoint``, the gradient ``adj_m`` of sum(adj_lam * lam) + sum(adj_rest * rest).
+
+    As :func:`plausible.engines.corroboration.corroborated_terms`: the moments of the other cells' sum by prefix
+    and suffix convolution, then each cell's tilted moments, then the NA fill; here in exponential generating
+    form (moment q divided by q!, ``factorial`` holding q!), where the binomial convolution is a plain one.
+    ``work`` (11, K + 1, >= m + 1) and ``work_k`` (2, K) are scratch space: nothing is allocated per event. The
+    adjoint reuses the forward pass's planes: without ``want_forward``, ``work`` must hold this event's.
+    """
+    k, width = m.shape[0], reports + 1
+    scaled, prefix, suffix, without, cell_lam = work[0], work[1], work[2], work[3], work[4]
+    tilted = work[10]
+    if want_forward:
+        _combine_forward(m, w, fill, has_fill, reports, factorial, lam, rest, work, work_k)
     if not want_adjoint:
         return
     adj_cell_lam, adj_without, adj_prefix, adj_suffix, adj_scaled = work[5], work[6], work[7], work[8], work[9]
+    adj_tilted = cell_lam  # cell_lam is no longer needed
     adj_cell_rest = work_k[1]
     _fill_rows(fill, has_fill, True, adj_lam, adj_rest, adj_cell_lam, adj_cell_rest, width)
     for i in range(k + 1):
@@ -279,36 +300,33 @@ def _combine(m: NDArray[np.float64], w: NDArray[np.float64], fill: NDArray[np.fl
             adj_prefix[i, q] = 0.0
             adj_suffix[i, q] = 0.0
     for i in range(k):
-        for q in range(width + 1):
-            adj_m[i, q] = 0.0
         for q in range(width):
             adj_without[i, q] = 0.0
             adj_scaled[i, q] = 0.0
+            adj_tilted[i, q] = 0.0
     for i in range(k):
         for p in range(width):
-            power = 1.0
+            g = adj_cell_lam[i, p] * factorial[p]
             for c in range(p + 1):
-                coefficient = binom[p, c] * power * adj_cell_lam[i, p]
-                adj_m[i, c + 1] += coefficient * without[i, p - c]
-                adj_without[i, p - c] += coefficient * m[i, c + 1]
-                power *= w[i]
-        power = 1.0
+                adj_tilted[i, c] += g * without[i, p - c]
+                adj_without[i, p - c] += g * tilted[i, c]
+        g = adj_cell_rest[i] * factorial[reports]
         for c in range(width):
-            coefficient = binom[reports, c] * power * adj_cell_rest[i]
-            adj_m[i, c] += coefficient * without[i, reports - c]
-            adj_m[i, c + 1] -= coefficient * without[i, reports - c]
-            adj_without[i, reports - c] += coefficient * (m[i, c] - m[i, c + 1])
-            power *= w[i]
+            adj_scaled[i, c] += g * without[i, reports - c]
+            adj_tilted[i, c] -= g * without[i, reports - c]
+            adj_without[i, reports - c] += g * (scaled[i, c] - tilted[i, c])
     for i in range(k):
-        _conv_adjoint(prefix[i], suffix[i + 1], binom, adj_without[i], adj_prefix[i], adj_suffix[i + 1], width)
+        _conv_adjoint(prefix[i], suffix[i + 1], adj_without[i], adj_prefix[i], adj_suffix[i + 1], width)
     for i in range(k - 1, -1, -1):  # prefix[i + 1] = prefix[i] * scaled[i]: adj_prefix[i + 1] is complete here
-        _conv_adjoint(prefix[i], scaled[i], binom, adj_prefix[i + 1], adj_prefix[i], adj_scaled[i], width)
+        _conv_adjoint(prefix[i], scaled[i], adj_prefix[i + 1], adj_prefix[i], adj_scaled[i], width)
     for i in range(k):  # suffix[i] = suffix[i + 1] * scaled[i]: adj_suffix[i] is complete here
-        _conv_adjoint(suffix[i + 1], scaled[i], binom, adj_suffix[i], adj_suffix[i + 1], adj_scaled[i], width)
+        _conv_adjoint(suffix[i + 1], scaled[i], adj_suffix[i], adj_suffix[i + 1], adj_scaled[i], width)
     for i in range(k):
+        adj_m[i, 0] = 0.0
         power = 1.0
         for q in range(width):
-            adj_m[i, q] += adj_scaled[i, q] * power
+            adj_m[i, q + 1] = adj_tilted[i, q] * power / factorial[q]
+            adj_m[i, q] += adj_scaled[i, q] * power / factorial[q]
             power *= w[i]
 
 
@@ -320,11 +338,12 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
                  slot_factor: NDArray[np.float64], pad: NDArray[np.float64], lam_moment: NDArray[np.float64],
                  rest_moment: NDArray[np.float64], weight: NDArray[np.float64], value: NDArray[np.float64],
                  spread_levels: NDArray[np.float64], level_count: NDArray[np.float64], level_of: NDArray[np.int16],
-                 lin_cell: NDArray[np.int64],
+                 level_square: NDArray[np.float64], pattern_of: NDArray[np.int32], pattern_level: NDArray[np.int16],
+                 pattern_count: NDArray[np.float64], lin_cell: NDArray[np.int64],
                  lin_const: NDArray[np.float64], lin_weight: NDArray[np.float64], lin_fill_row: NDArray[np.int64],
                  lin_fill: NDArray[np.float64], cor_cell: NDArray[np.int64], cor_const: NDArray[np.float64],
                  cor_weight: NDArray[np.float64], cor_fill_row: NDArray[np.int64], cor_fill: NDArray[np.float64],
-                 cor_reports: NDArray[np.int64], binom: NDArray[np.float64], nodes: NDArray[np.float64],
+                 cor_reports: NDArray[np.int64], factorial: NDArray[np.float64], nodes: NDArray[np.float64],
                  node_weight: NDArray[np.float64], node_limit: NDArray[np.float64], node_count: NDArray[np.int64],
                  gradient: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64],
                                                             NDArray[np.float64], NDArray[np.float64]]:
@@ -346,6 +365,12 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
         Each analyst's distinct band variances and how many readings have each.
     level_of : ndarray of int16, shape (C, A)
         Each reading's index among its analyst's band variances; -1: the analyst did not judge the cell.
+    level_square : ndarray, shape (A, V)
+        The sum of the squared values of each analyst's readings at each level.
+    pattern_of : ndarray of int32, shape (C,)
+        Each cell's row of ``level_of`` among its distinct rows (its pattern: P_c depends on nothing else).
+    pattern_level, pattern_count : ndarray, shape (Np, A) and (Np,)
+        The distinct rows of ``level_of``, and how many cells have each.
     lin_cell, lin_const : ndarray, shape (Gl, K)
         Each read linear event's cells: the read cell's index (-1: the constant ``lin_const``).
     lin_weight : ndarray, shape (Gl, K)
@@ -354,7 +379,8 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
         The NA fill of the events that have NA cells (index into ``lin_fill``; -1: none).
     cor_cell, cor_const, cor_weight, cor_fill_row, cor_fill, cor_reports
         The same for read corroborated events; ``cor_const`` (Er, K, M + 2) the constant cells' raw moments.
-    binom : ndarray, shape (M + 1, M + 1)
+    factorial : ndarray, shape (M + 1,)
+        q! for q = 0..M.
     nodes, node_weight : ndarray, shape (R, Q)
         Gauss-Hermite rules for a standard normal (weights summing to 1), padded with zero weights.
     node_limit, node_count : ndarray, shape (R,)
@@ -383,26 +409,29 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
     inverse = np.empty(spread_levels.shape)
     mu = np.empty(value.shape[0])
     precision = np.empty(value.shape[0])
-    log_marginal = _cell_posteriors(sigma, weight, value, spread_levels, level_count, level_of, inverse, mu,
-                                    precision)
+    pattern_inverse = np.empty(pattern_count.size)
+    log_marginal = _cell_posteriors(sigma, weight, value, spread_levels, level_count, level_of, level_square,
+                                    pattern_of, pattern_level, pattern_count, inverse, mu, precision,
+                                    pattern_inverse)
     la = linear_a.copy()
     ls = linear_spread.copy()
-    lin_slope = np.empty((2, lin_cell.shape[0], k_count))
+    lin_slope = np.empty((3, lin_cell.shape[0], k_count))
     _linear_rows(mu, precision, lin_cell, lin_const, lin_weight, lin_fill_row, lin_fill, gradient[0] != 0, la, ls,
                  lin_slope)
     cor_rows = cor_cell.shape[0]
-    width = binom.shape[0]
+    width = factorial.size
     lm = lam_moment.copy()
     rm = rest_moment.copy()
     moments = np.empty((cor_rows, k_count, width + 1))
-    node_f = np.empty((cor_rows, k_count, nodes.shape[1]))
-    node_density = np.empty((cor_rows, k_count, nodes.shape[1]))
+    node_f = np.empty(cor_rows * k_count * nodes.shape[1])
+    node_density = np.empty(node_f.size)
     node_rule = np.zeros((cor_rows, k_count), dtype=np.int64)
-    work = np.empty((_PLANES, k_count + 1, width))
-    work_k = np.empty((2, k_count))
-    _corroborated_rows(mu, precision, cor_cell, cor_const, cor_weight, cor_fill_row, cor_fill, cor_reports, binom,
-                       nodes, node_weight, node_limit, node_count, gradient[0] != 0, moments, node_f, node_density,
-                       node_rule, work, work_k, lm, rm)
+    node_start = np.zeros((cor_rows, k_count), dtype=np.int64)
+    work = np.empty((cor_rows, _PLANES, k_count + 1, width))
+    work_k = np.empty((cor_rows, 2, k_count))
+    _corroborated_rows(mu, precision, cor_cell, cor_const, cor_weight, cor_fill_row, cor_fill, cor_reports, factorial,
+                       nodes, node_weight, node_limit, node_count, moments, node_f, node_density, node_rule,
+                       node_start, work, work_k, lm, rm)
     evidence, grad_all, posterior, v, likelihood, t_all, noise_all = evidence_core(
         rho, log_base, linear_source, linear_factor, la, ls, slot_source, slot_factor, pad, lm, rm)
     logp = np.empty(1)
@@ -415,10 +444,11 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
     adj_p = np.zeros(value.shape[0])
     _linear_adjoint(rho, linear_source, linear_factor, lin_cell, lin_weight, lin_fill_row, lin_fill, lin_slope,
                     posterior, v, adj_mu, adj_p)
-    _corroborated_adjoint(mu, precision, cor_cell, cor_weight, cor_fill_row, cor_fill, cor_reports, binom, nodes,
-                          node_weight, node_count, moments, node_f, node_density, node_rule, work, work_k, posterior,
+    _corroborated_adjoint(mu, precision, cor_cell, cor_weight, cor_fill_row, cor_fill, cor_reports, factorial, nodes,
+                          node_weight, node_count, moments, node_f, node_density, node_rule, node_start, work, work_k,
+                          posterior,
                           likelihood, t_all, noise_all, adj_mu, adj_p)
-    _noise_adjoint(sigma, weight, value, level_of, inverse, mu, precision, adj_mu, adj_p, grad_noise)
+    _noise_adjoint(sigma, weight, value, level_of, inverse, mu, pattern_of, pattern_inverse, adj_mu, adj_p, grad_noise)
     for f in range(free_source.size):
         grad_rho[f] = grad_all[free_source[f]]
     return logp, grad_rho, grad_noise, posterior
@@ -427,12 +457,15 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
 @numba.njit(cache=True, error_model="numpy")
 def _cell_posteriors(sigma: NDArray[np.float64], weight: NDArray[np.float64], value: NDArray[np.float64],
                      spread_levels: NDArray[np.float64], level_count: NDArray[np.float64],
-                     level_of: NDArray[np.int16], inverse: NDArray[np.float64], mu: NDArray[np.float64],
-                     precision: NDArray[np.float64]) -> float:
+                     level_of: NDArray[np.int16], level_square: NDArray[np.float64], pattern_of: NDArray[np.int32],
+                     pattern_level: NDArray[np.int16], pattern_count: NDArray[np.float64],
+                     inverse: NDArray[np.float64], mu: NDArray[np.float64], precision: NDArray[np.float64],
+                     pattern_inverse: NDArray[np.float64]) -> float:
     """Each cell's posterior N(mu, 1/P) (filled in), and the readings' log marginal (returned).
 
     A reading's variance d takes one value per analyst and band variance (its level), so its inverse is worked
-    out once per level (``inverse``, filled in).
+    out once per level (``inverse``, filled in); P, its logarithm and 1/P once per pattern of levels
+    (``pattern_inverse`` gets 1/P); the readings' squares enter summed per level.
     """
     floor = NOISE_PRIOR_RESOLUTION * NOISE_PRIOR_RESOLUTION
     n_cells, n_analysts = value.shape
@@ -442,20 +475,27 @@ def _cell_posteriors(sigma: NDArray[np.float64], weight: NDArray[np.float64], va
             inverse[a, level] = weight[a] / (sigma[a] * sigma[a] + spread_levels[a, level] + floor)
             if level_count[a, level] > 0.0:
                 log_marginal += 0.5 * level_count[a, level] * math.log(inverse[a, level] / (2.0 * math.pi))
-    for c in range(n_cells):
+                log_marginal -= 0.5 * inverse[a, level] * level_square[a, level]
+    pattern_precision = np.empty(pattern_count.size)
+    for p in range(pattern_count.size):
         total_p = 1.0
+        for a in range(n_analysts):
+            level = pattern_level[p, a]
+            if level >= 0:
+                total_p += inverse[a, level]
+        pattern_precision[p] = total_p
+        pattern_inverse[p] = 1.0 / total_p
+        log_marginal -= 0.5 * pattern_count[p] * math.log(total_p)
+    for c in range(n_cells):
         total_s = 0.0
-        squares = 0.0
         for a in range(n_analysts):
             level = level_of[c, a]
             if level >= 0:
-                inv = inverse[a, level]
-                total_p += inv
-                total_s += value[c, a] * inv
-                squares += value[c, a] * value[c, a] * inv
-        precision[c] = total_p
-        mu[c] = total_s / total_p
-        log_marginal -= 0.5 * (squares + math.log(total_p) - total_s * mu[c])
+                total_s += value[c, a] * inverse[a, level]
+        pattern = pattern_of[c]
+        precision[c] = pattern_precision[pattern]
+        mu[c] = total_s * pattern_inverse[pattern]
+        log_marginal += 0.5 * total_s * mu[c]
     return log_marginal
 
 
@@ -466,25 +506,44 @@ def _linear_rows(mu: NDArray[np.float64], precision: NDArray[np.float64], lin_ce
                  slope: NDArray[np.float64]) -> None:
     """The linear read events' rows (the last ones) of ``la`` (a) and ``ls`` (lambda - a): cells at their means.
 
-    With ``keep_slope``, ``slope[0]`` and ``slope[1]`` get each cell mean's derivative in the cell's mu and P.
+    ``slope`` (3, Gl, K) is scratch space; with ``keep_slope``, ``slope[0]`` and ``slope[1]`` get each cell
+    mean's derivative in the cell's mu and P. Phi and the density are taken for all cells at once
+    (:func:`plausible.engines.normal.fill_cdf_and_pdf`, vectorised).
     """
     lin_rows, k_count = lin_cell.shape
     first = la.size - lin_rows
+    size = lin_rows * k_count
+    u = slope[2].reshape(size)
+    inverse_scale = slope[0].reshape(size)  # overwritten by the slopes below
+    half_r = slope[1].reshape(size)
+    for g in range(lin_rows):
+        for i in range(k_count):
+            c = lin_cell[g, i]
+            at = g * k_count + i
+            if c < 0:
+                u[at] = 0.0
+                continue
+            # 1 / scale^2 = P / (P + 1) = P^2 r with r = 1 / (P (P + 1)): one division, one root
+            r = 1.0 / (precision[c] * (precision[c] + 1.0))
+            inverse_scale[at] = precision[c] * math.sqrt(r)
+            half_r[at] = 0.5 * mu[c] * r
+            u[at] = mu[c] * inverse_scale[at]
+    cdf = np.empty(size)
+    pdf = np.empty(size)
+    fill_cdf_and_pdf(u, cdf, pdf, size)
     raw = np.empty(k_count)
     for g in range(lin_rows):
         a_value = 0.0
         for i in range(k_count):
-            c = lin_cell[g, i]
-            if c < 0:
+            at = g * k_count + i
+            if lin_cell[g, i] < 0:
                 raw[i] = lin_const[g, i]
             else:
-                scale = math.sqrt(1.0 + 1.0 / precision[c])
-                u = mu[c] / scale
-                raw[i] = _phi(u)
+                raw[i] = cdf[at]
                 if keep_slope:
-                    d_mu = math.exp(-0.5 * u * u) / (_SQRT_2PI * scale)
+                    d_mu = pdf[at] * inverse_scale[at]
                     slope[0, g, i] = d_mu
-                    slope[1, g, i] = d_mu * 0.5 * mu[c] / (scale * scale * precision[c] * precision[c])
+                    slope[1, g, i] = d_mu * half_r[at]
             a_value += lin_weight[g, i] * raw[i]
         la[first + g] = a_value
         fr = lin_fill_row[g]
@@ -500,19 +559,37 @@ def _linear_rows(mu: NDArray[np.float64], precision: NDArray[np.float64], lin_ce
 @numba.njit(cache=True, error_model="numpy")
 def _corroborated_rows(mu: NDArray[np.float64], precision: NDArray[np.float64], cor_cell: NDArray[np.int64],
                        cor_const: NDArray[np.float64], cor_weight: NDArray[np.float64], cor_fill_row: NDArray[np.int64],
-                       cor_fill: NDArray[np.float64], cor_reports: NDArray[np.int64], binom: NDArray[np.float64],
+                       cor_fill: NDArray[np.float64], cor_reports: NDArray[np.int64], factorial: NDArray[np.float64],
                        nodes: NDArray[np.float64], node_weight: NDArray[np.float64], node_limit: NDArray[np.float64],
-                       node_count: NDArray[np.int64], keep_density: bool, moments: NDArray[np.float64],
-                       node_f: NDArray[np.float64], node_density: NDArray[np.float64], node_rule: NDArray[np.int64],
+                       node_count: NDArray[np.int64], moments: NDArray[np.float64], node_f: NDArray[np.float64],
+                       node_density: NDArray[np.float64], node_rule: NDArray[np.int64], node_start: NDArray[np.int64],
                        work: NDArray[np.float64], work_k: NDArray[np.float64], lm: NDArray[np.float64],
                        rm: NDArray[np.float64]) -> None:
     """The corroborated read events' rows (the last ones) of ``lm`` and ``rm``.
 
-    Each read cell's raw moments (``moments``) by Gauss-Hermite quadrature; Phi and (``keep_density``) the
-    density at its nodes are kept for the gradient.
+    Each read cell's raw moments (``moments``) by Gauss-Hermite quadrature. Its nodes are packed from
+    ``node_start[e, i]`` in ``node_f`` and ``node_density``, which keep Phi and the density there for the
+    gradient (all nodes at once: :func:`plausible.engines.normal.fill_cdf_and_pdf`).
     """
     cor_rows, k_count = cor_cell.shape
     first = rm.shape[0] - cor_rows
+    x = np.empty(node_f.size)
+    used = 0
+    for e in range(cor_rows):
+        for i in range(k_count):
+            c = cor_cell[e, i]
+            if c < 0:
+                continue
+            sd = 1.0 / math.sqrt(precision[c])
+            rule = 0
+            while rule < node_limit.size - 1 and sd > node_limit[rule]:
+                rule += 1
+            node_rule[e, i] = rule
+            node_start[e, i] = used
+            for j in range(node_count[rule]):
+                x[used + j] = mu[c] + sd * nodes[rule, j]
+            used += node_count[rule]
+    fill_cdf_and_pdf(x, node_f, node_density, used)
     for e in range(cor_rows):
         top = cor_reports[e] + 2
         for i in range(k_count):
@@ -521,26 +598,19 @@ def _corroborated_rows(mu: NDArray[np.float64], precision: NDArray[np.float64], 
                 for q in range(top):
                     moments[e, i, q] = cor_const[e, i, q]
                 continue
-            sd = 1.0 / math.sqrt(precision[c])
-            rule = 0
-            while rule < node_limit.size - 1 and sd > node_limit[rule]:
-                rule += 1
-            node_rule[e, i] = rule
+            rule = node_rule[e, i]
+            start = node_start[e, i]
             for q in range(top):
                 moments[e, i, q] = 0.0
             for j in range(node_count[rule]):
-                x = mu[c] + sd * nodes[rule, j]
-                f = _phi(x)
-                node_f[e, i, j] = f
-                if keep_density:
-                    node_density[e, i, j] = math.exp(-0.5 * x * x) / _SQRT_2PI
+                f = node_f[start + j]
                 power = node_weight[rule, j]
                 for q in range(top):
                     moments[e, i, q] += power
                     power *= f
         fr = cor_fill_row[e]
-        _combine(moments[e], cor_weight[e], cor_fill[max(fr, 0)], fr >= 0, cor_reports[e], binom, lm[first + e],
-                 rm[first + e], lm[first + e], rm[first + e], moments[e], False, work, work_k)
+        _combine(moments[e], cor_weight[e], cor_fill[max(fr, 0)], fr >= 0, cor_reports[e], factorial, lm[first + e],
+                 rm[first + e], lm[first + e], rm[first + e], moments[e], True, False, work[e], work_k[e])
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -579,15 +649,16 @@ def _linear_adjoint(rho: NDArray[np.float64], linear_source: NDArray[np.int64], 
 def _corroborated_adjoint(mu: NDArray[np.float64], precision: NDArray[np.float64], cor_cell: NDArray[np.int64],
                           cor_weight: NDArray[np.float64], cor_fill_row: NDArray[np.int64],
                           cor_fill: NDArray[np.float64],
-                          cor_reports: NDArray[np.int64], binom: NDArray[np.float64], nodes: NDArray[np.float64],
+                          cor_reports: NDArray[np.int64], factorial: NDArray[np.float64], nodes: NDArray[np.float64],
                           node_weight: NDArray[np.float64], node_count: NDArray[np.int64], moments: NDArray[np.float64],
                           node_f: NDArray[np.float64], node_density: NDArray[np.float64], node_rule: NDArray[np.int64],
-                          work: NDArray[np.float64], work_k: NDArray[np.float64], posterior: NDArray[np.float64],
+                          node_start: NDArray[np.int64], work: NDArray[np.float64], work_k: NDArray[np.float64],
+                          posterior: NDArray[np.float64],
                           likelihood: NDArray[np.float64], t_all: NDArray[np.float64], noise_all: NDArray[np.float64],
                           adj_mu: NDArray[np.float64], adj_p: NDArray[np.float64]) -> None:
     """Add the gradient of ln P(reports) through the corroborated read events to each cell's (mu, P)."""
     cor_rows, k_count = cor_cell.shape
-    width = binom.shape[0]
+    width = factorial.size
     first = likelihood.shape[0] - cor_rows
     adj_lam = np.empty((k_count, width))
     adj_rest = np.empty(k_count)
@@ -603,8 +674,8 @@ def _corroborated_adjoint(mu: NDArray[np.float64], precision: NDArray[np.float64
                 adj_lam[kk, p] = scale * t_all[row, p]
             adj_rest[kk] = scale * noise_all[row]
         fr = cor_fill_row[e]
-        _combine(moments[e], cor_weight[e], cor_fill[max(fr, 0)], fr >= 0, reports, binom, lam_tmp, rest_tmp,
-                 adj_lam, adj_rest, adj_m, True, work, work_k)
+        _combine(moments[e], cor_weight[e], cor_fill[max(fr, 0)], fr >= 0, reports, factorial, lam_tmp, rest_tmp,
+                 adj_lam, adj_rest, adj_m, False, True, work[e], work_k[e])
         for i in range(k_count):
             c = cor_cell[e, i]
             if c < 0:
@@ -612,14 +683,15 @@ def _corroborated_adjoint(mu: NDArray[np.float64], precision: NDArray[np.float64
             d_mu = 0.0
             d_sd = 0.0
             rule = node_rule[e, i]
+            start = node_start[e, i]
             for j in range(node_count[rule]):
-                f = node_f[e, i, j]
+                f = node_f[start + j]
                 slope = 0.0  # d/dx of sum_q adj_m[q] f^q
                 power = 1.0
                 for q in range(1, reports + 2):
                     slope += adj_m[i, q] * q * power
                     power *= f
-                slope *= node_density[e, i, j] * node_weight[rule, j]
+                slope *= node_density[start + j] * node_weight[rule, j]
                 d_mu += slope
                 d_sd += slope * nodes[rule, j]
             adj_mu[c] += d_mu
@@ -628,8 +700,8 @@ def _corroborated_adjoint(mu: NDArray[np.float64], precision: NDArray[np.float64
 
 @numba.njit(cache=True, error_model="numpy")
 def _noise_adjoint(sigma: NDArray[np.float64], weight: NDArray[np.float64], value: NDArray[np.float64],
-                   level_of: NDArray[np.int16], inverse: NDArray[np.float64],
-                   mu: NDArray[np.float64], precision: NDArray[np.float64], adj_mu: NDArray[np.float64],
+                   level_of: NDArray[np.int16], inverse: NDArray[np.float64], mu: NDArray[np.float64],
+                   pattern_of: NDArray[np.int32], pattern_inverse: NDArray[np.float64], adj_mu: NDArray[np.float64],
                    adj_p: NDArray[np.float64], grad_noise: NDArray[np.float64]) -> None:
     """The gradient in the log noise scales (into ``grad_noise``), through each reading's variance d.
 
@@ -638,15 +710,16 @@ def _noise_adjoint(sigma: NDArray[np.float64], weight: NDArray[np.float64], valu
     n_cells, n_analysts = value.shape
     adj_d = np.zeros(n_analysts)
     for c in range(n_cells):
-        inv_p = 1.0 / precision[c]
+        inv_p = pattern_inverse[pattern_of[c]]
         shared = 0.5 * inv_p - adj_p[c]
+        pull = adj_mu[c] * inv_p
         for a in range(n_analysts):
             level = level_of[c, a]
             if level < 0:
                 continue
             inv = inverse[a, level]
             residual = value[c, a] - mu[c]
-            adj_d[a] += inv * inv * (shared - adj_mu[c] * residual * inv_p + 0.5 * residual * residual) - 0.5 * inv
+            adj_d[a] += inv * inv * (shared - pull * residual + 0.5 * residual * residual) - 0.5 * inv
     for a in range(n_analysts):
         grad_noise[a] = adj_d[a] * 2.0 * sigma[a] * sigma[a] / weight[a]  # d/d ln sigma = sigma d/d sigma
 
@@ -715,8 +788,8 @@ def draw_by_rejection(mean: NDArray[np.float64], precision: NDArray[np.float64],
             for _ in range(REJECTION_TRIES):
                 for i in range(k_count):
                     c = cells[g, i]
-                    raw[i] = constant[g, i] if c < 0 else _phi(mean[d, c] + rng.standard_normal()
-                                                                / math.sqrt(precision[d, c]))
+                    raw[i] = constant[g, i] if c < 0 else cdf_and_pdf(
+                        mean[d, c] + rng.standard_normal() / math.sqrt(precision[d, c]))[0]
                 for kk in range(k_count):
                     if has_na[g]:
                         total = 0.0
