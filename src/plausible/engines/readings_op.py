@@ -43,11 +43,11 @@ from plausible.model.compiled import CompiledSet
 __all__ = ["QUADRATURE_ERROR", "QUADRATURE_NODES", "REJECTION_TRIES", "ReadingsLogLikelihood", "draw_by_rejection",
            "draw_corroborated_reads", "noisy_inputs", "noisy_kernel", "noisy_log_likelihood_op", "quadrature_rules"]
 
-QUADRATURE_NODES = ((0.25, 8), (0.5, 12), (0.75, 20), (1.0, 32))
+QUADRATURE_NODES = ((0.125, 5), (0.25, 8), (0.5, 12), (0.75, 20), (1.0, 32))
 """Gauss-Hermite rules for the raw moments of a cell's probit-normal posterior N(mu, s^2), s = 1/sqrt(P) <= 1:
 (largest s, nodes). The error of E[Phi(x)^q] falls fast as s shrinks; :data:`QUADRATURE_ERROR` bounds it."""
 
-QUADRATURE_ERROR = (3e-9, 3e-7, 1e-6, 3e-6)
+QUADRATURE_ERROR = (3e-9, 3e-9, 3e-7, 1e-6, 3e-6)
 """Bounds of the absolute error of each rule's E[Phi(x)^q] at its largest s, mu in [-5, 5], q <= 8 (tested
 against adaptive integration)."""
 
@@ -224,14 +224,24 @@ def _fill_rows(fill: NDArray[np.float64], has_fill: bool, transpose: bool, lam: 
 
 
 _PLANES = 11
-"""Planes of :func:`_combine`'s scratch array."""
+"""Planes of the scratch array of :func:`_combine_forward` and :func:`_combine_adjoint`."""
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")
+@numba.njit(cache=True, error_model="numpy")
 def _combine_forward(m: NDArray[np.float64], w: NDArray[np.float64], fill: NDArray[np.float64], has_fill: bool,
                      reports: int, factorial: NDArray[np.float64], lam: NDArray[np.float64], rest: NDArray[np.float64],
                      work: NDArray[np.float64], work_k: NDArray[np.float64]) -> None:
-    """:func:`_combine`'s forward pass."""
+    r"""One corroborated event's moments from its cells' raw moments.
+
+    :math:`E[\lambda_k a^p]` (``lam[:, p]``, p = 0..m) and :math:`E[(1 - \lambda_k) a^m]` (``rest``) from the
+    cells' raw moments ``m[:, q]`` (q = 0..m + 1), with :math:`a = \sum_i w_i x_i` and m the event's reports.
+
+    As :func:`plausible.engines.corroboration.corroborated_terms`: the moments of the other cells' sum by prefix
+    and suffix convolution, then each cell's tilted moments, then the NA fill; here in exponential generating
+    form (moment q divided by q!, ``factorial`` holding q!), where the binomial convolution is a plain one.
+    ``work`` (11, K + 1, >= m + 1) and ``work_k`` (2, K) are scratch space, nothing is allocated; they keep
+    what :func:`_combine_adjoint` needs.
+    """
     k, width = m.shape[0], reports + 1
     scaled, prefix, suffix, without, cell_lam = work[0], work[1], work[2], work[3], work[4]
     tilted = work[10]
@@ -266,31 +276,18 @@ def _combine_forward(m: NDArray[np.float64], w: NDArray[np.float64], fill: NDArr
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _combine(m: NDArray[np.float64], w: NDArray[np.float64], fill: NDArray[np.float64], has_fill: bool,
-             reports: int, factorial: NDArray[np.float64], lam: NDArray[np.float64], rest: NDArray[np.float64],
-             adj_lam: NDArray[np.float64], adj_rest: NDArray[np.float64], adj_m: NDArray[np.float64],
-             want_forward: bool, want_adjoint: bool, work: NDArray[np.float64], work_k: NDArray[np.float64]) -> None:
-    r"""One corroborated event's moments from its cells' raw moments, and their gradient.
+def _combine_adjoint(m: NDArray[np.float64], w: NDArray[np.float64], fill: NDArray[np.float64], has_fill: bool,
+                     reports: int, factorial: NDArray[np.float64], adj_lam: NDArray[np.float64],
+                     adj_rest: NDArray[np.float64], adj_m: NDArray[np.float64], work: NDArray[np.float64],
+                     work_k: NDArray[np.float64]) -> None:
+    """The gradient ``adj_m`` of sum(adj_lam * lam) + sum(adj_rest * rest) in the raw moments ``m``.
 
-    ``want_forward`` runs the forward pass, ``want_adjoint`` the reverse one.
-
-    :math:`E[\lambda_k a^p]` (``lam[:, p]``, p = 0..m) and :math:`E[(1 - \lambda_k) a^m]` (``rest``) from the
-    cells' raw moments ``m[:, q]`` (q = 0..m + 1), with :math:`a = \sum_i w_i x_i` and m the event's reports;
-    with ``want_adjoint``, the gradient ``adj_m`` of sum(adj_lam * lam) + sum(adj_rest * rest).
-
-    As :func:`plausible.engines.corroboration.corroborated_terms`: the moments of the other cells' sum by prefix
-    and suffix convolution, then each cell's tilted moments, then the NA fill; here in exponential generating
-    form (moment q divided by q!, ``factorial`` holding q!), where the binomial convolution is a plain one.
-    ``work`` (11, K + 1, >= m + 1) and ``work_k`` (2, K) are scratch space: nothing is allocated per event. The
-    adjoint reuses the forward pass's planes: without ``want_forward``, ``work`` must hold this event's.
+    ``lam`` and ``rest`` are what :func:`_combine_forward` computed for this event, and ``work`` still holds its
+    planes.
     """
     k, width = m.shape[0], reports + 1
     scaled, prefix, suffix, without, cell_lam = work[0], work[1], work[2], work[3], work[4]
     tilted = work[10]
-    if want_forward:
-        _combine_forward(m, w, fill, has_fill, reports, factorial, lam, rest, work, work_k)
-    if not want_adjoint:
-        return
     adj_cell_lam, adj_without, adj_prefix, adj_suffix, adj_scaled = work[5], work[6], work[7], work[8], work[9]
     adj_tilted = cell_lam  # cell_lam is no longer needed
     adj_cell_rest = work_k[1]
@@ -410,13 +407,15 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
     mu = np.empty(value.shape[0])
     precision = np.empty(value.shape[0])
     pattern_inverse = np.empty(pattern_count.size)
+    pattern_precision = np.empty(pattern_count.size)
     log_marginal = _cell_posteriors(sigma, weight, value, spread_levels, level_count, level_of, level_square,
                                     pattern_of, pattern_level, pattern_count, inverse, mu, precision,
-                                    pattern_inverse)
+                                    pattern_precision, pattern_inverse)
     la = linear_a.copy()
     ls = linear_spread.copy()
     lin_slope = np.empty((3, lin_cell.shape[0], k_count))
-    _linear_rows(mu, precision, lin_cell, lin_const, lin_weight, lin_fill_row, lin_fill, gradient[0] != 0, la, ls,
+    _linear_rows(mu, pattern_of, pattern_precision, lin_cell, lin_const, lin_weight, lin_fill_row, lin_fill,
+                 gradient[0] != 0, la, ls,
                  lin_slope)
     cor_rows = cor_cell.shape[0]
     width = factorial.size
@@ -460,12 +459,12 @@ def _cell_posteriors(sigma: NDArray[np.float64], weight: NDArray[np.float64], va
                      level_of: NDArray[np.int16], level_square: NDArray[np.float64], pattern_of: NDArray[np.int32],
                      pattern_level: NDArray[np.int16], pattern_count: NDArray[np.float64],
                      inverse: NDArray[np.float64], mu: NDArray[np.float64], precision: NDArray[np.float64],
-                     pattern_inverse: NDArray[np.float64]) -> float:
+                     pattern_precision: NDArray[np.float64], pattern_inverse: NDArray[np.float64]) -> float:
     """Each cell's posterior N(mu, 1/P) (filled in), and the readings' log marginal (returned).
 
     A reading's variance d takes one value per analyst and band variance (its level), so its inverse is worked
     out once per level (``inverse``, filled in); P, its logarithm and 1/P once per pattern of levels
-    (``pattern_inverse`` gets 1/P); the readings' squares enter summed per level.
+    (``pattern_precision`` gets P, ``pattern_inverse`` 1/P); the readings' squares enter summed per level.
     """
     floor = NOISE_PRIOR_RESOLUTION * NOISE_PRIOR_RESOLUTION
     n_cells, n_analysts = value.shape
@@ -476,7 +475,6 @@ def _cell_posteriors(sigma: NDArray[np.float64], weight: NDArray[np.float64], va
             if level_count[a, level] > 0.0:
                 log_marginal += 0.5 * level_count[a, level] * math.log(inverse[a, level] / (2.0 * math.pi))
                 log_marginal -= 0.5 * inverse[a, level] * level_square[a, level]
-    pattern_precision = np.empty(pattern_count.size)
     for p in range(pattern_count.size):
         total_p = 1.0
         for a in range(n_analysts):
@@ -500,7 +498,8 @@ def _cell_posteriors(sigma: NDArray[np.float64], weight: NDArray[np.float64], va
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _linear_rows(mu: NDArray[np.float64], precision: NDArray[np.float64], lin_cell: NDArray[np.int64],
+def _linear_rows(mu: NDArray[np.float64], pattern_of: NDArray[np.int32], pattern_precision: NDArray[np.float64],
+                 lin_cell: NDArray[np.int64],
                  lin_const: NDArray[np.float64], lin_weight: NDArray[np.float64], lin_fill_row: NDArray[np.int64],
                  lin_fill: NDArray[np.float64], keep_slope: bool, la: NDArray[np.float64], ls: NDArray[np.float64],
                  slope: NDArray[np.float64]) -> None:
@@ -516,6 +515,13 @@ def _linear_rows(mu: NDArray[np.float64], precision: NDArray[np.float64], lin_ce
     u = slope[2].reshape(size)
     inverse_scale = slope[0].reshape(size)  # overwritten by the slopes below
     half_r = slope[1].reshape(size)
+    # 1 / scale^2 = P / (P + 1) = P^2 r with r = 1 / (P (P + 1)); P, so both, are the same for a pattern
+    pattern_scale = np.empty(pattern_precision.size)
+    pattern_r = np.empty(pattern_precision.size)
+    for p in range(pattern_precision.size):
+        r = 1.0 / (pattern_precision[p] * (pattern_precision[p] + 1.0))
+        pattern_scale[p] = pattern_precision[p] * math.sqrt(r)
+        pattern_r[p] = 0.5 * r
     for g in range(lin_rows):
         for i in range(k_count):
             c = lin_cell[g, i]
@@ -523,10 +529,9 @@ def _linear_rows(mu: NDArray[np.float64], precision: NDArray[np.float64], lin_ce
             if c < 0:
                 u[at] = 0.0
                 continue
-            # 1 / scale^2 = P / (P + 1) = P^2 r with r = 1 / (P (P + 1)): one division, one root
-            r = 1.0 / (precision[c] * (precision[c] + 1.0))
-            inverse_scale[at] = precision[c] * math.sqrt(r)
-            half_r[at] = 0.5 * mu[c] * r
+            pattern = pattern_of[c]
+            inverse_scale[at] = pattern_scale[pattern]
+            half_r[at] = mu[c] * pattern_r[pattern]
             u[at] = mu[c] * inverse_scale[at]
     cdf = np.empty(size)
     pdf = np.empty(size)
@@ -609,8 +614,8 @@ def _corroborated_rows(mu: NDArray[np.float64], precision: NDArray[np.float64], 
                     moments[e, i, q] += power
                     power *= f
         fr = cor_fill_row[e]
-        _combine(moments[e], cor_weight[e], cor_fill[max(fr, 0)], fr >= 0, cor_reports[e], factorial, lm[first + e],
-                 rm[first + e], lm[first + e], rm[first + e], moments[e], True, False, work[e], work_k[e])
+        _combine_forward(moments[e], cor_weight[e], cor_fill[max(fr, 0)], fr >= 0, cor_reports[e], factorial,
+                         lm[first + e], rm[first + e], work[e], work_k[e])
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -663,8 +668,6 @@ def _corroborated_adjoint(mu: NDArray[np.float64], precision: NDArray[np.float64
     adj_lam = np.empty((k_count, width))
     adj_rest = np.empty(k_count)
     adj_m = np.empty((k_count, width + 1))
-    lam_tmp = np.empty((k_count, width))
-    rest_tmp = np.empty(k_count)
     for e in range(cor_rows):
         row = first + e
         reports = cor_reports[e]
@@ -674,8 +677,8 @@ def _corroborated_adjoint(mu: NDArray[np.float64], precision: NDArray[np.float64
                 adj_lam[kk, p] = scale * t_all[row, p]
             adj_rest[kk] = scale * noise_all[row]
         fr = cor_fill_row[e]
-        _combine(moments[e], cor_weight[e], cor_fill[max(fr, 0)], fr >= 0, reports, factorial, lam_tmp, rest_tmp,
-                 adj_lam, adj_rest, adj_m, False, True, work[e], work_k[e])
+        _combine_adjoint(moments[e], cor_weight[e], cor_fill[max(fr, 0)], fr >= 0, reports, factorial, adj_lam,
+                         adj_rest, adj_m, work[e], work_k[e])
         for i in range(k_count):
             c = cor_cell[e, i]
             if c < 0:
