@@ -832,7 +832,7 @@ class ReadingsLogLikelihood(Op):
     """
 
     __props__ = ("kernel_version",)
-    kernel_version = 1
+    kernel_version = 2
     """Part of the on-disk cache key of graphs that use the operation: raise it when the kernel's signature changes."""
 
     def make_node(self, *inputs: Any) -> Apply[Any]:
