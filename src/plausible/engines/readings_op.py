@@ -16,6 +16,11 @@ The sampler then sees the reliabilities and the noise parameters only. The kerne
 log marginal plus ln P(reports | rho, sigma) and its gradient: reverse mode from the evidence to each cell's
 :math:`(\mu_c, P_c)` (through the moment combination for corroborated events), then to :math:`\sigma`.
 The tests compare it with grid integrals over the cells, and its gradient with finite differences.
+
+For speed (docs/benchmarks.md, "Several analysts", itemises the cost by stage): Phi and its density at every
+linear cell and quadrature node come from one vectorised pass (:mod:`plausible.engines.normal`); P_c, which
+depends only on which levels of which analysts read the cell, is worked out once per such pattern; the moment
+combination runs in exponential generating form and keeps its forward pass for the reverse one.
 """
 
 from __future__ import annotations
