@@ -452,7 +452,8 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
                           node_weight, node_count, moments, node_f, node_density, node_rule, node_start, work, work_k,
                           posterior,
                           likelihood, t_all, noise_all, adj_mu, adj_p)
-    _noise_adjoint(sigma, weight, value, level_of, inverse, mu, pattern_of, pattern_inverse, adj_mu, adj_p, grad_noise)
+    _noise_adjoint(sigma, weight, value, level_of, inverse, mu, pattern_of, pattern_inverse, level_count, adj_mu, adj_p,
+                   grad_noise)
     for f in range(free_source.size):
         grad_rho[f] = grad_all[free_source[f]]
     return logp, grad_rho, grad_noise, posterior
@@ -709,14 +710,17 @@ def _corroborated_adjoint(mu: NDArray[np.float64], precision: NDArray[np.float64
 @numba.njit(cache=True, error_model="numpy")
 def _noise_adjoint(sigma: NDArray[np.float64], weight: NDArray[np.float64], value: NDArray[np.float64],
                    level_of: NDArray[np.int16], inverse: NDArray[np.float64], mu: NDArray[np.float64],
-                   pattern_of: NDArray[np.int32], pattern_inverse: NDArray[np.float64], adj_mu: NDArray[np.float64],
-                   adj_p: NDArray[np.float64], grad_noise: NDArray[np.float64]) -> None:
+                   pattern_of: NDArray[np.int32], pattern_inverse: NDArray[np.float64],
+                   level_count: NDArray[np.float64], adj_mu: NDArray[np.float64], adj_p: NDArray[np.float64],
+                   grad_noise: NDArray[np.float64]) -> None:
     """The gradient in the log noise scales (into ``grad_noise``), through each reading's variance d.
 
     d enters the readings' log marginal directly, and the evidence through each cell's (mu, P).
     """
     n_cells, n_analysts = value.shape
-    adj_d = np.zeros(n_analysts)
+    # d ln p / d d_ac = inv_ac^2 (shared_c - pull_c r_ac + r_ac^2 / 2) - inv_ac / 2, r_ac = y_ac - mu_c; inv_ac
+    # takes one value per (analyst, level), so the bracket is summed per level first.
+    bracket = np.zeros(inverse.shape)
     for c in range(n_cells):
         inv_p = pattern_inverse[pattern_of[c]]
         shared = 0.5 * inv_p - adj_p[c]
@@ -725,11 +729,14 @@ def _noise_adjoint(sigma: NDArray[np.float64], weight: NDArray[np.float64], valu
             level = level_of[c, a]
             if level < 0:
                 continue
-            inv = inverse[a, level]
             residual = value[c, a] - mu[c]
-            adj_d[a] += inv * inv * (shared - pull * residual + 0.5 * residual * residual) - 0.5 * inv
+            bracket[a, level] += shared + residual * (0.5 * residual - pull)
     for a in range(n_analysts):
-        grad_noise[a] = adj_d[a] * 2.0 * sigma[a] * sigma[a] / weight[a]  # d/d ln sigma = sigma d/d sigma
+        adj_d = 0.0
+        for level in range(inverse.shape[1]):
+            inv = inverse[a, level]
+            adj_d += inv * inv * bracket[a, level] - 0.5 * level_count[a, level] * inv
+        grad_noise[a] = adj_d * 2.0 * sigma[a] * sigma[a] / weight[a]  # d/d ln sigma = sigma d/d sigma
 
 
 def draw_corroborated_reads(r: Readings, rho: NDArray[np.float64], sigma: NDArray[np.float64],
