@@ -34,7 +34,6 @@ from plausible.model.compiled import CompiledSet
 
 __all__ = [
     "Corroborated",
-    "binomial_table",
     "cell_moments",
     "corroborated_log_likelihood",
     "corroborated_terms",
@@ -105,7 +104,7 @@ def _fill(compiled: CompiledSet, event: int) -> FloatArray:
     return np.where(na[:, None], row[None, :], np.eye(k))
 
 
-def binomial_table(order: int) -> FloatArray:
+def _binomial(order: int) -> FloatArray:
     """C(p, c) for p, c = 0..order (0 for c > p)."""
     return np.array([[comb(p, c) if c <= p else 0 for c in range(order + 1)] for p in range(order + 1)], dtype=float)
 
@@ -156,7 +155,7 @@ def corroborated_terms(compiled: CompiledSet, structure: SamplingStructure) -> C
     slots = np.full((events.size, order), -1, dtype=np.int64)
     lam_moment = np.zeros((events.size, k, order + 1))
     rest_moment = np.zeros((events.size, k))
-    binom = binomial_table(order)
+    binom = _binomial(order)
     for row, event in enumerate(events.tolist()):
         start = int(structure.event_start[event])
         m = int(counts[row])
@@ -251,7 +250,7 @@ def draw_corroborated_likelihoods(
     if terms.events.size == 0:
         return out
     order = terms.slots.shape[1]
-    binom = binomial_table(order)
+    binom = _binomial(order)
     r = _slot_reliabilities(terms, structure, rho)
     t = polynomial_coefficients(r, np.broadcast_to(terms.slots >= 0, r.shape))  # (D, E, M+1)
     noise = np.exp(np.log1p(-r).sum(axis=2))  # (D, E)
