@@ -410,12 +410,11 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
         sigma[a] = math.exp(log_noise[a])
     inverse = np.empty(spread_levels.shape)
     mu = np.empty(value.shape[0])
-    precision = np.empty(value.shape[0])
     pattern_inverse = np.empty(pattern_count.size)
     pattern_precision = np.empty(pattern_count.size)
     log_marginal = _cell_posteriors(sigma, weight, value, spread_levels, level_count, level_of, level_square,
-                                    pattern_of, pattern_level, pattern_count, inverse, mu, precision,
-                                    pattern_precision, pattern_inverse)
+                                    pattern_of, pattern_level, pattern_count, inverse, mu, pattern_precision,
+                                    pattern_inverse)
     la = linear_a.copy()
     ls = linear_spread.copy()
     lin_slope = np.empty((3, lin_cell.shape[0], k_count))
@@ -433,9 +432,9 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
     node_start = np.zeros((cor_rows, k_count), dtype=np.int64)
     work = np.empty((cor_rows, _PLANES, k_count + 1, width))
     work_k = np.empty((cor_rows, 2, k_count))
-    _corroborated_rows(mu, precision, cor_cell, cor_const, cor_weight, cor_fill_row, cor_fill, cor_reports, factorial,
-                       nodes, node_weight, node_limit, node_count, moments, node_f, node_density, node_rule,
-                       node_start, work, work_k, lm, rm)
+    _corroborated_rows(mu, pattern_of, pattern_precision, cor_cell, cor_const, cor_weight, cor_fill_row, cor_fill,
+                       cor_reports, factorial, nodes, node_weight, node_limit, node_count, moments, node_f,
+                       node_density, node_rule, node_start, work, work_k, lm, rm)
     evidence, grad_all, posterior, v, likelihood, t_all, noise_all = evidence_core(
         rho, log_base, linear_source, linear_factor, la, ls, slot_source, slot_factor, pad, lm, rm)
     logp = np.empty(1)
@@ -448,10 +447,10 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
     adj_p = np.zeros(value.shape[0])
     _linear_adjoint(rho, linear_source, linear_factor, lin_cell, lin_weight, lin_fill_row, lin_fill, lin_slope,
                     posterior, v, adj_mu, adj_p)
-    _corroborated_adjoint(mu, precision, cor_cell, cor_weight, cor_fill_row, cor_fill, cor_reports, factorial, nodes,
-                          node_weight, node_count, moments, node_f, node_density, node_rule, node_start, work, work_k,
-                          posterior,
-                          likelihood, t_all, noise_all, adj_mu, adj_p)
+    _corroborated_adjoint(mu, pattern_of, pattern_precision, cor_cell, cor_weight, cor_fill_row, cor_fill,
+                          cor_reports, factorial, nodes, node_weight, node_count, moments, node_f, node_density,
+                          node_rule, node_start, work, work_k, posterior, likelihood, t_all, noise_all, adj_mu,
+                          adj_p)
     _noise_adjoint(sigma, weight, value, level_of, inverse, mu, pattern_of, pattern_inverse, level_count, adj_mu, adj_p,
                    grad_noise)
     for f in range(free_source.size):
@@ -464,9 +463,9 @@ def _cell_posteriors(sigma: NDArray[np.float64], weight: NDArray[np.float64], va
                      spread_levels: NDArray[np.float64], level_count: NDArray[np.float64],
                      level_of: NDArray[np.int16], level_square: NDArray[np.float64], pattern_of: NDArray[np.int32],
                      pattern_level: NDArray[np.int16], pattern_count: NDArray[np.float64],
-                     inverse: NDArray[np.float64], mu: NDArray[np.float64], precision: NDArray[np.float64],
-                     pattern_precision: NDArray[np.float64], pattern_inverse: NDArray[np.float64]) -> float:
-    """Each cell's posterior N(mu, 1/P) (filled in), and the readings' log marginal (returned).
+                     inverse: NDArray[np.float64], mu: NDArray[np.float64], pattern_precision: NDArray[np.float64],
+                     pattern_inverse: NDArray[np.float64]) -> float:
+    """Each cell's posterior N(mu, 1/P) (mu filled in; P is its pattern's), and the readings' log marginal (returned).
 
     A reading's variance d takes one value per analyst and band variance (its level), so its inverse is worked
     out once per level (``inverse``, filled in); P, its logarithm and 1/P once per pattern of levels
@@ -496,9 +495,7 @@ def _cell_posteriors(sigma: NDArray[np.float64], weight: NDArray[np.float64], va
             level = level_of[c, a]
             if level >= 0:
                 total_s += value[c, a] * inverse[a, level]
-        pattern = pattern_of[c]
-        precision[c] = pattern_precision[pattern]
-        mu[c] = total_s * pattern_inverse[pattern]
+        mu[c] = total_s * pattern_inverse[pattern_of[c]]
         log_marginal += 0.5 * total_s * mu[c]
     return log_marginal
 
@@ -568,7 +565,8 @@ def _linear_rows(mu: NDArray[np.float64], pattern_of: NDArray[np.int32], pattern
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _corroborated_rows(mu: NDArray[np.float64], precision: NDArray[np.float64], cor_cell: NDArray[np.int64],
+def _corroborated_rows(mu: NDArray[np.float64], pattern_of: NDArray[np.int32], pattern_precision: NDArray[np.float64],
+                       cor_cell: NDArray[np.int64],
                        cor_const: NDArray[np.float64], cor_weight: NDArray[np.float64], cor_fill_row: NDArray[np.int64],
                        cor_fill: NDArray[np.float64], cor_reports: NDArray[np.int64], factorial: NDArray[np.float64],
                        nodes: NDArray[np.float64], node_weight: NDArray[np.float64], node_limit: NDArray[np.float64],
@@ -591,7 +589,7 @@ def _corroborated_rows(mu: NDArray[np.float64], precision: NDArray[np.float64], 
             c = cor_cell[e, i]
             if c < 0:
                 continue
-            sd = 1.0 / math.sqrt(precision[c])
+            sd = 1.0 / math.sqrt(pattern_precision[pattern_of[c]])
             rule = 0
             while rule < node_limit.size - 1 and sd > node_limit[rule]:
                 rule += 1
@@ -657,7 +655,8 @@ def _linear_adjoint(rho: NDArray[np.float64], linear_source: NDArray[np.int64], 
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _corroborated_adjoint(mu: NDArray[np.float64], precision: NDArray[np.float64], cor_cell: NDArray[np.int64],
+def _corroborated_adjoint(mu: NDArray[np.float64], pattern_of: NDArray[np.int32],
+                          pattern_precision: NDArray[np.float64], cor_cell: NDArray[np.int64],
                           cor_weight: NDArray[np.float64], cor_fill_row: NDArray[np.int64],
                           cor_fill: NDArray[np.float64],
                           cor_reports: NDArray[np.int64], factorial: NDArray[np.float64], nodes: NDArray[np.float64],
@@ -704,7 +703,8 @@ def _corroborated_adjoint(mu: NDArray[np.float64], precision: NDArray[np.float64
                 d_mu += slope
                 d_sd += slope * nodes[rule, j]
             adj_mu[c] += d_mu
-            adj_p[c] += d_sd * (-0.5) / (precision[c] * math.sqrt(precision[c]))
+            precision = pattern_precision[pattern_of[c]]
+            adj_p[c] += d_sd * (-0.5) / (precision * math.sqrt(precision))
 
 
 @numba.njit(cache=True, error_model="numpy")
