@@ -20,6 +20,7 @@ from scipy.special import ndtr
 from plausible.engines.exact import exact_posterior
 from plausible.engines.mcmc import build_model, mcmc_posterior
 from plausible.engines.readings import NOISE_PRIOR
+from plausible.model.compiled import CompiledSet
 from plausible.model.schema.model import InferenceSettings
 from plausible.testing import synthetic_workspace
 from plausible.workspace import load_workspace
@@ -353,16 +354,8 @@ def test_brief_says_in_its_method_when_the_analysts_noise_model_applied(tmp_path
     assert said not in alone.output and "Engine: MCMC" in alone.output
 
 
-def test_kernel_gradient_equals_finite_differences_with_na_bands_partial_coverage_and_corroboration(
-        tmp_path: Path) -> None:
-    """The operation's hand-written gradient (reverse mode through the quadrature and the moment combination)
-    against central differences of its own log-probability, in every sampled reliability and log noise scale."""
-    from plausible.engines.corroboration import corroborated_terms
-    from plausible.engines.mcmc import without_events
-    from plausible.engines.readings import readings
-    from plausible.engines.readings_op import noisy_inputs, noisy_kernel
-    from plausible.engines.structure import sampling_structure
-
+def _three_analysts(tmp_path: Path) -> CompiledSet:
+    """Four hypotheses, NA cells, bands, origin groups, and three analysts with partial coverage and weights."""
     hyps = "\n".join(f"  - {{id: h{k}, title: H{k}, prior: {p}}}" for k, p in enumerate((0.4, 0.3, 0.2, 0.1)))
     items = ["items:"]
     cells = ["0.7", "likely", "NA", "0.2"], ["CC", "I", "0.5", "NA"], ["0.3", "0.6", "unlikely", "0.9"]
@@ -389,6 +382,20 @@ def test_kernel_gradient_equals_finite_differences_with_na_bands_partial_coverag
         (tmp_path / relative).write_text(text, encoding="utf-8")
     compiled = load_workspace(tmp_path).compiled("q", by_analyst=True)
     assert compiled.analyst_ids == ("bo", "cy", "lead") and compiled.lam_na.any()
+    return compiled
+
+
+def test_kernel_gradient_equals_finite_differences_with_na_bands_partial_coverage_and_corroboration(
+        tmp_path: Path) -> None:
+    """The operation's hand-written gradient (reverse mode through the quadrature and the moment combination)
+    against central differences of its own log-probability, in every sampled reliability and log noise scale."""
+    from plausible.engines.corroboration import corroborated_terms
+    from plausible.engines.mcmc import without_events
+    from plausible.engines.readings import readings
+    from plausible.engines.readings_op import noisy_inputs, noisy_kernel
+    from plausible.engines.structure import sampling_structure
+
+    compiled = _three_analysts(tmp_path)
     structure = sampling_structure(compiled)
     read = readings(compiled, structure)
     assert read is not None and read.linear_events.size and read.corroborated_events.size
@@ -468,3 +475,53 @@ def test_corroborated_cells_are_drawn_from_their_exact_conditional(tmp_path: Pat
         assert np.all(np.abs(got.mean(axis=0) - want) < 4 * spread), (h, got.mean(axis=0), want, spread)
         untilted = (density * lam[h]).sum() / density.sum()
         assert abs(want[h] - untilted) > 10 * spread[h]  # the tilt matters here: the check can fail
+
+
+def test_cell_posteriors_are_the_per_cell_sums_over_analysts(tmp_path: Path) -> None:
+    """read_posterior (products with per-level matrices) against P_c = 1 + sum_a w_a / d_ac and
+    mu_c = sum_a (w_a y_ac / d_ac) / P_c summed cell by cell, with bands of several widths and partial coverage."""
+    from plausible.engines.readings import NOISE_PRIOR, read_posterior, readings
+    from plausible.engines.structure import sampling_structure
+
+    compiled = _three_analysts(tmp_path)
+    read = readings(compiled, sampling_structure(compiled))
+    assert read is not None and (read.level_count > 0).sum(axis=1).max() >= 2  # several band widths
+    sigma = np.array([[0.1, 0.7, 0.3], [1.5, 0.05, 0.6]])
+    mean, precision = read_posterior(read, sigma)
+    for d in range(sigma.shape[0]):
+        for c in range(read.value.shape[0]):
+            inv = [read.weight[a] / (sigma[d, a] ** 2 + read.spread[c, a] + NOISE_PRIOR["resolution"] ** 2)
+                   for a in range(3) if read.judged[c, a]]
+            ys = [read.value[c, a] for a in range(3) if read.judged[c, a]]
+            want = 1.0 + sum(inv)
+            assert precision[d, c] == pytest.approx(want, rel=1e-13)
+            assert mean[d, c] == pytest.approx(sum(i * y for i, y in zip(inv, ys, strict=True)) / want,
+                                               rel=1e-12, abs=1e-14)
+
+
+def test_conditional_probabilities_over_threads_equal_the_kernel_draw_by_draw(tmp_path: Path) -> None:
+    """The summary's P(H | reports, rho, sigma) per draw, worked out on several threads, against the kernel
+    called draw by draw; every row is its own."""
+    from plausible.engines.corroboration import corroborated_terms
+    from plausible.engines.mcmc import _read_conditional, without_events
+    from plausible.engines.readings import readings
+    from plausible.engines.readings_op import noisy_inputs, noisy_kernel
+    from plausible.engines.structure import sampling_structure
+
+    compiled = _three_analysts(tmp_path)
+    structure = sampling_structure(compiled)
+    read = readings(compiled, structure)
+    assert read is not None
+    terms = without_events(corroborated_terms(compiled, structure), read.read_event)
+    rng = np.random.default_rng(5)
+    rho = np.broadcast_to(compiled.rho, (9, compiled.rho.size)).copy()
+    rho[:, structure.free_rho] = rng.uniform(0.2, 0.95, size=(9, structure.free_rho.size))
+    log_noise = rng.normal(-1.0, 0.8, size=(9, 3))
+    got = _read_conditional(compiled, structure, terms, read, rho, log_noise)
+    free = np.zeros(compiled.rho.size, dtype=bool)
+    free[structure.free_rho] = True
+    data = list(noisy_inputs(compiled, structure, terms, read, free).values())
+    want = np.array([noisy_kernel(np.ascontiguousarray(rho[d, structure.free_rho]), log_noise[d], *data)[3]
+                     for d in range(9)])
+    assert np.array_equal(got, want)
+    assert len({tuple(row) for row in got.round(12)}) == 9  # the draws differ, so a row mix-up would show

@@ -371,7 +371,13 @@ def _noise_start(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
 
 def _read_conditional(compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated, read: Readings,
                       rho: NDArray[np.float64], log_noise: NDArray[np.float64]) -> NDArray[np.float64]:
-    """P(H | reports, rho, sigma) at every draw, shape (draws, K): the model's kernel without its gradient."""
+    """P(H | reports, rho, sigma) at every draw, shape (draws, K): the model's kernel without its gradient.
+
+    The draws are shared out over threads, one per CPU (the kernel releases the GIL); each row is computed
+    alone, so the result does not depend on how many there are.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from plausible.engines.readings_op import noisy_inputs, noisy_kernel
 
     free = np.zeros(compiled.rho.size, dtype=bool)
@@ -380,9 +386,16 @@ def _read_conditional(compiled: CompiledSet, structure: SamplingStructure, terms
     inputs["gradient"] = np.zeros(1, dtype=np.int64)
     data = list(inputs.values())
     out = np.empty((rho.shape[0], compiled.prior.size))
-    for d in range(rho.shape[0]):
-        out[d] = noisy_kernel(np.ascontiguousarray(rho[d, structure.free_rho]), np.ascontiguousarray(log_noise[d]),
-                              *data)[3]
+
+    def rows(block: NDArray[np.int64]) -> None:
+        for d in block.tolist():
+            out[d] = noisy_kernel(np.ascontiguousarray(rho[d, structure.free_rho]),
+                                  np.ascontiguousarray(log_noise[d]), *data)[3]
+
+    threads = max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+                         rho.shape[0]))
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(rows, np.array_split(np.arange(rho.shape[0]), threads)))
     return out
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "Readings",
     "draw_read_likelihoods",
     "noise_prior_covariance",
+    "level_of",
     "read_posterior",
     "readings",
 ]
@@ -211,8 +212,10 @@ def _table(compiled: CompiledSet, structure: SamplingStructure, events: IntArray
 
 def _build(table: _Table, values: FloatArray, draws: int) -> FloatArray:
     """The (draws, events, K) table from ``values`` (draws, cells); NA cells filled."""
-    full = np.concatenate([np.broadcast_to(table.const[None, :], (draws, table.const.shape[0])), values], axis=1)
-    direct: FloatArray = full[:, table.index]
+    direct: FloatArray = np.empty((draws, *table.index.shape))
+    constant = table.index < table.const.size
+    direct[:, constant] = table.const[table.index[constant]]
+    direct[:, ~constant] = values[:, table.index[~constant] - table.const.size]
     if not table.has_na:
         return direct
     flat = direct.reshape((draws, table.index.size))
@@ -237,18 +240,52 @@ def noise_prior_covariance(analysts: int) -> FloatArray:
     return out
 
 
-def read_posterior(r: Readings, sigma: FloatArray) -> tuple[FloatArray, FloatArray]:
+def level_of(r: Readings) -> NDArray[np.int16]:
+    """Each reading's index among its analyst's distinct band variances; -1 where the analyst did not judge.
+
+    Small integers: the kernel's passes over the readings are bound by memory, not arithmetic.
+    """
+    out = np.zeros(r.spread.shape, dtype=np.int16)
+    for a in range(r.spread.shape[1]):
+        known = int((r.level_count[a] > 0).sum())
+        out[:, a] = np.clip(np.searchsorted(r.spread_levels[a, :known], r.spread[:, a]), 0, max(known - 1, 0))
+    out[r.judged == 0] = -1
+    return out
+
+
+def read_posterior(r: Readings, sigma: FloatArray, cells: IntArray | None = None) -> tuple[FloatArray, FloatArray]:
     r"""The cells' probit posterior given the readings and noise scales ``sigma`` (draws, A).
+
+    A reading's precision :math:`1/d_{ac}` depends on the cell only through the level of its band variance, so
+    both sums over analysts are products of the (draws, analyst x level) precisions with two fixed
+    (analyst x level, cells) matrices: which level each reading has, and its value there.
+
+    Parameters
+    ----------
+    r : Readings
+    sigma : ndarray, shape (D, A)
+    cells : ndarray of int, optional
+        The cells wanted (indices among the C read cells); all by default.
 
     Returns
     -------
-    mean, precision : ndarray, shape (draws, C)
+    mean, precision : ndarray, shape (D, C) or (D, cells.size)
         :math:`\mu_c` and :math:`P_c`.
     """
-    d = (sigma[:, None, :] ** 2 + r.spread[None] + NOISE_PRIOR["resolution"] ** 2) / r.weight[None, None, :]
-    inv = r.judged[None] / d
-    precision: FloatArray = 1.0 + inv.sum(axis=2)
-    mean: FloatArray = (inv * r.value[None]).sum(axis=2) / precision
+    analysts, width = r.spread_levels.shape
+    inverse = r.weight[None, :, None] / (sigma[:, :, None] ** 2 + r.spread_levels[None]
+                                         + NOISE_PRIOR["resolution"] ** 2)  # (D, A, V)
+    levels = level_of(r) if cells is None else level_of(r)[cells]
+    value = r.value if cells is None else r.value[cells]
+    cell, analyst = np.nonzero(levels >= 0)
+    row = analyst * width + levels[cell, analyst]
+    has = np.zeros((analysts * width, levels.shape[0]))
+    has[row, cell] = 1.0
+    values = np.zeros_like(has)
+    values[row, cell] = value[cell, analyst]
+    flat = inverse.reshape(sigma.shape[0], analysts * width)
+    precision: FloatArray = 1.0 + flat @ has
+    mean: FloatArray = (flat @ values) / precision
     return mean, precision
 
 
@@ -275,9 +312,9 @@ def draw_read_likelihoods(r: Readings, rho: FloatArray, sigma: FloatArray, hypot
 
     draws = rho.shape[0]
     out = lam.copy()
-    mean, precision = read_posterior(r, sigma)
     if r.linear_events.size:
-        m, s = mean[:, r.linear_cells], 1.0 / np.sqrt(precision[:, r.linear_cells])
+        m, precision = read_posterior(r, sigma, r.linear_cells)
+        s = 1.0 / np.sqrt(precision)
         expected = ndtr(m / np.sqrt(1.0 + s ** 2))
         rel = np.minimum(rho[:, r.linear_source] * r.linear_factor, RHO_CEILING)
         f = fill[r.linear_events]

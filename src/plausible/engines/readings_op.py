@@ -41,7 +41,7 @@ from plausible.engines._pymc_private import register_numba_kernel
 from plausible.engines.corroboration import Corroborated, cell_moments
 from plausible.engines.evidence_op import evidence_core, evidence_inputs
 from plausible.engines.normal import cdf_and_pdf, fill_cdf_and_pdf
-from plausible.engines.readings import NOISE_PRIOR, Readings, read_posterior
+from plausible.engines.readings import NOISE_PRIOR, Readings, level_of, read_posterior
 from plausible.engines.structure import RHO_CEILING, SamplingStructure
 from plausible.model.compiled import CompiledSet
 
@@ -135,11 +135,11 @@ def noisy_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
     for row, event in enumerate(cor_events.tolist()):
         cor_const[row] = cell_moments(compiled, event, order)[0]
     nodes, node_weight, node_limit, node_count = quadrature_rules()
-    level_of = _level_of(read)
+    levels = level_of(read)
     level_square = np.zeros(read.spread_levels.shape)
-    judged = level_of >= 0
-    np.add.at(level_square, (np.nonzero(judged)[1], level_of[judged]), read.value[judged] ** 2)
-    pattern_level, pattern_of, pattern_count = np.unique(level_of, axis=0, return_inverse=True, return_counts=True)
+    judged = levels >= 0
+    np.add.at(level_square, (np.nonzero(judged)[1], levels[judged]), read.value[judged] ** 2)
+    pattern_level, pattern_of, pattern_count = np.unique(levels, axis=0, return_inverse=True, return_counts=True)
     pattern_of = pattern_of.reshape(-1)
     inputs = {
         "rho_fixed": base["rho_fixed"], "free_source": base["free_source"], "log_base": base["log_base"],
@@ -151,7 +151,7 @@ def noisy_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
         "slot_source": slot_source, "slot_factor": slot_factor, "pad": pad, "lam_moment": lam_moment,
         "rest_moment": rest_moment,
         "weight": read.weight, "value": read.value, "spread_levels": read.spread_levels,
-        "level_count": read.level_count, "level_of": level_of, "level_square": level_square,
+        "level_count": read.level_count, "level_of": levels, "level_square": level_square,
         "pattern_of": pattern_of, "pattern_level": pattern_level, "pattern_count": pattern_count,
         "lin_cell": cells(lin_events),
         "lin_const": np.where(compiled.lam_na[lin_events], 0.5, compiled.lam[lin_events]),
@@ -169,19 +169,6 @@ def noisy_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
 def _factorials(order: int) -> NDArray[np.float64]:
     """The factorials of 0 to ``order``."""
     return np.array([math.factorial(q) for q in range(order + 1)], dtype=np.float64)
-
-
-def _level_of(read: Readings) -> NDArray[np.int16]:
-    """Each reading's index among its analyst's distinct band variances; -1 where the analyst did not judge.
-
-    Small integers: the kernel's passes over the readings are bound by memory, not arithmetic.
-    """
-    out = np.zeros(read.spread.shape, dtype=np.int16)
-    for a in range(read.spread.shape[1]):
-        known = int((read.level_count[a] > 0).sum())
-        out[:, a] = np.clip(np.searchsorted(read.spread_levels[a, :known], read.spread[:, a]), 0, max(known - 1, 0))
-    out[read.judged == 0] = -1
-    return out
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
@@ -332,7 +319,7 @@ def _combine_adjoint(m: NDArray[np.float64], w: NDArray[np.float64], fill: NDArr
             power *= w[i]
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", nogil=True)
 def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
                  rho_fixed: NDArray[np.float64], free_source: NDArray[np.int64], log_base: NDArray[np.float64],
                  prior: NDArray[np.float64], linear_source: NDArray[np.int64], linear_factor: NDArray[np.float64],
@@ -758,9 +745,12 @@ def draw_corroborated_reads(r: Readings, rho: NDArray[np.float64], sigma: NDArra
     has_na = ~np.all(fill[events] == np.eye(k)[None], axis=(1, 2))
     rel = np.minimum(rho[:, r.slot_source] * r.slot_factor, RHO_CEILING) * r.slot_real  # (D, Gc, M)
     out = np.empty((rho.shape[0], events.size, k))
-    mean, precision = read_posterior(r, sigma)
-    shortfall = draw_by_rejection(np.ascontiguousarray(mean), np.ascontiguousarray(precision),
-                                  np.asarray(r.cell_of[events], dtype=np.int64),
+    read = r.cell_of[events]
+    used, position = np.unique(read[read >= 0], return_inverse=True)
+    cells = np.full(read.shape, -1, dtype=np.int64)
+    cells[read >= 0] = position.ravel()
+    mean, precision = read_posterior(r, sigma, used)
+    shortfall = draw_by_rejection(np.ascontiguousarray(mean), np.ascontiguousarray(precision), cells,
                                   np.ascontiguousarray(r.constant[events]),
                                   np.ascontiguousarray(fill[events]), has_na, r.prior, np.ascontiguousarray(rel),
                                   np.ascontiguousarray(r.slot_real), r.reports.astype(np.int64),
