@@ -22,7 +22,7 @@ from plausible.engines.mcmc import build_model, mcmc_posterior
 from plausible.engines.readings import NOISE_PRIOR
 from plausible.model.compiled import CompiledSet
 from plausible.model.schema.model import InferenceSettings
-from plausible.testing import synthetic_workspace
+from plausible.testing import analyst_design, simulate_analysts, synthetic_workspace
 from plausible.workspace import load_workspace
 
 HIDS = ("red", "blue")
@@ -188,42 +188,6 @@ def test_pooled_posterior_is_the_exact_pool_when_analysts_agree_and_wider_when_t
     assert [a["id"] for a in data["analyst_noise"]] == ["bo", "lead"]
 
 
-def _sbc_design(judged: np.ndarray) -> object:
-    """Eight events reported by one source of fixed reliability 0.9, two hypotheses, three analysts (numbers)."""
-    from plausible.model.compiled import CompiledSet
-
-    n_events = judged.shape[1]
-    nan = np.full((n_events, 2), np.nan)
-    lam = np.exp(np.log(judged).mean(axis=0))  # the log pool (the exact engine's; unused by the noise model)
-    return CompiledSet(
-        "sbc", HIDS, np.array([0.6, 0.4]), tuple(f"e{g}" for g in range(n_events)), np.arange(n_events),
-        np.zeros(n_events, dtype=np.int64), np.ones(n_events), lam, nan, nan.copy(), np.zeros((n_events, 2), bool),
-        ("s",), np.array([0.9]), np.array([np.nan]), np.array([np.nan]),
-        ("a", "b", "c"), np.ones(3), judged, np.full(judged.shape, np.nan), np.full(judged.shape, np.nan),
-    )
-
-
-def _simulate(rng: np.random.Generator, n_events: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    """One draw from the generative story, conditioned on every event being reported (by rejection).
-
-    Returns the true noise scales and the analysts' written judgments (A, G, K).
-    """
-    prior = np.array([0.6, 0.4])
-    while True:
-        log_scale = rng.normal(NOISE_PRIOR["log_scale_mean"], NOISE_PRIOR["log_scale_sd"])
-        sigma = np.exp(log_scale + NOISE_PRIOR["spread"] * rng.normal(size=3))
-        x = rng.normal(size=(n_events, 2))
-        y = x[None] + rng.normal(size=(3, n_events, 2)) * np.sqrt(sigma ** 2 + NOISE_PRIOR["resolution"] ** 2)[:, None,
-                                                                                                            None]
-        if np.abs(y).max() > 7.5:  # beyond what a float written in (0, 1) can hold; vanishingly rare
-            continue
-        lam = ndtr(x)
-        h = rng.choice(2, p=prior)
-        report = 0.9 * lam[:, h] + 0.1 * (lam @ prior)
-        if rng.uniform() < np.prod(report):  # every event reported: the design the model conditions on
-            return sigma, ndtr(y)
-
-
 @pytest.mark.slow
 def test_noise_scales_are_calibrated_sbc_ranks_are_uniform() -> None:
     """Simulation-based calibration (Talts et al. 2018), time-boxed: the rank of each true noise scale among
@@ -240,8 +204,9 @@ def test_noise_scales_are_calibrated_sbc_ranks_are_uniform() -> None:
     ranks: list[list[int]] = []
     budget, start, thin = 180.0, time.monotonic(), 8
     while time.monotonic() - start < budget or len(ranks) < 24:
-        sigma, judged = _simulate(rng)
-        post = mcmc_posterior(_sbc_design(judged), InferenceSettings(draws=400, tune=300, chains=2, seed=len(ranks),
+        case = simulate_analysts(rng)
+        sigma = case.sigma
+        post = mcmc_posterior(analyst_design(case.judged), InferenceSettings(draws=400, tune=300, chains=2, seed=len(ranks),
                                                                      cores=1, analyst_noise=True))
         draws = post.draws.posterior["noise_scale"].values.reshape(-1, 3)[::thin]  # 100 draws, less autocorrelated
         ranks.append([int((draws[:, a] < sigma[a]).sum()) for a in range(3)])
@@ -259,7 +224,7 @@ def test_a_noisier_analyst_is_learned_to_be_noisier() -> None:
     x = rng.normal(size=(15, 2))
     sigma = np.array([0.1, 0.1, 1.0])
     judged = ndtr(x[None] + rng.normal(size=(3, 15, 2)) * sigma[:, None, None])
-    post = mcmc_posterior(_sbc_design(judged), InferenceSettings(draws=300, tune=300, chains=2, seed=1, cores=1,
+    post = mcmc_posterior(analyst_design(judged), InferenceSettings(draws=300, tune=300, chains=2, seed=1, cores=1,
                                                                  analyst_noise=True))
     learned = {a.analyst: a.posterior_mean for a in post.analysts}
     assert learned["c"] > 3 * max(learned["a"], learned["b"]), learned

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
+from numpy.typing import NDArray
 
 from plausible.io.atomic import write_atomic
 from plausible.model.compiled import CompiledSet
 
-__all__ = ["synthetic_compiled", "synthetic_portfolio", "synthetic_workspace", "synthetic_workspace_data"]
+__all__ = ["AnalystCase", "analyst_design", "simulate_analysts", "synthetic_compiled", "synthetic_portfolio",
+           "synthetic_workspace", "synthetic_workspace_data"]
 
 TERMS = ("very unlikely", "unlikely", "roughly even chance", "likely", "very likely")
 RATINGS = ("CC", "C", "N", "I", "II", "NA")
@@ -250,3 +253,82 @@ def synthetic_compiled(
         np.zeros((n_events, n_hypotheses), dtype=bool), tuple(f"s{s}" for s in range(n_sources)),
         alpha / (alpha + beta), alpha, beta,
     )
+
+
+ANALYST_PRIOR = (0.6, 0.4)
+"""The prior of the two hypotheses of :func:`analyst_design`."""
+ANALYST_RELIABILITY = 0.9
+"""The reliability of the one source of :func:`analyst_design`."""
+
+
+def analyst_design(judged: NDArray[np.float64]) -> CompiledSet:
+    """A set several analysts judged: events reported by one source of fixed reliability 0.9, two hypotheses.
+
+    Parameters
+    ----------
+    judged : ndarray, shape (A, G, 2)
+        Each analyst's judgment (a number) of every cell; the analysts are named a, b, c, ...
+
+    Returns
+    -------
+    CompiledSet
+        With the analysts' own judgments (as ``Workspace.compiled(set_id, by_analyst=True)`` gives them) and
+        their log pool as the likelihoods.
+    """
+    analysts, n_events, _ = judged.shape
+    nan = np.full((n_events, 2), np.nan)
+    lam = np.exp(np.log(judged).mean(axis=0))
+    return CompiledSet(
+        "sbc", ("red", "blue"), np.array(ANALYST_PRIOR), tuple(f"e{g}" for g in range(n_events)), np.arange(n_events),
+        np.zeros(n_events, dtype=np.int64), np.ones(n_events), lam, nan, nan.copy(), np.zeros((n_events, 2), bool),
+        ("s",), np.array([ANALYST_RELIABILITY]), np.array([np.nan]), np.array([np.nan]),
+        tuple(chr(ord("a") + a) for a in range(analysts)), np.ones(analysts), judged,
+        np.full(judged.shape, np.nan), np.full(judged.shape, np.nan),
+    )
+
+
+@dataclass(frozen=True)
+class AnalystCase:
+    """One draw of :func:`simulate_analysts`: the truth, and what the analysts wrote."""
+
+    hypothesis: int
+    sigma: NDArray[np.float64]
+    """(A,) the analysts' noise scales (probit scale)."""
+    bias: NDArray[np.float64]
+    """(A,) the analysts' biases (probit scale; zeros unless asked for)."""
+    latent: NDArray[np.float64]
+    """(G, 2) the cells' probits x."""
+    judged: NDArray[np.float64]
+    """(A, G, 2) the written judgments Phi(x + bias + noise)."""
+
+
+def simulate_analysts(rng: np.random.Generator, n_events: int = 8, analysts: int = 3,
+                      bias_sd: float = 0.0) -> AnalystCase:
+    r"""One draw from the noise model's generative story for :func:`analyst_design`, given every event is reported.
+
+    The analysts' noise scales come from the model's hierarchical prior; each cell's probit :math:`x \sim N(0, 1)`;
+    analyst a writes :math:`\Phi(x + b_a + \sqrt{\sigma_a^2 + \epsilon^2}\, z)`. With ``bias_sd`` > 0 each
+    analyst also has a bias :math:`b_a \sim N(0, \text{bias\_sd}^2)`, which the model does not have (a check of
+    what it does when analysts are biased). Draws are kept only when the source reports every event
+    (rejection), the design the model conditions on.
+    """
+    from scipy.special import ndtr
+
+    from plausible.engines.readings import NOISE_PRIOR
+
+    prior = np.array(ANALYST_PRIOR)
+    noise_floor = NOISE_PRIOR["resolution"] ** 2
+    while True:
+        log_scale = rng.normal(NOISE_PRIOR["log_scale_mean"], NOISE_PRIOR["log_scale_sd"])
+        sigma = np.exp(log_scale + NOISE_PRIOR["spread"] * rng.normal(size=analysts))
+        bias = rng.normal(0.0, bias_sd, size=analysts) if bias_sd > 0 else np.zeros(analysts)
+        x = rng.normal(size=(n_events, 2))
+        y = (x[None] + bias[:, None, None]
+             + rng.normal(size=(analysts, n_events, 2)) * np.sqrt(sigma ** 2 + noise_floor)[:, None, None])
+        if np.abs(y).max() > 7.5:  # beyond what a float written in (0, 1) can hold; vanishingly rare
+            continue
+        lam = ndtr(x)
+        h = int(rng.choice(2, p=prior))
+        report = ANALYST_RELIABILITY * lam[:, h] + (1.0 - ANALYST_RELIABILITY) * (lam @ prior)
+        if rng.uniform() < np.prod(report):
+            return AnalystCase(h, sigma, bias, x, ndtr(y))
