@@ -30,8 +30,9 @@ def latency(runs: int = 15) -> dict[str, Any]:
 def latency_two_analysts(runs: int = 15) -> dict[str, Any]:
     """`plausible posterior dprk-driver --json` on a copy of the DPRK workspace with a second analyst.
 
-    The second analyst (generated, seeded) judges every item that carries likelihoods, each cell moved one
-    way or the other from the lead's, so every cell is pooled. Compared with the same copy without the file.
+    The copy has the lead's judgments (``analysts/lead.yaml``) and not Kai's. The second analyst (generated,
+    seeded) gives a number drawn uniformly from 0.1 to 0.9 for every cell the lead judged, in the lead's
+    file or inside the items, so every cell is pooled. Compared with the same copy without the file.
     """
     import random
     import shutil
@@ -44,14 +45,17 @@ def latency_two_analysts(runs: int = 15) -> dict[str, Any]:
         root = Path(tmp) / "ws"
         for folder in ("hypotheses", "evidence", "models"):
             shutil.copytree(REPO / folder, root / folder)
-        single = _median_latency(root, runs)
-        judged: dict[str, dict[str, dict[str, float]]] = {}
-        for path in sorted((root / "evidence").glob("*.yaml")):
-            for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("items", []):
-                for set_id, cells in (item.get("likelihoods") or {}).items():
-                    judged.setdefault(str(item["id"]), {})[set_id] = {
-                        str(h): round(rng.uniform(0.1, 0.9), 2) for h in cells}
         (root / "analysts").mkdir()
+        shutil.copy(REPO / "analysts" / "lead.yaml", root / "analysts" / "lead.yaml")
+        single = _median_latency(root, runs)
+        written = [(str(item["id"]), item.get("likelihoods") or {})
+                   for path in sorted((root / "evidence").glob("*.yaml"))
+                   for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("items", [])]
+        lead = yaml.safe_load((root / "analysts" / "lead.yaml").read_text(encoding="utf-8"))["likelihoods"]
+        judged: dict[str, dict[str, dict[str, float]]] = {}
+        for item_id, sets in [*written, *lead.items()]:
+            for set_id, cells in sets.items():
+                judged.setdefault(str(item_id), {})[set_id] = {str(h): round(rng.uniform(0.1, 0.9), 2) for h in cells}
         (root / "analysts" / "second.yaml").write_text(
             yaml.safe_dump({"name": "A second analyst", "likelihoods": judged}, sort_keys=False), encoding="utf-8")
         pooled = _median_latency(root, runs)
