@@ -465,7 +465,7 @@ def test_cell_posteriors_are_the_per_cell_sums_over_analysts(tmp_path: Path) -> 
 
 
 def test_conditional_probabilities_over_threads_equal_the_kernel_draw_by_draw(tmp_path: Path) -> None:
-    """The summary's P(H | reports, rho, sigma) per draw, worked out on several threads, against the kernel
+    """The summary's P(H | reports, rho, sigma) per draw, worked out on three threads, against the kernel
     called draw by draw; every row is its own."""
     from plausible.engines.corroboration import corroborated_terms
     from plausible.engines.mcmc import _read_conditional, without_events
@@ -482,7 +482,7 @@ def test_conditional_probabilities_over_threads_equal_the_kernel_draw_by_draw(tm
     rho = np.broadcast_to(compiled.rho, (9, compiled.rho.size)).copy()
     rho[:, structure.free_rho] = rng.uniform(0.2, 0.95, size=(9, structure.free_rho.size))
     log_noise = rng.normal(-1.0, 0.8, size=(9, 3))
-    got = _read_conditional(compiled, structure, terms, read, rho, log_noise)
+    got = _read_conditional(compiled, structure, terms, read, rho, log_noise, threads=3)
     free = np.zeros(compiled.rho.size, dtype=bool)
     free[structure.free_rho] = True
     data = list(noisy_inputs(compiled, structure, terms, read, free).values())

@@ -172,7 +172,7 @@ def mcmc_posterior(compiled: CompiledSet, settings: InferenceSettings, *, inputs
 
 
 def _cores(settings: InferenceSettings) -> int:
-    """Processes for the chains: as set, else one per chain up to the CPU count."""
+    """Processes for the chains (and threads for the summaries): as set, else one per chain up to the CPU count."""
     return settings.cores or min(settings.chains, os.cpu_count() or 1)
 
 
@@ -287,7 +287,7 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
                                                       dims=("chain", "draw", "analyst"),
                                                       coords={"analyst": list(read.analyst_ids)})
         # P(H | reports, rho, sigma) per draw, every judged cell integrated out (the model's own kernel)
-        conditional = _read_conditional(compiled, structure, terms, read, rho, log_noise)
+        conditional = _read_conditional(compiled, structure, terms, read, rho, log_noise, _cores(settings))
     # The interval: P(H | reports, lambda, rho) at complete draws, every band drawn from its exact conditional
     # given (H, rho). That costs one Beta draw per cell and draw, so very large sets use every t-th draw.
     thin = max(1, -(-rho.shape[0] * compiled.lam.size // _INTERVAL_CELLS))
@@ -370,10 +370,11 @@ def _noise_start(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
 
 
 def _read_conditional(compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated, read: Readings,
-                      rho: NDArray[np.float64], log_noise: NDArray[np.float64]) -> NDArray[np.float64]:
+                      rho: NDArray[np.float64], log_noise: NDArray[np.float64],
+                      threads: int = 1) -> NDArray[np.float64]:
     """P(H | reports, rho, sigma) at every draw, shape (draws, K): the model's kernel without its gradient.
 
-    The draws are shared out over threads, one per CPU (the kernel releases the GIL); each row is computed
+    The draws are shared out over ``threads`` threads (the kernel releases the GIL); each row is computed
     alone, so the result does not depend on how many there are.
     """
     from concurrent.futures import ThreadPoolExecutor
@@ -392,8 +393,7 @@ def _read_conditional(compiled: CompiledSet, structure: SamplingStructure, terms
             out[d] = noisy_kernel(np.ascontiguousarray(rho[d, structure.free_rho]),
                                   np.ascontiguousarray(log_noise[d]), *data)[3]
 
-    threads = max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
-                         rho.shape[0]))
+    threads = max(1, min(threads, rho.shape[0]))
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(rows, np.array_split(np.arange(rho.shape[0]), threads)))
     return out

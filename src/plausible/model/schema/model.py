@@ -43,7 +43,9 @@ class InferenceSettings(StrictModel):
     sampler: Literal["pymc", "nutpie"] = Field("pymc", description="pymc (PyMC's NUTS) or nutpie.")
     interval: float = Field(0.9, gt=0, lt=1, description="Credible interval level.")
     cores: int | None = Field(
-        None, ge=1, description="Processes that run chains (default: one per chain, up to the CPU count)."
+        None, ge=1,
+        description=("Processes that run chains, and threads that summarise them "
+                     "(default: one per chain, up to the CPU count)."),
     )
     analyst_noise: bool = Field(
         True, description="With several analysts, model each judgment as a noisy reading of a latent likelihood, "
