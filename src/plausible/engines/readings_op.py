@@ -78,8 +78,8 @@ _INPUTS = (
     ("slot_source", "int64"), ("slot_factor", "float64"), ("pad", "float64"), ("lam_moment", "float64"),
     ("rest_moment", "float64"),
     ("weight", "float64"), ("value", "float64"), ("spread_levels", "float64"), ("level_count", "float64"),
-    ("level_of", "int16"), ("level_square", "float64"), ("pattern_of", "int32"), ("pattern_level", "int16"),
-    ("pattern_count", "float64"), ("lin_cell", "int64"), ("lin_const", "float64"), ("lin_weight", "float64"),
+    ("level_square", "float64"), ("pattern_of", "int32"), ("pattern_level", "int16"), ("pattern_count", "float64"),
+    ("pattern_start", "int64"), ("lin_cell", "int64"), ("lin_const", "float64"), ("lin_weight", "float64"),
     ("lin_fill_row", "int64"), ("lin_fill", "float64"),
     ("cor_cell", "int64"), ("cor_const", "float64"), ("cor_weight", "float64"), ("cor_fill_row", "int64"),
     ("cor_fill", "float64"), ("cor_reports", "int64"), ("factorial", "float64"), ("nodes", "float64"),
@@ -116,8 +116,17 @@ def noisy_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
     lam_moment[: base["lam_moment"].shape[0], :, : base["lam_moment"].shape[2]] = base["lam_moment"]
     rest_moment = np.concatenate([base["rest_moment"].reshape(-1, k), np.zeros((cor_events.size, k))])
 
+    levels = level_of(read)
+    pattern_level, pattern_of, pattern_count = np.unique(levels, axis=0, return_inverse=True, return_counts=True)
+    pattern_of = pattern_of.reshape(-1)
+    by_pattern = np.argsort(pattern_of, kind="stable")  # the kernel's cells: by pattern, in blocks
+    rank = np.empty(by_pattern.size, dtype=np.int64)
+    rank[by_pattern] = np.arange(by_pattern.size)
+
     def cells(events: NDArray[np.int64]) -> NDArray[np.int64]:
-        return np.asarray(read.cell_of[events], dtype=np.int64).reshape(events.size, k)
+        """Each event's cells as the kernel numbers them (-1: not read)."""
+        index = np.asarray(read.cell_of[events], dtype=np.int64).reshape(events.size, k)
+        return np.where(index >= 0, rank[np.maximum(index, 0)], -1)
 
     def fills(events: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
         """Each event's fill (an index into the returned matrices, -1 for none) and the weights of ``a``."""
@@ -135,12 +144,9 @@ def noisy_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
     for row, event in enumerate(cor_events.tolist()):
         cor_const[row] = cell_moments(compiled, event, order)[0]
     nodes, node_weight, node_limit, node_count = quadrature_rules()
-    levels = level_of(read)
     level_square = np.zeros(read.spread_levels.shape)
     judged = levels >= 0
     np.add.at(level_square, (np.nonzero(judged)[1], levels[judged]), read.value[judged] ** 2)
-    pattern_level, pattern_of, pattern_count = np.unique(levels, axis=0, return_inverse=True, return_counts=True)
-    pattern_of = pattern_of.reshape(-1)
     inputs = {
         "rho_fixed": base["rho_fixed"], "free_source": base["free_source"], "log_base": base["log_base"],
         "prior": compiled.prior,
@@ -150,9 +156,10 @@ def noisy_inputs(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
         "linear_spread": np.concatenate([base["linear_spread"].reshape(-1, k), np.zeros((lin_events.size, k))]),
         "slot_source": slot_source, "slot_factor": slot_factor, "pad": pad, "lam_moment": lam_moment,
         "rest_moment": rest_moment,
-        "weight": read.weight, "value": read.value, "spread_levels": read.spread_levels,
-        "level_count": read.level_count, "level_of": levels, "level_square": level_square,
-        "pattern_of": pattern_of, "pattern_level": pattern_level, "pattern_count": pattern_count,
+        "weight": read.weight, "value": read.value[by_pattern].T, "spread_levels": read.spread_levels,
+        "level_count": read.level_count, "level_square": level_square, "pattern_of": pattern_of[by_pattern],
+        "pattern_level": pattern_level, "pattern_count": pattern_count,
+        "pattern_start": np.concatenate([[0], np.cumsum(pattern_count)]),
         "lin_cell": cells(lin_events),
         "lin_const": np.where(compiled.lam_na[lin_events], 0.5, compiled.lam[lin_events]),
         "lin_weight": lin_weight, "lin_fill_row": lin_fill_row, "lin_fill": lin_fill,
@@ -326,9 +333,9 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
                  linear_a: NDArray[np.float64], linear_spread: NDArray[np.float64], slot_source: NDArray[np.int64],
                  slot_factor: NDArray[np.float64], pad: NDArray[np.float64], lam_moment: NDArray[np.float64],
                  rest_moment: NDArray[np.float64], weight: NDArray[np.float64], value: NDArray[np.float64],
-                 spread_levels: NDArray[np.float64], level_count: NDArray[np.float64], level_of: NDArray[np.int16],
+                 spread_levels: NDArray[np.float64], level_count: NDArray[np.float64],
                  level_square: NDArray[np.float64], pattern_of: NDArray[np.int32], pattern_level: NDArray[np.int16],
-                 pattern_count: NDArray[np.float64], lin_cell: NDArray[np.int64],
+                 pattern_count: NDArray[np.float64], pattern_start: NDArray[np.int64], lin_cell: NDArray[np.int64],
                  lin_const: NDArray[np.float64], lin_weight: NDArray[np.float64], lin_fill_row: NDArray[np.int64],
                  lin_fill: NDArray[np.float64], cor_cell: NDArray[np.int64], cor_const: NDArray[np.float64],
                  cor_weight: NDArray[np.float64], cor_fill_row: NDArray[np.int64], cor_fill: NDArray[np.float64],
@@ -348,18 +355,21 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
         corroborated rows are the read events, filled here.
     prior : ndarray, shape (K,)
     weight : ndarray, shape (A,)
-    value : ndarray, shape (C, A)
-        The readings' probit-scale means (:class:`plausible.engines.readings.Readings`).
+    value : ndarray, shape (A, C)
+        The readings' probit-scale means (:class:`plausible.engines.readings.Readings`), analyst by analyst,
+        0 where the analyst did not judge the cell. The kernel numbers the cells by pattern (below): the cells
+        of pattern p are ``pattern_start[p]`` to ``pattern_start[p + 1]``.
     spread_levels, level_count : ndarray, shape (A, V)
         Each analyst's distinct band variances and how many readings have each.
-    level_of : ndarray of int16, shape (C, A)
-        Each reading's index among its analyst's band variances; -1: the analyst did not judge the cell.
     level_square : ndarray, shape (A, V)
         The sum of the squared values of each analyst's readings at each level.
     pattern_of : ndarray of int32, shape (C,)
-        Each cell's row of ``level_of`` among its distinct rows (its pattern: P_c depends on nothing else).
+        Each cell's pattern: which level of which analyst's band variances each of its readings has (its
+        precision P_c depends on nothing else).
     pattern_level, pattern_count : ndarray, shape (Np, A) and (Np,)
-        The distinct rows of ``level_of``, and how many cells have each.
+        Each pattern's level per analyst (-1: the analyst did not judge the cell), and how many cells have it.
+    pattern_start : ndarray, shape (Np + 1,)
+        Where each pattern's cells start.
     lin_cell, lin_const : ndarray, shape (Gl, K)
         Each read linear event's cells: the read cell's index (-1: the constant ``lin_const``).
     lin_weight : ndarray, shape (Gl, K)
@@ -385,7 +395,7 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
     posterior : ndarray, shape (K,)
         P(H_k | reports, rho, sigma).
     """
-    n_analysts = value.shape[1]
+    n_analysts = value.shape[0]
     k_count = prior.size
     rho = np.empty(rho_fixed.size)
     for s in range(rho.size):
@@ -396,12 +406,11 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
     for a in range(n_analysts):
         sigma[a] = math.exp(log_noise[a])
     inverse = np.empty(spread_levels.shape)
-    mu = np.empty(value.shape[0])
+    mu = np.empty(value.shape[1])
     pattern_inverse = np.empty(pattern_count.size)
     pattern_precision = np.empty(pattern_count.size)
-    log_marginal = _cell_posteriors(sigma, weight, value, spread_levels, level_count, level_of, level_square,
-                                    pattern_of, pattern_level, pattern_count, inverse, mu, pattern_precision,
-                                    pattern_inverse)
+    log_marginal = _cell_posteriors(sigma, weight, value, spread_levels, level_count, level_square, pattern_level,
+                                    pattern_count, pattern_start, inverse, mu, pattern_precision, pattern_inverse)
     la = linear_a.copy()
     ls = linear_spread.copy()
     lin_slope = np.empty((3, lin_cell.shape[0], k_count))
@@ -430,16 +439,16 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
     grad_noise = np.zeros(n_analysts)
     if gradient[0] == 0:
         return logp, grad_rho, grad_noise, posterior
-    adj_mu = np.zeros(value.shape[0])
-    adj_p = np.zeros(value.shape[0])
+    adj_mu = np.zeros(value.shape[1])
+    adj_p = np.zeros(value.shape[1])
     _linear_adjoint(rho, linear_source, linear_factor, lin_cell, lin_weight, lin_fill_row, lin_fill, lin_slope,
                     posterior, v, adj_mu, adj_p)
     _corroborated_adjoint(mu, pattern_of, pattern_precision, cor_cell, cor_weight, cor_fill_row, cor_fill,
                           cor_reports, factorial, nodes, node_weight, node_count, moments, node_f, node_density,
                           node_rule, node_start, work, work_k, posterior, likelihood, t_all, noise_all, adj_mu,
                           adj_p)
-    _noise_adjoint(sigma, weight, value, level_of, inverse, mu, pattern_of, pattern_inverse, level_count, adj_mu, adj_p,
-                   grad_noise)
+    _noise_adjoint(sigma, weight, value, inverse, mu, pattern_level, pattern_start, pattern_inverse, level_count,
+                   adj_mu, adj_p, grad_noise)
     for f in range(free_source.size):
         grad_rho[f] = grad_all[free_source[f]]
     return logp, grad_rho, grad_noise, posterior
@@ -448,18 +457,20 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
 @numba.njit(cache=True, error_model="numpy")
 def _cell_posteriors(sigma: NDArray[np.float64], weight: NDArray[np.float64], value: NDArray[np.float64],
                      spread_levels: NDArray[np.float64], level_count: NDArray[np.float64],
-                     level_of: NDArray[np.int16], level_square: NDArray[np.float64], pattern_of: NDArray[np.int32],
-                     pattern_level: NDArray[np.int16], pattern_count: NDArray[np.float64],
+                     level_square: NDArray[np.float64], pattern_level: NDArray[np.int16],
+                     pattern_count: NDArray[np.float64], pattern_start: NDArray[np.int64],
                      inverse: NDArray[np.float64], mu: NDArray[np.float64], pattern_precision: NDArray[np.float64],
                      pattern_inverse: NDArray[np.float64]) -> float:
     """Each cell's posterior N(mu, 1/P) (mu filled in; P is its pattern's), and the readings' log marginal (returned).
 
     A reading's variance d takes one value per analyst and band variance (its level), so its inverse is worked
     out once per level (``inverse``, filled in); P, its logarithm and 1/P once per pattern of levels
-    (``pattern_precision`` gets P, ``pattern_inverse`` 1/P); the readings' squares enter summed per level.
+    (``pattern_precision`` gets P, ``pattern_inverse`` 1/P); the readings' squares enter summed per level. Within
+    a pattern's block of cells every analyst's readings have one inverse, so the sums over analysts are
+    running sums over contiguous rows.
     """
     floor = NOISE_PRIOR_RESOLUTION * NOISE_PRIOR_RESOLUTION
-    n_cells, n_analysts = value.shape
+    n_analysts = value.shape[0]
     log_marginal = 0.0
     for a in range(n_analysts):
         for level in range(spread_levels.shape[1]):
@@ -476,14 +487,23 @@ def _cell_posteriors(sigma: NDArray[np.float64], weight: NDArray[np.float64], va
         pattern_precision[p] = total_p
         pattern_inverse[p] = 1.0 / total_p
         log_marginal -= 0.5 * pattern_count[p] * math.log(total_p)
-    for c in range(n_cells):
-        total_s = 0.0
+        start, end = pattern_start[p], pattern_start[p + 1]
+        for c in range(start, end):
+            mu[c] = 0.0
         for a in range(n_analysts):
-            level = level_of[c, a]
-            if level >= 0:
-                total_s += value[c, a] * inverse[a, level]
-        mu[c] = total_s * pattern_inverse[pattern_of[c]]
-        log_marginal += 0.5 * total_s * mu[c]
+            level = pattern_level[p, a]
+            if level < 0:
+                continue
+            inv = inverse[a, level]
+            for c in range(start, end):
+                mu[c] += value[a, c] * inv
+        inv_p = pattern_inverse[p]
+        total = 0.0
+        for c in range(start, end):
+            weighted = mu[c]
+            mu[c] = weighted * inv_p
+            total += weighted * mu[c]
+        log_marginal += 0.5 * total
     return log_marginal
 
 
@@ -696,28 +716,35 @@ def _corroborated_adjoint(mu: NDArray[np.float64], pattern_of: NDArray[np.int32]
 
 @numba.njit(cache=True, error_model="numpy")
 def _noise_adjoint(sigma: NDArray[np.float64], weight: NDArray[np.float64], value: NDArray[np.float64],
-                   level_of: NDArray[np.int16], inverse: NDArray[np.float64], mu: NDArray[np.float64],
-                   pattern_of: NDArray[np.int32], pattern_inverse: NDArray[np.float64],
+                   inverse: NDArray[np.float64], mu: NDArray[np.float64], pattern_level: NDArray[np.int16],
+                   pattern_start: NDArray[np.int64], pattern_inverse: NDArray[np.float64],
                    level_count: NDArray[np.float64], adj_mu: NDArray[np.float64], adj_p: NDArray[np.float64],
                    grad_noise: NDArray[np.float64]) -> None:
     """The gradient in the log noise scales (into ``grad_noise``), through each reading's variance d.
 
     d enters the readings' log marginal directly, and the evidence through each cell's (mu, P).
     """
-    n_cells, n_analysts = value.shape
+    n_analysts = value.shape[0]
     # d ln p / d d_ac = inv_ac^2 (shared_c - pull_c r_ac + r_ac^2 / 2) - inv_ac / 2, r_ac = y_ac - mu_c; inv_ac
-    # takes one value per (analyst, level), so the bracket is summed per level first.
+    # takes one value per (analyst, level), so the bracket is summed per level first, a pattern's block at a time.
     bracket = np.zeros(inverse.shape)
-    for c in range(n_cells):
-        inv_p = pattern_inverse[pattern_of[c]]
-        shared = 0.5 * inv_p - adj_p[c]
-        pull = adj_mu[c] * inv_p
+    pull = np.empty(mu.size)
+    for p in range(pattern_inverse.size):
+        start, end = pattern_start[p], pattern_start[p + 1]
+        inv_p = pattern_inverse[p]
+        shared = 0.0
+        for c in range(start, end):
+            shared += 0.5 * inv_p - adj_p[c]
+            pull[c] = adj_mu[c] * inv_p
         for a in range(n_analysts):
-            level = level_of[c, a]
+            level = pattern_level[p, a]
             if level < 0:
                 continue
-            residual = value[c, a] - mu[c]
-            bracket[a, level] += shared + residual * (0.5 * residual - pull)
+            total = 0.0
+            for c in range(start, end):
+                residual = value[a, c] - mu[c]
+                total += residual * (0.5 * residual - pull[c])
+            bracket[a, level] += shared + total
     for a in range(n_analysts):
         adj_d = 0.0
         for level in range(inverse.shape[1]):
@@ -834,7 +861,7 @@ class ReadingsLogLikelihood(Op):
     """
 
     __props__ = ("kernel_version",)
-    kernel_version = 2
+    kernel_version = 3
     """Part of the on-disk cache key of graphs that use the operation: raise it when the kernel's signature changes."""
 
     def make_node(self, *inputs: Any) -> Apply[Any]:
