@@ -243,7 +243,7 @@ def noise_prior_covariance(analysts: int) -> FloatArray:
 def level_of(r: Readings) -> NDArray[np.int16]:
     """Each reading's index among its analyst's distinct band variances; -1 where the analyst did not judge.
 
-    Small integers: the kernel's passes over the readings are bound by memory, not arithmetic.
+    A cell's row of levels is its pattern: its precision depends on nothing else.
     """
     out = np.zeros(r.spread.shape, dtype=np.int16)
     for a in range(r.spread.shape[1]):
