@@ -37,8 +37,8 @@ __all__ = [
     "NOISE_PRIOR",
     "Readings",
     "draw_read_likelihoods",
-    "noise_prior_covariance",
     "level_of",
+    "noise_prior_covariance",
     "read_posterior",
     "readings",
 ]
