@@ -25,7 +25,6 @@ from plausible.model.schema.model import InferenceSettings
 from plausible.testing import analyst_design, simulate_analysts, synthetic_workspace
 from plausible.workspace import load_workspace
 
-HIDS = ("red", "blue")
 SET = ("question: Which colour?\nhypotheses:\n  - {id: red, title: Red, prior: 0.6}\n"
        "  - {id: blue, title: Blue, prior: 0.4}\n")
 
@@ -205,11 +204,10 @@ def test_noise_scales_are_calibrated_sbc_ranks_are_uniform() -> None:
     budget, start, thin = 180.0, time.monotonic(), 8
     while time.monotonic() - start < budget or len(ranks) < 24:
         case = simulate_analysts(rng)
-        sigma = case.sigma
-        post = mcmc_posterior(analyst_design(case.judged), InferenceSettings(draws=400, tune=300, chains=2, seed=len(ranks),
-                                                                     cores=1, analyst_noise=True))
+        settings = InferenceSettings(draws=400, tune=300, chains=2, seed=len(ranks), cores=1, analyst_noise=True)
+        post = mcmc_posterior(analyst_design(case.judged), settings)
         draws = post.draws.posterior["noise_scale"].values.reshape(-1, 3)[::thin]  # 100 draws, less autocorrelated
-        ranks.append([int((draws[:, a] < sigma[a]).sum()) for a in range(3)])
+        ranks.append([int((draws[:, a] < case.sigma[a]).sum()) for a in range(3)])
         if len(ranks) >= 120:
             break
     counts = np.array(ranks)
@@ -445,7 +443,7 @@ def test_corroborated_cells_are_drawn_from_their_exact_conditional(tmp_path: Pat
 def test_cell_posteriors_are_the_per_cell_sums_over_analysts(tmp_path: Path) -> None:
     """read_posterior (products with per-level matrices) against P_c = 1 + sum_a w_a / d_ac and
     mu_c = sum_a (w_a y_ac / d_ac) / P_c summed cell by cell, with bands of several widths and partial coverage."""
-    from plausible.engines.readings import NOISE_PRIOR, read_posterior, readings
+    from plausible.engines.readings import read_posterior, readings
     from plausible.engines.structure import sampling_structure
 
     compiled = _three_analysts(tmp_path)

@@ -17,7 +17,7 @@ log marginal plus ln P(reports | rho, sigma) and its gradient: reverse mode from
 :math:`(\mu_c, P_c)` (through the moment combination for corroborated events), then to :math:`\sigma`.
 The tests compare it with grid integrals over the cells, and its gradient with finite differences.
 
-For speed (docs/benchmarks.md, "Several analysts", itemises the cost by stage): Phi and its density at every
+For speed (docs/performance.md itemises the cost by stage): Phi and its density at every
 linear cell and quadrature node come from one vectorised pass (:mod:`plausible.engines.normal`); P_c, which
 depends only on which levels of which analysts read the cell, is worked out once per such pattern; the moment
 combination runs in exponential generating form and keeps its forward pass for the reverse one.
@@ -415,8 +415,7 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
     ls = linear_spread.copy()
     lin_slope = np.empty((3, lin_cell.shape[0], k_count))
     _linear_rows(mu, pattern_of, pattern_precision, lin_cell, lin_const, lin_weight, lin_fill_row, lin_fill,
-                 gradient[0] != 0, la, ls,
-                 lin_slope)
+                 gradient[0] != 0, la, ls, lin_slope)
     cor_rows = cor_cell.shape[0]
     width = factorial.size
     lm = lam_moment.copy()
@@ -509,10 +508,9 @@ def _cell_posteriors(sigma: NDArray[np.float64], weight: NDArray[np.float64], va
 
 @numba.njit(cache=True, error_model="numpy")
 def _linear_rows(mu: NDArray[np.float64], pattern_of: NDArray[np.int32], pattern_precision: NDArray[np.float64],
-                 lin_cell: NDArray[np.int64],
-                 lin_const: NDArray[np.float64], lin_weight: NDArray[np.float64], lin_fill_row: NDArray[np.int64],
-                 lin_fill: NDArray[np.float64], keep_slope: bool, la: NDArray[np.float64], ls: NDArray[np.float64],
-                 slope: NDArray[np.float64]) -> None:
+                 lin_cell: NDArray[np.int64], lin_const: NDArray[np.float64], lin_weight: NDArray[np.float64],
+                 lin_fill_row: NDArray[np.int64], lin_fill: NDArray[np.float64], keep_slope: bool,
+                 la: NDArray[np.float64], ls: NDArray[np.float64], slope: NDArray[np.float64]) -> None:
     """The linear read events' rows (the last ones) of ``la`` (a) and ``ls`` (lambda - a): cells at their means.
 
     ``slope`` (3, Gl, K) is scratch space; with ``keep_slope``, ``slope[0]`` and ``slope[1]`` get each cell
