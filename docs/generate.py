@@ -374,12 +374,20 @@ items:
     likelihoods:
       plant-outage: {equipment-failure: 0.7, cyber-attack: 0.3, sabotage: 0.4, other: 0.4}
 """)
+BROKEN_SET = ("hypotheses/broken.yaml", """question: A set whose file has a problem that keeps it from being built.
+hypotheses:
+  - id: one
+    titel: a misspelt key
+  - id: two
+    title: Two
+""")
 EDITED = ("evidence/2024-03-04-claims.yaml", "# an edit to a recorded evidence file (a warning)\n")
 
 JSON_RUNS: dict[str, tuple[JsonRun, ...] | str] = {
     "validate": (JsonRun(("validate", "--json")), JsonRun(("validate", "--json"), LATE_OBSERVATION),
                  JsonRun(("validate", "--json"), (LATE_OBSERVATION[0], LATE_OBSERVATION[1] + UNKNOWN_SOURCE[1]),
-                         exit_code=2)),
+                         exit_code=2),
+                 JsonRun(("validate", "--json"), BROKEN_SET, exit_code=2)),
     "posterior": (JsonRun(("posterior", "plant-outage", "--json")),),
     "sets": (JsonRun(("sets", "--json")),),
     "history": (JsonRun(("history", "plant-outage", "--json")),),

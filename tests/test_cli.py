@@ -64,11 +64,24 @@ def test_validate_reports_a_broken_workspace_as_path_line_message(write_workspac
     assert result.stdout == ""
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines[-1] == "2 problems found; nothing was changed."
-    located = [LOCATED.match(line) for line in lines[:-1]]
+    assert lines[-2] == ("note: set 'q' is not built while hypotheses/q.yaml has problems: the likelihoods given "
+                         "for it in evidence and analysts' files are checked once that file is fixed")
+    located = [LOCATED.match(line) for line in lines[:-2]]
     assert all(located), lines
     assert [(m["path"], int(m["line"])) for m in located if m] == [("evidence/e.yaml", 4), ("hypotheses/q.yaml", 7)]
     assert "did you mean 'kcna'" in lines[0]
     assert "did you mean 'title'" in lines[1]
+
+
+def test_validate_checks_a_set_s_likelihoods_once_its_file_is_fixed(write_workspace) -> None:  # type: ignore[no-untyped-def]
+    files = {**BROKEN, "evidence/e.yaml": BROKEN["evidence/e.yaml"].replace("source: kcan", "source: kcna")
+             .replace("a: 0.6", "a: likelyy")}
+    hidden = invoke("validate", "-w", str(write_workspace(files)))
+    assert hidden.exit_code == 2 and "likelyy" not in hidden.stderr and "note: set 'q' is not built" in hidden.stderr
+    fixed = invoke("validate", "-w", str(write_workspace({**files, "hypotheses/q.yaml": files["hypotheses/q.yaml"]
+                                                          .replace("titel", "title")})))
+    assert fixed.exit_code == 2 and "note:" not in fixed.stderr
+    assert "evidence/e.yaml:6: item 'one': unknown verbal term 'likelyy'; did you mean 'likely'?" in fixed.stderr
 
 
 def test_validate_json_on_the_repository() -> None:
@@ -87,6 +100,7 @@ def test_validate_json_on_a_broken_workspace(write_workspace) -> None:  # type: 
     assert data["valid"] is False
     assert [(p["path"], p["line"]) for p in data["problems"]] == [("evidence/e.yaml", 4), ("hypotheses/q.yaml", 7)]
     assert all(isinstance(p["message"], str) and p["message"] for p in data["problems"])
+    assert [note.split(":")[0] for note in data["notes"]] == ["set 'q' is not built while hypotheses/q.yaml has problems"]
 
 
 def test_validate_json_lists_warnings(write_workspace) -> None:  # type: ignore[no-untyped-def]

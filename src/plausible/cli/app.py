@@ -234,6 +234,8 @@ def command[**P, R](func: Callable[P, R]) -> Callable[P, R]:
         except InputError as exc:
             for problem in exc.problems:
                 err(str(problem))
+            for note in exc.notes:
+                err(f"note: {note}")
             n = len(exc.problems)
             err(f"{n} problem{'s' if n != 1 else ''} found; nothing was changed.")
             raise typer.Exit(exc.exit_code) from None

@@ -59,12 +59,14 @@ def validate(
     """Check every workspace file, exercises included; exit 0 when valid, 2 with `path:line: message` lines."""
     exercises = sorted(path.parent for path in (workspace / "exercises").glob("*/exercise.yaml"))
     problems: list[Problem] = []
+    notes: list[str] = []
     ws = None
     if (workspace / "hypotheses").is_dir() or not exercises:  # a workspace of exercises alone is valid
         try:
             ws = load(workspace, max_file_size=max_file_size)
         except InputError as exc:
             problems.extend(exc.problems)
+            notes.extend(exc.notes)
     from plausible.workspace.metadata import read_metadata
 
     try:
@@ -87,10 +89,10 @@ def validate(
     if problems:
         if json_output:
             emit_json({"valid": False, "problems": [_problem_dict(p) for p in problems],
-                       "warnings": [_problem_dict(p) for p in warnings]})
+                       "warnings": [_problem_dict(p) for p in warnings], "notes": notes})
             raise typer.Exit(2)
         warn_all(warnings)
-        raise InputError(problems)
+        raise InputError(problems, notes)
     used = {} if ws is None else {set_id: len(ws.items_for(set_id)) for set_id in ws.sets}
     superseded = 0 if ws is None else len(ws.all_items) - len(ws.items)
     summary = {"exercises": [{"name": ex.name, "questions": len(ex.questions), "forecasts": len(ex.forecasts),

@@ -53,15 +53,18 @@ class InputError(PlausibleError):
     ----------
     problems : iterable of Problem or str
         The problems, reported sorted by file and line.
+    notes : iterable of str, optional
+        What the problems kept from being checked, shown after them as ``note: …`` (not problems themselves).
     """
 
     exit_code = 2
 
-    def __init__(self, problems: Iterable[Problem | str]) -> None:
+    def __init__(self, problems: Iterable[Problem | str], notes: Iterable[str] = ()) -> None:
         self.problems: Sequence[Problem] = sorted(
             p if isinstance(p, Problem) else Problem("<input>", None, p) for p in problems
         )
-        super().__init__("\n".join(str(p) for p in self.problems))
+        self.notes: Sequence[str] = tuple(notes)
+        super().__init__("\n".join([*(str(p) for p in self.problems), *(f"note: {n}" for n in self.notes)]))
 
 
 class UsageError(PlausibleError):

@@ -374,7 +374,7 @@ def load_workspace(path: str | os.PathLike[str] = ".", *, max_file_size: int = D
     built = _build(loader, layout)
     problems = loader.problems + built.problems + _reported_in_future(built.all_items)
     if problems:
-        raise InputError(problems)
+        raise InputError(problems, _unbuilt_sets(loader, layout, built))
     if whole is not None and loader.hashes == whole[1]:  # no file changed while we read it
         store(_Entities(built.sets, built.sources, built.warnings, built.all_items, built.analysts),
               *whole[0])
@@ -407,6 +407,13 @@ class _Layout:
         """Every file to read, in reading order."""
         return [*self.models, *self.sets.values(), *([self.registry] if self.registry else []), *self.evidence,
                 *self.analysts.values()]
+
+
+def _unbuilt_sets(loader: _Loader, layout: _Layout, built: Built) -> list[str]:
+    """A note for each set whose file has problems: the judgments of it elsewhere wait for that file."""
+    return [f"set {set_id!r} is not built while {loader.shown(path)} has problems: the likelihoods given for it "
+            "in evidence and analysts' files are checked once that file is fixed"
+            for set_id, path in sorted(layout.sets.items()) if set_id not in built.sets]
 
 
 @dataclass(frozen=True)
