@@ -305,16 +305,28 @@ def _cli_group() -> Any:
 
 
 def commands() -> dict[str, Any]:
-    """The visible commands of ``plausible``, by name, in the order ``plausible --help`` lists them."""
-    return {name: cmd for name, cmd in _cli_group().commands.items() if not cmd.hidden}
+    """The visible commands of ``plausible`` by name, in the order ``plausible --help`` lists them.
+
+    A group's commands (``forecasts import``) follow the group.
+    """
+    found: dict[str, Any] = {}
+    for name, cmd in _cli_group().commands.items():
+        if not cmd.hidden:
+            found[name] = cmd
+            found.update({f"{name} {sub}": inner for sub, inner in getattr(cmd, "commands", {}).items()
+                          if not inner.hidden})
+    return found
 
 
 def _contexts() -> tuple[Any, dict[str, Any]]:
     import typer
 
-    group = _cli_group()
-    root = typer.Context(group, info_name="plausible")
-    return root, {name: typer.Context(cmd, info_name=name, parent=root) for name, cmd in commands().items()}
+    root = typer.Context(_cli_group(), info_name="plausible")
+    contexts: dict[str, Any] = {}
+    for name, cmd in commands().items():
+        group, _, sub = name.rpartition(" ")
+        contexts[name] = typer.Context(cmd, info_name=sub, parent=contexts[group] if group else root)
+    return root, contexts
 
 
 def _help_rows(command: Any, context: Any) -> list[tuple[str, str]]:
@@ -381,6 +393,7 @@ hypotheses:
   - id: two
     title: Two
 """)
+REPLACED_FORECASTS = ("ana.csv", "forecaster,question,date,probability\nana,ransom-demand,2024-03-10,0.3\n")
 EDITED = ("evidence/2024-03-04-claims.yaml", "# an edit to a recorded evidence file (a warning)\n")
 
 JSON_RUNS: dict[str, tuple[JsonRun, ...] | str] = {
@@ -402,6 +415,20 @@ JSON_RUNS: dict[str, tuple[JsonRun, ...] | str] = {
                 JsonRun(("resolve", "plant-2024", "root-cause", "equipment-failure", "--date", "2024-06-01",
                          "--json"))),
     "watch": "one object per update, each shaped as `update --json`'s",
+    "forecasts import": (JsonRun(("forecasts", "import", "{ws}/ana.csv", "--exercise", "plant-2024", "-w", "{ws}",
+                                  "--replace", "--json"), REPLACED_FORECASTS),),
+    "exercise import-forecastbench": (
+        'an object with `exercise` (its name), `folder` (where it was written), `questions` (the number kept), '
+        '`forecast_due_date` (the question set\'s freeze date) and `skipped` (`{"<reason>": count, ...}`)'),
+    "portfolio run": (
+        "an object with `computed` and `skipped` (counts of sets), `failed` (`[{workspace, set, messages}, ...]`), "
+        "`out` (the store's folder), `run_id`, `workspaces`, `interrupted` (boolean), `seconds` and `phases` "
+        "(seconds by phase)"),
+    "portfolio brief": (
+        "`{\"sets\": [...]}`, one object per (workspace, set, method) of the store, largest move first, with "
+        "`workspace`, `set`, `question`, `method`, `leader`, `probability`, `term`, `interval` (`[low, high]` or "
+        "null), `change`, `previous_leader`, `confidence`, `leader_share`, `flip_steps`, `evidence`, `as_of` and "
+        "`computed_at`"),
 }
 """How each command that has ``--json`` is sampled for its shape, in this order (``resolve`` changes the
 workspace, so it comes last), or a sentence saying what its JSON is. A command with ``--json`` missing here

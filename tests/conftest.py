@@ -47,3 +47,28 @@ def refuse_ledger_lock(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_open(path, flags, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", refusing_open)
+
+
+@pytest.fixture(scope="session")
+def described_json_keys():  # type: ignore[no-untyped-def]
+    """The keys docs/cli.md names for a command whose ``--json`` it describes in words (docs/generate.py).
+
+    The words' plain backticked names: for a list of objects, the keys of each object.
+    """
+    import importlib.util
+    import re
+    import sys
+
+    module = sys.modules.get("docs_generate")
+    if module is None:
+        spec = importlib.util.spec_from_file_location("docs_generate", REPO / "docs" / "generate.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["docs_generate"] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+
+    def keys(command: str) -> set[str]:
+        return set(re.findall(r"`(\w+)`", module.JSON_RUNS[command]))
+
+    return keys
+

@@ -48,11 +48,12 @@ def independent_truth() -> dict[str, tuple[float, int]]:
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def imported(tmp_path_factory: pytest.TempPathFactory, described_json_keys) -> Path:  # type: ignore[no-untyped-def]
     root = tmp_path_factory.mktemp("fb")
     result = invoke("exercise", "import-forecastbench", str(QUESTIONS), str(RESOLUTIONS), "-w", str(root), "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
+    assert set(report) == described_json_keys("exercise import-forecastbench")  # as docs/cli.md says
     assert report["exercise"] == NAME and report["questions"] == 57
     assert report["skipped"] == {"dataset question (not a market or platform question)": 10,
                                  "not resolved (resolved: false)": 18, "no resolution entry": 15}

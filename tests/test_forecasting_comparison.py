@@ -333,3 +333,13 @@ def test_plot_writes_svg_or_png_and_matplotlib_is_imported_only_then(fb, tmp_pat
     modules = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in done.stderr.splitlines()
                if line.startswith("import time:")}
     assert not modules & {"matplotlib", "pymc", "dask", "scipy"}  # pyarrow reads the CSV forecasts
+
+
+def test_score_s_choices_are_case_insensitive_like_every_other_choice(fb) -> None:  # type: ignore[no-untyped-def]
+    root, _, _ = fb
+    lower = run_json(NAME, "-w", str(root), "--by", "question", "--rank-on", "all", "--pools", "mean,median",
+                     "--pool-kinds", "human,baseline")
+    upper = run_json(NAME, "-w", str(root), "--by", "Question", "--rank-on", "ALL", "--pools", "MEAN,Median",
+                     "--pool-kinds", "Human,BASELINE")
+    assert upper == lower
+    assert sorted(lower["pool_kinds"]) == ["baseline", "human"]

@@ -161,7 +161,8 @@ def test_a_changed_file_recomputes_exactly_the_sets_that_read_it(portfolio: Path
     assert abs(lines[0]["change"]) >= abs(lines[1]["change"])
 
 
-def test_a_broken_workspace_is_reported_and_the_others_finish(portfolio: Path, tmp_path: Path) -> None:
+def test_a_broken_workspace_is_reported_and_the_others_finish(portfolio: Path, tmp_path: Path,
+                                                             described_json_keys) -> None:  # type: ignore[no-untyped-def]
     broken = portfolio / "ws-001" / "evidence" / "q0-part-001.yaml"
     text = broken.read_text().splitlines()
     line = next(n for n, t in enumerate(text, 1) if t.lstrip("- ").startswith("source:"))
@@ -172,6 +173,7 @@ def test_a_broken_workspace_is_reported_and_the_others_finish(portfolio: Path, t
                                     "--json"])
     assert done.exit_code == 2, done.output
     summary = json.loads(done.stdout)
+    assert set(summary) == described_json_keys("portfolio run")  # as docs/cli.md says
     assert summary["computed"] == 6 and summary["skipped"] == 0 and summary["out"] == str(out)
     [failure] = summary["failed"]
     assert failure["workspace"] == str((portfolio / "ws-001").resolve()) and failure["set"] is None

@@ -80,7 +80,8 @@ def test_the_markdown_escapes_analyst_text(store: Store) -> None:
     assert "| −40.0" not in text and "+40.0 pts, was x" in text and "new" in text
 
 
-def test_the_brief_command_writes_html_markdown_and_json(store: Store, tmp_path: Path) -> None:
+def test_the_brief_command_writes_html_markdown_and_json(store: Store, tmp_path: Path,
+                                                        described_json_keys) -> None:  # type: ignore[no-untyped-def]
     runner = CliRunner()
     done = runner.invoke(app, ["portfolio", "brief", str(store.folder), "-o", str(tmp_path / "o.html")])
     assert done.exit_code == 0, done.output
@@ -89,6 +90,8 @@ def test_the_brief_command_writes_html_markdown_and_json(store: Store, tmp_path:
     assert (tmp_path / "o.md").read_text().startswith("# Portfolio overview: 4 questions")
     done = runner.invoke(app, ["portfolio", "brief", str(store.folder), "--json"])
     assert [s["set"] for s in __import__("json").loads(done.stdout)["sets"]] == ["b", "a", "c", "d"]
+    assert {key for s in __import__("json").loads(done.stdout)["sets"] for key in s} == described_json_keys(
+        "portfolio brief")  # as docs/cli.md says
     done = runner.invoke(app, ["portfolio", "brief", str(tmp_path / "empty")])
     assert done.exit_code == 2 and "no portfolio results" in done.stderr
     done = runner.invoke(app, ["portfolio", "brief", str(store.folder), "-o", str(tmp_path / "o.pdf")])

@@ -77,6 +77,7 @@ def score(
     """Score an exercise: every forecaster, plausible's model and the pooled forecasts (leaderboard)."""
     from plausible.forecasting.scoring import parse_pool_kinds, parse_pools, score_exercise
 
+    by, rank_on = by.lower(), rank_on.lower()  # choices are case-insensitive, as everywhere
     if by not in ("forecaster", "question"):
         raise UsageError(f"--by: unknown table {by!r}; choose forecaster or question")
     if plot is not None and plot.suffix.lower() not in (".svg", ".png"):

@@ -109,7 +109,7 @@ def parse_pools(text: str) -> tuple[str, ...]:
     ...
     plausible.core.errors.UsageError: --pools: unknown pool 'average'; choose none or a comma list of mean, ...
     """
-    names = [name.strip() for name in text.split(",")]
+    names = [name.strip().lower() for name in text.split(",")]
     if names == ["none"]:
         return ()
     choices = f"choose none or a comma list of {', '.join(POOL_CHOICES)}"
@@ -134,7 +134,7 @@ def parse_pool_kinds(kinds: str | Sequence[str] | None) -> frozenset[ForecasterK
     """
     if kinds is None:
         return POOLED_KINDS
-    names = [k.strip() for k in kinds.split(",")] if isinstance(kinds, str) else [str(k) for k in kinds]
+    names = [k.strip().lower() for k in kinds.split(",")] if isinstance(kinds, str) else [str(k) for k in kinds]
     valid = [k.value for k in ForecasterKind]
     unknown = [k for k in names if k not in valid]
     if unknown or not names:
