@@ -638,3 +638,42 @@ def test_the_cli_tables_and_the_briefing_format_percentages_in_one_place() -> No
     from plausible.cli import render
 
     assert render.percent is percent and templating.percent is percent
+
+
+def test_an_mcmc_briefing_led_by_another_answer_speaks_of_the_exact_leader_in_its_what_ifs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The what-ifs come from the exact engine: when MCMC puts another answer first they must say of whom they
+    speak, and their numbers and leader changes must be the exact engine's, about its own leader."""
+    import dataclasses
+
+    from plausible.core.types import Method
+
+    ws = plausible.load_workspace(REPO)
+    exact = ws.posterior(SET, "exact")
+    first, second = np.argsort(-exact.probability, kind="stable")[:2]
+    swapped = exact.probability.copy()
+    swapped[[first, second]] = swapped[[second, first]]
+    stand_in = dataclasses.replace(exact, probability=swapped, method=Method.MCMC)  # an MCMC run led by the runner-up
+    real = type(ws).posterior
+    monkeypatch.setattr(type(ws), "posterior", lambda self, set_id, method="exact", **kw: (
+        stand_in if str(method) == "mcmc" and not kw else real(self, set_id, "exact", **kw)))
+    sb = build_briefing(ws, [SET], method=Method.MCMC).sets[0]
+    hids = exact.hypothesis_ids
+    assert sb.leader.id == hids[second] and sb.what_if_leader.id == hids[first]
+    analysis = analyze(ws, SET)
+    loo = analysis.sensitivity.leave_one_out
+    rows = sb.linchpins or sb.nearest
+    assert rows
+    for r in rows:  # the exact engine's probability of its own leader without the report
+        assert r.without == pytest.approx(float(loo[analysis.posterior.item_ids.index(r.evidence.item), first]))
+    for s in sb.sources:
+        assert s.stressed == pytest.approx(float(analysis.sensitivity.source_stress[s.id][first]))
+    exact_title, mcmc_title = sb.title(hids[first]), sb.title(hids[second])
+    text = render_markdown(build_briefing(ws, [SET], method=Method.MCMC)).text
+    assert f"which puts **{exact_title}** ahead, not {mcmc_title}: they speak of {exact_title}." in text
+    details = " ".join(c.detail for c in sb.confidence.criteria if c.name in ("single reports", "single sources"))
+    assert "the leading answer" not in details
+    if sb.linchpins or any(s.stressed_leader != hids[first] for s in sb.sources):
+        assert f"the exact engine's leading answer ({exact_title})" in details
+    # With the same leader nothing of this shows.
+    assert "they speak of" not in render_markdown(build_briefing(ws, [SET])).text

@@ -141,6 +141,9 @@ class ConfidenceInputs:
     source_names : tuple of str
         How to name the sources counted by ``sources_changing_leader`` (or else ``sources_moving_leader``):
         their names and grades in words.
+    what_if_leader : str or None
+        The exact engine's leader, in words, when it is not the leader judged (an MCMC briefing whose leader
+        differs): the single reports' and single sources' criteria, computed with the exact engine, speak of it.
     """
 
     reports: int
@@ -163,6 +166,7 @@ class ConfidenceInputs:
     analysts_widest: float | None = None
     linchpin_names: tuple[str, ...] = ()
     source_names: tuple[str, ...] = ()
+    what_if_leader: str | None = None
 
 
 def named(names: tuple[str, ...], quote: bool = False) -> str:
@@ -221,15 +225,17 @@ def assess_confidence(facts: ConfidenceInputs) -> Confidence:
                               f"{round(100 * share)}% of reports from sources graded A or B"))
 
     reports = facts.linchpin_names
+    answer = ("the leading answer" if facts.what_if_leader is None
+              else f"the exact engine's leading answer ({facts.what_if_leader})")
     if facts.linchpins_changing_leader:
         single: Rating = "weak"
-        detail = (f"removing {named(reports, quote=True)} alone would change the leading answer" if reports else
-                  f"removing {_plural(facts.linchpins_changing_leader, 'single report')} changes the leading answer")
+        detail = (f"removing {named(reports, quote=True)} alone would change {answer}" if reports else
+                  f"removing {_plural(facts.linchpins_changing_leader, 'single report')} changes {answer}")
     elif facts.linchpins:
         single = "adequate"
-        detail = (f"removing {named(reports, quote=True)} alone would move the leading answer by 10 points or "
+        detail = (f"removing {named(reports, quote=True)} alone would move {answer} by 10 points or "
                   "more, but leave it leading" if reports else
-                  f"{_plural(facts.linchpins, 'linchpin report')}, none of which changes the leading answer")
+                  f"{_plural(facts.linchpins, 'linchpin report')}, none of which changes {answer}")
     else:
         single = "strong"
         detail = "no single report is a linchpin"
@@ -240,15 +246,15 @@ def assess_confidence(facts: ConfidenceInputs) -> Confidence:
         sources: Rating = "weak"
         n = facts.sources_changing_leader
         who = named(names) if names else "one source" if n == 1 else f"any one of {n} sources"
-        detail = f"disbelieving {who} would change the leading answer (see the source notes)"
+        detail = f"disbelieving {who} would change {answer} (see the source notes)"
     elif facts.sources_moving_leader:
         sources = "adequate"
         n = facts.sources_moving_leader
         who = named(names) if names else "one source" if n == 1 else f"any one of {n} sources"
-        detail = f"disbelieving {who} would move the leading answer by 10 points or more"
+        detail = f"disbelieving {who} would move {answer} by 10 points or more"
     else:
         sources = "strong"
-        detail = "no single source moves the leading answer by 10 points"
+        detail = f"no single source moves {answer} by 10 points"
     criteria.append(Criterion("single sources", sources, detail))
 
     if facts.interval_width is not None:

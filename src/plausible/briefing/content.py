@@ -280,6 +280,14 @@ class SetBriefing:
         return self.hypotheses[0]
 
     @property
+    def what_if_leader(self) -> HypothesisRow:
+        """The exact engine's leader, of which the what-ifs speak (linchpins, source stress, the uniform prior).
+
+        The leader itself, unless an MCMC briefing leads with another answer.
+        """
+        return next(h for h in self.hypotheses if h.id == self.flip.leader)
+
+    @property
     def runner_up(self) -> HypothesisRow | None:
         """The second most probable hypothesis, if any."""
         return self.hypotheses[1] if len(self.hypotheses) > 1 else None
@@ -422,19 +430,23 @@ def build_set(
     evidence_for = tuple(e for e in by_weight if e.weight > 0)[:KEY_EVIDENCE]
     evidence_against = tuple(e for e in reversed(by_weight) if e.weight < 0)[:KEY_EVIDENCE]
 
+    # The what-ifs (linchpins, source stress, the uniform prior) come from the exact engine, so they speak of its
+    # leader; with MCMC that can be another answer than the headline's, and the briefing then says so.
     sens = analysis.sensitivity
-    exact_lead = float(analysis.posterior.probability[lead])
+    what_if = hids.index(analysis.flip.leader)
+    what_if_leader = hids[what_if]
+    exact_lead = float(analysis.posterior.probability[what_if])
     loo = sens.leave_one_out
     index = {item: j for j, item in enumerate(analysis.posterior.item_ids)}
 
     def linchpin_row(item: str) -> LinchpinRow:
         row = loo[index[item]]
-        return LinchpinRow(weights[post.item_ids.index(item)], float(row[lead]), hids[int(np.argmax(row))])
+        return LinchpinRow(weights[post.item_ids.index(item)], float(row[what_if]), hids[int(np.argmax(row))])
 
     linchpins = tuple(linchpin_row(i) for i in sens.linchpins)
     nearest: tuple[LinchpinRow, ...] = ()
     if not linchpins and len(loo):
-        order = np.argsort(-np.abs(loo[:, lead] - exact_lead), kind="stable")[:NEAREST_LINCHPINS]
+        order = np.argsort(-np.abs(loo[:, what_if] - exact_lead), kind="stable")[:NEAREST_LINCHPINS]
         nearest = tuple(linchpin_row(analysis.posterior.item_ids[int(j)]) for j in order)
 
     learned = {s.source: s for s in post.sources}
@@ -448,7 +460,7 @@ def build_set(
         source_rows.append(SourceRow(sid, source.name, grade_text(source.reliability.label, source.reliability.mean),
                                      counts.get(sid, 0),
                                      source.reliability.mean, got.posterior_mean if got else None,
-                                     got.interval if got else None, float(stressed[lead]),
+                                     got.interval if got else None, float(stressed[what_if]),
                                      hids[int(np.argmax(stressed))]))
 
     interval = intervals[rows[0].id]
@@ -458,10 +470,10 @@ def build_set(
     share = analysis.stability.share[list(hids).index(rows[0].id)]
     report = analysts_report(ws, set_id)
     section = _analysts_section(ws, report, items)
-    changing = [r for r in linchpins if r.leader_without != rows[0].id]
+    changing = [r for r in linchpins if r.leader_without != what_if_leader]
     named_reports = tuple(truncate(r.evidence.summary, SHORT_SUMMARY) for r in (changing or linchpins))
-    sources_changing = [r for r in source_rows if r.stressed_leader != rows[0].id]
-    sources_moving = [r for r in source_rows if r.stressed_leader == rows[0].id
+    sources_changing = [r for r in source_rows if r.stressed_leader != what_if_leader]
+    sources_moving = [r for r in source_rows if r.stressed_leader == what_if_leader
                       and abs(r.stressed - exact_lead) >= LINCHPIN_SHIFT - 1e-12]
     confidence = assess_confidence(ConfidenceInputs(
         reports=len(post.item_ids),
@@ -474,6 +486,7 @@ def build_set(
         leader_share=float(share),
         linchpin_names=named_reports,
         source_names=tuple(r.name for r in (sources_changing or sources_moving)),
+        what_if_leader=None if what_if_leader == rows[0].id else titles[what_if_leader],
         **judged, **analyst_facts(report, lambda h: titles.get(h, h)),
     ))
 
@@ -498,7 +511,7 @@ def build_set(
                              post.inputs_hash or ws.inputs_hash, version)
     return SetBriefing(
         set_id, hs.question, as_of, spec, post, post.interval_level, tuple(rows), confidence, changes, evidence_for,
-        evidence_against, linchpins, nearest, (float(uniform[lead]), hids[int(np.argmax(uniform))]), indicators,
+        evidence_against, linchpins, nearest, (float(uniform[what_if]), hids[int(np.argmax(uniform))]), indicators,
         tuple(source_rows), trajectory(ws, set_id, by="date"), weights, analysis.ach, method_note,
         analysis.flip, analysis.stability, tuple(analysis.double_counting), section,
     )
