@@ -86,8 +86,8 @@ def posterior_table(ws: Workspace, post: Posterior) -> None:
     if lead_prior is not None:
         what = (f"the log pool of the priors of {', '.join(pooled_from)}" if len(pooled_from) > 1
                 else f"{pooled_from[0]}'s own")
-        out.print(f"{prior_name}: {what} (the engines use it); lead's prior: {hs.path}'s, normalised, which that "
-                  "file's warnings speak of", style="dim", overflow="fold")
+        out.print(f"{prior_name}: {what} (the engines use it); lead's prior: {hs.path}'s, normalised",
+                  style="dim", overflow="fold")
 
 
 def _sources_table(out: Console, ws: Workspace, post: Posterior) -> None:

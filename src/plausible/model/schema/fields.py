@@ -135,9 +135,13 @@ def _certainty_hint(number: float) -> str:
     "(0 and 1 claim certainty; for near-certain use e.g. 0.99 or 'almost certain')"
     >>> _certainty_hint(-0.2)
     "(0 and 1 claim certainty; for near-impossible use e.g. 0.01 or 'almost no chance')"
+    >>> _certainty_hint(70.0)
+    '(a percentage is written with its sign: 70%)'
     """
     if not math.isfinite(number):
         return "(write a number such as 0.3, or a verbal term such as 'likely')"
+    if 1.0 < number <= 100.0 and number.is_integer():  # 70 meant as 70 %
+        return f"(a percentage is written with its sign: {number:g}%)"
     if number >= 1.0:
         return "(0 and 1 claim certainty; for near-certain use e.g. 0.99 or 'almost certain')"
     return "(0 and 1 claim certainty; for near-impossible use e.g. 0.01 or 'almost no chance')"
