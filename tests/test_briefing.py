@@ -677,3 +677,14 @@ def test_an_mcmc_briefing_led_by_another_answer_speaks_of_the_exact_leader_in_it
         assert f"the exact engine's leading answer ({exact_title})" in details
     # With the same leader nothing of this shows.
     assert "they speak of" not in render_markdown(build_briefing(ws, [SET])).text
+
+
+def test_what_changed_counts_the_reports_the_new_ones_supersede(ws: plausible.Workspace, briefing,  # type: ignore[no-untyped-def]
+                                                                markdown: str) -> None:
+    ch = briefing.sets[0].changes
+    assert ch.removed_items, "the DPRK case's latest day corrects earlier reports"
+    superseded = {old for item in ws.items_for(SET) if item.id in ch.new_items for old in item.supersedes}
+    assert set(ch.removed_items) <= superseded  # nothing else leaves the set between two days
+    n = len(ch.removed_items)
+    assert f"they supersede {n} earlier report{'s' if n != 1 else ''}, which no longer count." in markdown
+    assert "+ pushed the move, − held it back; the move also comes from the reports no longer counted" in markdown
