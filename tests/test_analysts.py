@@ -393,3 +393,17 @@ def test_a_pooled_prior_is_labelled_and_the_leads_prior_shown_beside_it(tmp_path
     assert json.loads(sam.stdout)["prior_from"] == ["sam"]
     single = CliRunner(env=env).invoke(app, ["posterior", "plant-outage", "--analyst", "lead", "-w", str(root)])
     assert "lead's prior" not in single.stdout and "pooled prior" not in single.stdout
+
+
+def test_the_view_of_an_analyst_who_judged_nothing_in_the_set_says_so(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(Path(str(resources.files("plausible.data") / "example")), root)
+    (root / "analysts" / "ola.yaml").write_text("name: Ola Nordmann\n", encoding="utf-8")
+    ola = CliRunner().invoke(app, ["posterior", "plant-outage", "--analyst", "ola", "--json", "-w", str(root)])
+    assert ola.exit_code == 0, ola.output
+    assert ("warning: analyst 'ola' gave no likelihood and no prior for set 'plant-outage': their view is the pool "
+            "of the others'") in ola.stderr
+    pooled = CliRunner().invoke(app, ["posterior", "plant-outage", "--json", "-w", str(root)])
+    assert json.loads(ola.stdout)["hypotheses"] == json.loads(pooled.stdout)["hypotheses"]  # what the warning says
+    sam = CliRunner().invoke(app, ["posterior", "plant-outage", "--analyst", "sam", "-w", str(root)])
+    assert sam.exit_code == 0 and "gave no likelihood" not in sam.stderr

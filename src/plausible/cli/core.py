@@ -5,7 +5,7 @@
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -38,6 +38,9 @@ from plausible.core.errors import InputError, Problem, UsageError
 from plausible.core.limits import DEFAULT_MAX_BYTES
 from plausible.core.types import Method
 from plausible.io.atomic import write_atomic
+
+if TYPE_CHECKING:
+    from plausible.workspace import Workspace
 
 __all__ = ["init", "posterior", "schema", "sets", "validate"]
 
@@ -152,6 +155,9 @@ def posterior(
     """Posterior plausibility of each hypothesis of SET given all evidence (or that reported by --as-of)."""
     ws = load(workspace, as_of=as_of)
     if analyst is not None:
+        if set_id in ws.sets and not _judged_by(ws, analyst, set_id):
+            err(f"warning: analyst {analyst!r} gave no likelihood and no prior for set {set_id!r}: their view is the "
+                "pool of the others'")
         ws = ws.view_of(analyst)
     given = given_options(draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
                           target_accept=target_accept, interval=interval, analyst_noise=analyst_noise)
@@ -273,3 +279,11 @@ def _options(
     ] = False,
 ) -> None:
     """Bayesian analysis of competing hypotheses: evidence files in, calibrated plausibility out."""
+
+
+def _judged_by(ws: "Workspace", analyst: str, set_id: str) -> bool:
+    """Whether ``analyst`` gave a likelihood of some item, or their own prior, for the set."""
+    if analyst in ws.sets[set_id].priors_by_analyst:
+        return True
+    return any(analyst in item.judged.get(set_id, {}) for item in ws.items_for(set_id))
+
