@@ -177,7 +177,11 @@ def test_a_number_is_a_point_judgment() -> None:
 
 
 @pytest.mark.parametrize(("typo", "meant"), [("likly", "likely"), ("very unlikley", "very unlikely"),
-                                              ("remot", "remote")])
+                                              ("remot", "remote"),
+                                              # a term inside a longer phrase is the one meant, not the closest
+                                              # spelling ('quite likely' is nearer 'unlikely' letter by letter)
+                                              ("quite likely", "likely"), ("quite unlikely", "unlikely"),
+                                              ("very very likely", "very likely")])
 def test_unknown_term_raises_with_did_you_mean(typo: str, meant: str) -> None:
     with pytest.raises(ValueError, match=f"unknown verbal term '{typo}'; did you mean '{meant}'\\?"):
         ModelSpec().judgment(typo)

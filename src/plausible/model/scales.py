@@ -240,7 +240,10 @@ class ModelSpec:
         if other is not None:
             return self.other_scale_message([value], other)
         choices = [*self._terms.get(self.likelihood_scale, {}), *self._ratings]
-        hint = did_you_mean(key, choices) or did_you_mean(value.upper(), self._ratings)
+        # A term written inside a longer phrase ("quite likely") is the one meant, whatever spelling is closest.
+        inside = [t for t in self._terms.get(self.likelihood_scale, {}) if re.search(rf"\b{re.escape(t)}\b", key)]
+        hint = (did_you_mean(max(inside, key=len), choices) if inside
+                else did_you_mean(key, choices) or did_you_mean(value.upper(), self._ratings))
         expected = (
             f"expected a number in (0, 1), an ACH rating ({', '.join(self._ratings)}) or a term of the "
             f"{self.likelihood_scale} scale ({', '.join(self._terms.get(self.likelihood_scale, {}))})"
