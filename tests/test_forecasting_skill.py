@@ -51,7 +51,7 @@ def test_a_question_outcome_never_informs_its_own_bayes_pool(tmp_path: Path) -> 
     assert len(a) == 3   # rain: forecast on 04-21, 04-26 and 04-29
     np.testing.assert_allclose(a, b)
     pool = next(f for f in first.forecasters if f.id == "bayes-pool")
-    assert pool.kind == "aggregate" and pool.questions == 1 and pool.half_brier is not None
+    assert pool.kind == "pool" and pool.questions == 1 and pool.half_brier is not None
 
 
 @pytest.mark.slow

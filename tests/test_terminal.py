@@ -130,7 +130,7 @@ def _analyze(data: dict[str, Any]) -> Any:
 # messages; the full weights matrix, leave-one-out and flip search of `analyze` (its table shows the ten
 # strongest items; the rest is in --json and --csv); a history step's item list for steps by file or date;
 # an analyst's display name and each analyst's weight of evidence per item (the table shows the spread);
-# a forecaster's kind (the table says "pool" for "aggregate"), the normalised RPS;
+# a forecaster's kind, the normalised RPS;
 # the calibration table and question list of `score`.
 COMMANDS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], Any]]] = {
     "validate": (("validate",), _without("valid")),

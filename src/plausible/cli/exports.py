@@ -156,7 +156,7 @@ def leaderboard_rows(scores: ExerciseScores) -> list[dict[str, Cell]]:
         skill = scores.skill.get(f.id) if scores.skill is not None else None
         rows.append({
             "exercise": scores.exercise.name, "rank_on": ranking.on, "rank": rank if f.brier is not None else None,
-            "forecaster": f.id, "kind": "pool" if f.kind == "aggregate" else f.kind,
+            "forecaster": f.id, "kind": f.kind,
             "answered": ranking.answered.get(f.id, 0), "resolved": ranking.resolved, "questions": f.questions,
             **{name: getattr(f, name) for name in _SCORES},
             "reliability": None if binned is None else binned.reliability,
@@ -178,7 +178,7 @@ def question_score_rows(scores: ExerciseScores) -> list[dict[str, Cell]]:
     p = t.final[np.arange(len(t)), index[t.question]].tolist() if len(t) else []
     order = np.lexsort((t.forecaster, t.question)).tolist()
     columns = {name: t.scores[name].tolist() for name in _SCORES}
-    kinds = ["pool" if k == "aggregate" else k for k in t.kinds]
+    kinds = list(t.kinds)
     question, forecaster = t.question.tolist(), t.forecaster.tolist()
     forecasts, days = t.forecasts.tolist(), t.days.tolist()
     rows: list[dict[str, Cell]] = []

@@ -16,10 +16,6 @@ if TYPE_CHECKING:
 __all__ = ["comparison_lines", "leaderboard", "question_breakdown"]
 
 
-def _kind(kind: str) -> str:
-    return "pool" if kind == "aggregate" else kind
-
-
 def leaderboard(scores: ExerciseScores) -> None:
     """Print the leaderboard under the scores' ranking convention, with coverage, Murphy terms and skill."""
     ex = scores.exercise
@@ -41,7 +37,7 @@ def leaderboard(scores: ExerciseScores) -> None:
             rank += 1
         binned = scores.calibration[f.id].binned if f.id in scores.calibration else None
         answered = f"{ranking.answered.get(f.id, 0)}/{ranking.resolved}"
-        cells = [str(rank) if f.brier is not None else "", f.id, _kind(f.kind), answered, score(f.brier),
+        cells = [str(rank) if f.brier is not None else "", f.id, f.kind, answered, score(f.brier),
                  score(f.log), score(f.brier_time_averaged), score(f.half_brier)]
         cells += [score(f.rps)] if with_rps else []
         cells += [score(None if binned is None else getattr(binned, term))
@@ -85,7 +81,7 @@ def _notes(scores: ExerciseScores) -> list[str]:
     if left_out:
         notes.append(f"Forecasters of kind {' and '.join(left_out)} are scored but not pooled (--pool-kinds "
                      f"{','.join(scores.pool_kinds)}).")
-    if "aggregate" not in kinds and scores.pools:
+    if "pool" not in kinds and scores.pools:
         notes.append(f"No pooled forecasts: no forecaster of a pooled kind ({', '.join(scores.pool_kinds)}) to "
                      "combine.")
     if any(f.id == "bayes-pool" for f in ranking.rows):
@@ -134,7 +130,7 @@ def question_breakdown(scores: ExerciseScores) -> None:
         first = q != previous
         previous = q
         rows.append(Row((t.questions[q] if first else "", ex.resolutions[t.questions[q]].outcome if first else "",
-                         t.forecasters[int(t.forecaster[i])], _kind(t.kinds[int(t.forecaster[i])]),
+                         t.forecasters[int(t.forecaster[i])], t.kinds[int(t.forecaster[i])],
                          f"{float(p_outcome[i]):.3f}", score(brier[i]), score(log[i]),
                          score(None if half[i] != half[i] else half[i]))))
     notes = ("Each resolved question's forecasters, best Brier first: the final forecast's probability of the "

@@ -220,7 +220,7 @@ def score_exercise(
             tables.append(_bayes_pool(ex, pooled, days, last_day, outcome, seed))
     order = [*files.present(), *[w for t in tables[1:] for w in t.present()]]
     for t in tables[2 if MODEL_FORECASTER in kinds else 1:]:
-        kinds.update({w: "aggregate" for w in t.forecasters})
+        kinds.update({w: "pool" for w in t.forecasters})
     series = ForecastTable.concat(tables, order)
     table = _score(ex, series, tuple(kinds[w] for w in order), last_day, outcome)
     summaries = table.summaries()
