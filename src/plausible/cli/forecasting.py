@@ -100,6 +100,8 @@ def score(
         from plausible.forecasting.reliability_plot import write_reliability_diagram
 
         err(f"wrote the reliability diagram to {write_reliability_diagram(scores, plot)}")
+    if scores.extremizing_warning:
+        err(f"warning: the extremizing factor is {scores.extremizing_warning}")
     if json_output:
         emit_json({**scores.to_dict(), "comparison": [c.to_dict() for c in comparisons] or None})
         return
