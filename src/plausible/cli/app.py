@@ -123,7 +123,8 @@ DrawsOption = Annotated[int | None, typer.Option(help="MCMC draws per chain (def
 TuneOption = Annotated[int | None, typer.Option(help="MCMC tuning steps per chain.", min=0)]
 ChainsOption = Annotated[int | None, typer.Option(help="MCMC chains.", min=1)]
 SeedOption = Annotated[int | None, typer.Option(help="MCMC random seed (same seed, same numbers).", min=0)]
-SamplerOption = Annotated[str | None, typer.Option(help="MCMC sampler: pymc (NUTS) or nutpie (any case).")]
+SamplerOption = Annotated[str | None, typer.Option(help="MCMC sampler: pymc (NUTS) or nutpie (any case; nutpie is an "
+                                                           "optional install: pip install nutpie).")]
 TargetAcceptOption = Annotated[float | None, typer.Option(help="NUTS target acceptance rate.")]
 IntervalOption = Annotated[float | None, typer.Option(help="Credible interval level, e.g. 0.9 (MCMC).")]
 CoresOption = Annotated[

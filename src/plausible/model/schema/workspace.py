@@ -18,7 +18,8 @@ class WorkspaceFile(StrictModel):
     'UNCLASSIFIED'
     """
 
-    title: Text | None = Field(None, description="Title of the briefings of this workspace, printed above the question (default: none).")
+    title: Text | None = Field(None, description="Title of the briefings of this workspace, printed above the "
+                                                 "question (default: none).")
     author: Text | None = Field(None, description="Who wrote the assessment (a person or a team).")
     organisation: Text | None = Field(None, description="The organisation the briefing is issued by.")
     classification: Text | None = Field(
