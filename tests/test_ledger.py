@@ -528,3 +528,14 @@ def test_compute_update_is_pure_given_the_records(workspace: Path) -> None:
     again = compute_update(ws, [first.current], time=T0)
     assert not again.changed and again.drivers == {}
     assert not (workspace / ".plausible").exists()
+
+
+def test_score_warns_about_an_edited_evidence_file_like_every_command_that_reads_it(workspace: Path) -> None:
+    shutil.copytree(REPO / "exercises", workspace / "exercises")  # the model forecaster reads the evidence
+    assert invoke("update", "-w", str(workspace)).exit_code == 0
+    edited = workspace / "evidence/2015-06-17-drought.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("very likely", "likely"), encoding="utf-8")
+    result = invoke("score", "dprk-2015", "-w", str(workspace))
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("warning: ") and "evidence/2015-06-17-drought.yaml" in line
+               and "append-only" in line for line in result.stderr.splitlines()), result.stderr

@@ -5,11 +5,11 @@
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err
+from plausible.cli.app import JsonOption, WorkspaceOption, app, command, emit_json, err, load, warn_all
 from plausible.cli.exports import (
     LEADERBOARD_COLUMNS,
     QUESTION_SCORE_COLUMNS,
@@ -19,7 +19,10 @@ from plausible.cli.exports import (
     leaderboard_rows,
     question_score_rows,
 )
-from plausible.core.errors import UsageError
+from plausible.core.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from plausible.workspace import Workspace
 
 __all__ = ["exercise_app", "forecasts_app", "import_forecastbench", "import_forecasts", "resolve", "score"]
 
@@ -84,7 +87,8 @@ def score(
         raise UsageError(f"--plot {plot}: the file must end in .svg or .png")
     chosen = parse_pools(pools)
     kinds = parse_pool_kinds(pool_kinds)
-    scores = score_exercise(exercise, workspace, bayes=bayes, seed=seed, bins=bins,
+    ws = _workspace_of_exercises(workspace)
+    scores = score_exercise(exercise, workspace if ws is None else ws, bayes=bayes, seed=seed, bins=bins,
                             pools=(*chosen, "bayes") if bayes else chosen, pool_kinds=sorted(kinds),
                             rank_on=rank_on, reference=reference)
     comparisons = []
@@ -227,3 +231,20 @@ def import_forecastbench(
     for reason, count in sorted(result.skipped.items(), key=lambda pair: -pair[1]):
         print(f"  {count:5d}  {reason}")
     print(f"next: plausible score {result.name}")
+
+
+def _workspace_of_exercises(workspace: Path) -> "Workspace | None":
+    """The workspace whose evidence feeds the model's forecasts, its warnings shown as every command shows them.
+
+    None when the folder holds exercises alone, or when a file is invalid: the exercise then reports what it
+    needs of the workspace.
+    """
+    if not (workspace / "hypotheses").is_dir():
+        return None
+    try:
+        ws = load(workspace)
+    except InputError:
+        return None
+    warn_all(ws.warnings)
+    return ws
+
