@@ -647,13 +647,16 @@ def test_an_mcmc_briefing_led_by_another_answer_speaks_of_the_exact_leader_in_it
     import dataclasses
 
     from plausible.core.types import Method
+    from plausible.engines.posterior import AnalystNoise
 
     ws = plausible.load_workspace(REPO)
     exact = ws.posterior(SET, "exact")
     first, second = np.argsort(-exact.probability, kind="stable")[:2]
     swapped = exact.probability.copy()
     swapped[[first, second]] = swapped[[second, first]]
-    stand_in = dataclasses.replace(exact, probability=swapped, method=Method.MCMC)  # an MCMC run led by the runner-up
+    noise = (AnalystNoise("kai", 0.2, (0.1, 0.3)), AnalystNoise("lead", 0.2, (0.1, 0.3)))
+    stand_in = dataclasses.replace(exact, probability=swapped, method=Method.MCMC,  # an MCMC run led by the runner-up
+                                   analysts=noise)  # with the analysts' noise model
     real = type(ws).posterior
     monkeypatch.setattr(type(ws), "posterior", lambda self, set_id, method="exact", **kw: (
         stand_in if str(method) == "mcmc" and not kw else real(self, set_id, "exact", **kw)))
@@ -671,12 +674,19 @@ def test_an_mcmc_briefing_led_by_another_answer_speaks_of_the_exact_leader_in_it
     exact_title, mcmc_title = sb.title(hids[first]), sb.title(hids[second])
     text = render_markdown(build_briefing(ws, [SET], method=Method.MCMC)).text
     assert f"which puts **{exact_title}** ahead, not {mcmc_title}: they speak of {exact_title}." in text
-    details = " ".join(c.detail for c in sb.confidence.criteria if c.name in ("single reports", "single sources"))
+    details = " ".join(c.detail for c in sb.confidence.criteria if c.name in ("single reports", "single sources",
+                                                                             "analysts"))
     assert "the leading answer" not in details
+    assert f"agree on the exact engine's leading answer ({exact_title})" in details  # the analysts' views are exact
     if sb.linchpins or any(s.stressed_leader != hids[first] for s in sb.sources):
         assert f"the exact engine's leading answer ({exact_title})" in details
-    # With the same leader nothing of this shows.
-    assert "they speak of" not in render_markdown(build_briefing(ws, [SET])).text
+    # The answer above is the noise model's, not a geometric-mean pool; the disagreements are the exact engine's.
+    assert "the answer above reads their judgments as noisy readings of each likelihood" in text
+    assert "the answer above pools their judgments" not in text
+    assert "judged by more than one analyst; the judgments pooled, exact engine)" in text
+    # With the same leader and the exact engine nothing of this shows.
+    exact_text = render_markdown(build_briefing(ws, [SET])).text
+    assert "they speak of" not in exact_text and "the answer above pools their judgments" in exact_text
 
 
 def test_what_changed_counts_the_reports_the_new_ones_supersede(ws: plausible.Workspace, briefing,  # type: ignore[no-untyped-def]

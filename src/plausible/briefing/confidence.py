@@ -143,7 +143,8 @@ class ConfidenceInputs:
         their names and grades in words.
     what_if_leader : str or None
         The exact engine's leader, in words, when it is not the leader judged (an MCMC briefing whose leader
-        differs): the single reports' and single sources' criteria, computed with the exact engine, speak of it.
+        differs): the single reports', single sources' and analysts' criteria, computed with the exact engine,
+        speak of it.
     """
 
     reports: int
@@ -396,16 +397,23 @@ def _analysts(facts: ConfidenceInputs) -> Criterion:
     'strong'
     >>> _analysts(ConfidenceInputs(9, 9, 0, 0, 0, 0, analysts=2, analysts_other_leader=("b",))).detail
     "2 analysts judged this set, and one analyst's own judgments put b in the lead"
+    >>> print(_analysts(ConfidenceInputs(9, 9, 0, 0, 0, 0, analysts=2, analysts_other_leader=("a",),
+    ...                                  what_if_leader="b")).detail.split(", and ")[1])
+    one analyst's own judgments put a in the lead instead of the exact engine's leading answer (b)
     """
     n = facts.analysts or 0
+    # The analysts' views come from the exact engine: when an MCMC answer leads with another, name the pooled one.
+    answer = ("the leading answer" if facts.what_if_leader is None
+              else f"the exact engine's leading answer ({facts.what_if_leader})")
     if facts.analysts_other_leader:
         others = " or ".join(facts.analysts_other_leader)
+        instead = "" if facts.what_if_leader is None else f" instead of {answer}"
         return Criterion("analysts", "weak", f"{n} analysts judged this set, and one analyst's own judgments put "
-                                             f"{others} in the lead")
+                                             f"{others} in the lead{instead}")
     widest = facts.analysts_widest or 0.0
     if widest >= AGREEMENT_SHIFT - 1e-12:
-        return Criterion("analysts", "adequate", f"{n} analysts judged this set and agree on the leading answer, "
+        return Criterion("analysts", "adequate", f"{n} analysts judged this set and agree on {answer}, "
                                                  f"but their readings of one report move it by {round(100 * widest)} "
                                                  "points")
-    return Criterion("analysts", "strong", f"{n} analysts judged this set and agree on the leading answer; no "
+    return Criterion("analysts", "strong", f"{n} analysts judged this set and agree on {answer}; no "
                                            "single report's disagreement moves it by 10 points")
