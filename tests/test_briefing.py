@@ -297,7 +297,8 @@ def test_markdown_evidence_linchpins_indicators_sources_equal_the_api(markdown: 
     evidence = md_section(markdown, "Key evidence")
     weights = [(weight, item_of(ws, text, 220))
                for weight, text in re.findall(rf"^- ([+−]{NUMBER}|0\.0) dB: (.*)$", evidence, re.M)]
-    assert len(weights) == 10
+    against = int((post.weights[:, lead] <= -0.05).sum())  # smaller weights show as 0.0 dB: neither for nor against
+    assert len(weights) == 5 + min(5, against)
     for weight, item in weights:
         assert displays(weight, post.weights[post.item_ids.index(item), lead], scale=1.0)
     expected_for = [post.item_ids[j] for j in np.argsort(-post.weights[:, lead])[:5]]
@@ -698,3 +699,15 @@ def test_what_changed_counts_the_reports_the_new_ones_supersede(ws: plausible.Wo
     n = len(ch.removed_items)
     assert f"they supersede {n} earlier report{'s' if n != 1 else ''}, which no longer count." in markdown
     assert "+ pushed the move, − held it back; the move also comes from the reports no longer counted" in markdown
+
+
+def test_key_evidence_lists_only_weights_it_shows_as_for_or_against(briefing) -> None:  # type: ignore[no-untyped-def]
+    """A report shown as "0.0 dB" is neither for nor against: it is not listed under either."""
+    from plausible.briefing.formatting import decibans
+
+    sb = briefing.sets[0]
+    shown = [e for e in (*sb.evidence_for, *sb.evidence_against)]
+    assert shown and all(decibans(e.weight) != "0.0 dB" for e in shown)
+    against = sorted((e for e in sb.weights if decibans(e.weight).startswith("−")), key=lambda e: e.weight)
+    assert [e.item for e in sb.evidence_against] == [e.item for e in against][:5]
+    assert any(decibans(e.weight) == "0.0 dB" and e.weight < 0 for e in sb.weights)  # the case this guards

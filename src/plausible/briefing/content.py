@@ -78,6 +78,9 @@ MAX_DRIVERS = 5
 KEY_EVIDENCE = 5
 """Reports shown for and against the leading hypothesis."""
 
+SHOWN_WEIGHT = 0.05
+"""The smallest weight of evidence (dB) that counts as for or against: smaller ones are shown as 0.0 dB."""
+
 NEAREST_LINCHPINS = 3
 """When no report is a linchpin, the reports closest to being one that are shown."""
 
@@ -427,8 +430,8 @@ def build_set(
 
     weights = tuple(_evidence(items[i], ws.sources, float(post.weights[j, lead])) for j, i in enumerate(post.item_ids))
     by_weight = sorted(weights, key=lambda e: -e.weight)
-    evidence_for = tuple(e for e in by_weight if e.weight > 0)[:KEY_EVIDENCE]
-    evidence_against = tuple(e for e in reversed(by_weight) if e.weight < 0)[:KEY_EVIDENCE]
+    evidence_for = tuple(e for e in by_weight if e.weight >= SHOWN_WEIGHT)[:KEY_EVIDENCE]
+    evidence_against = tuple(e for e in reversed(by_weight) if e.weight <= -SHOWN_WEIGHT)[:KEY_EVIDENCE]
 
     # The what-ifs (linchpins, source stress, the uniform prior) come from the exact engine, so they speak of its
     # leader; with MCMC that can be another answer than the headline's, and the briefing then says so.
