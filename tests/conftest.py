@@ -55,20 +55,14 @@ def described_json_keys():  # type: ignore[no-untyped-def]
 
     The words' plain backticked names: for a list of objects, the keys of each object.
     """
-    import importlib.util
     import re
-    import sys
 
-    module = sys.modules.get("docs_generate")
-    if module is None:
-        spec = importlib.util.spec_from_file_location("docs_generate", REPO / "docs" / "generate.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["docs_generate"] = module  # dataclasses look their module up
-        spec.loader.exec_module(module)
+    from tests.docs_generator import docs_generator
+
+    runs = docs_generator().JSON_RUNS
 
     def keys(command: str) -> set[str]:
-        return set(re.findall(r"`(\w+)`", module.JSON_RUNS[command]))
+        return set(re.findall(r"`(\w+)`", runs[command]))
 
     return keys
 

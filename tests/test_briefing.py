@@ -706,7 +706,7 @@ def test_key_evidence_lists_only_weights_it_shows_as_for_or_against(briefing) ->
     from plausible.briefing.formatting import decibans
 
     sb = briefing.sets[0]
-    shown = [e for e in (*sb.evidence_for, *sb.evidence_against)]
+    shown = (*sb.evidence_for, *sb.evidence_against)
     assert shown and all(decibans(e.weight) != "0.0 dB" for e in shown)
     against = sorted((e for e in sb.weights if decibans(e.weight).startswith("−")), key=lambda e: e.weight)
     assert [e.item for e in sb.evidence_against] == [e.item for e in against][:5]

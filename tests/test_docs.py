@@ -4,12 +4,9 @@ refers to files outside the repository."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,20 +15,12 @@ from typer.testing import CliRunner
 
 from plausible.cli import app
 from plausible.cli.scaffold import SCHEMA_FOLDER, all_schemas, schema_line
+from tests.docs_generator import docs_generator
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("docs_generate", REPO / "docs" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["docs_generate"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _load_generator()
+generate = docs_generator()
 
 
 def invoke(*args: str) -> Any:

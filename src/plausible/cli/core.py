@@ -282,8 +282,8 @@ def _options(
 
 
 def _judged_by(ws: "Workspace", analyst: str, set_id: str) -> bool:
-    """Whether ``analyst`` gave a likelihood of some item, or their own prior, for the set."""
-    if analyst in ws.sets[set_id].priors_by_analyst:
-        return True
-    return any(analyst in item.judged.get(set_id, {}) for item in ws.items_for(set_id))
+    """Whether ``analyst`` gave the set a likelihood of some item or their own prior (the lead's: the set file's)."""
+    from plausible.analysis.analysts import judging_analysts
+
+    return analyst in ws.sets[set_id].priors_by_analyst or analyst in judging_analysts(ws, set_id)
 
