@@ -176,6 +176,18 @@ def test_every_json_value_appears_in_the_table_at_80_columns(name: str, outputs)
     assert missing(values, text) == []
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_titles_wrap_between_words_never_inside_one(width: int, outputs) -> None:  # type: ignore[no-untyped-def]
+    """A title's words come out whole: 'Counter-offensive' was folded into 'Counter-offens' / 'ive' at 80 columns."""
+    from plausible import load_workspace
+
+    text, _ = outputs["posterior", width]
+    words = set(re.split(r"[\s│┃]+", text))
+    titles = [h.title for h in load_workspace(REPO).hypothesis_set("dprk-driver").hypotheses]
+    assert any(len(word) > 14 for title in titles for word in title.split())  # wider than the column's own floor
+    assert sorted({word for title in titles for word in title.split()} - words) == []
+
+
 def test_the_check_fails_on_a_value_that_is_not_shown() -> None:
     """The generic check can fail: a changed number, a number inside a longer one, a cut id."""
     text = "│ new-allies │ 44% │ 14.7% │ food-ai… │"

@@ -2,10 +2,11 @@
 
 A table is described as columns (:class:`Col`) and rows of strings. Numbers and ids never wrap: their
 column is as wide as the widest cell and its header. Text (titles, questions) wraps at spaces, down to the
-narrowest width its column accepts. A command offers its layouts from the widest to the most compact, and
-:func:`fit` prints the first one whose narrowest rendering fits the console width (``COLUMNS`` when set, as
-rich reads it). When even the most compact does not fit, :func:`pages` splits its value columns over several
-tables, each repeating the key columns, and the layout's notes follow the last one.
+narrowest width its column accepts, and never narrower than its longest word, which is never broken. A
+command offers its layouts from the widest to the most compact, and :func:`fit` prints the first one whose
+narrowest rendering fits the console width (``COLUMNS`` when set, as rich reads it). When even the most
+compact does not fit, :func:`pages` splits its value columns over several tables, each repeating the key
+columns, and the layout's notes follow the last one.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class Layout:
             widest = max(cell_len(line) for text in (col.header, *(row.cells[j] for row in self.rows))
                          for line in text.splitlines() or [""])
             if col.kind == "text":  # wraps; the probe holds it to the narrowest width it accepts
-                narrowest = min(widest, max(col.wrap_to, cell_len(col.header)))
+                longest_word = max((cell_len(word) for row in self.rows for word in row.cells[j].split()), default=0)
+                narrowest = min(widest, max(col.wrap_to, cell_len(col.header), longest_word))
                 table.add_column(col.header, overflow="fold", style=col.style, min_width=narrowest,
                                  max_width=narrowest if probe else None)
             else:  # exactly as wide as its widest cell (a measurement would not count leading spaces)
