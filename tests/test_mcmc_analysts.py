@@ -188,9 +188,11 @@ def test_pooled_posterior_is_the_exact_pool_when_analysts_agree_and_wider_when_t
 
 
 @pytest.mark.slow
-def test_noise_scales_are_calibrated_sbc_ranks_are_uniform() -> None:
+@pytest.mark.parametrize("blocks", ["off", "on"])
+def test_noise_scales_are_calibrated_sbc_ranks_are_uniform(blocks: str) -> None:
     """Simulation-based calibration (Talts et al. 2018), time-boxed: the rank of each true noise scale among
-    posterior draws is uniform when data come from the model's own prior.
+    posterior draws is uniform when data come from the model's own prior. Both samplers of the noise model:
+    one NUTS step on every variable (``off``, what these small sets get) and the two blocks (``on``).
 
     The prior of the three scales is exchangeable; in a typical draw one analyst is markedly noisier than the
     others (the spread exp(0.5 eta) differs by a factor above 1.6 between the extreme two in half the draws).
@@ -204,7 +206,8 @@ def test_noise_scales_are_calibrated_sbc_ranks_are_uniform() -> None:
     budget, start, thin = 180.0, time.monotonic(), 8
     while time.monotonic() - start < budget or len(ranks) < 24:
         case = simulate_analysts(rng)
-        settings = InferenceSettings(draws=400, tune=300, chains=2, seed=len(ranks), cores=1, analyst_noise=True)
+        settings = InferenceSettings(draws=400, tune=300, chains=2, seed=len(ranks), cores=1, analyst_noise=True,
+                                     noise_blocks=blocks)
         post = mcmc_posterior(analyst_design(case.judged), settings)
         draws = post.draws.posterior["noise_scale"].values.reshape(-1, 3)[::thin]  # 100 draws, less autocorrelated
         ranks.append([int((draws[:, a] < case.sigma[a]).sum()) for a in range(3)])

@@ -7,6 +7,11 @@ Two parts of the engine go below the libraries' public API, for speed:
   the way ``pm.sample``'s ``_iter_sample`` does: ``setup_chain``, ``sampling_state``, ``reset_tuning``,
   ``stop_tuning``, ``iter_count``, ``step`` and its statistics' internal names, and the step's compiled
   ``_logp_dlogp_func`` to check the starts.
+- :mod:`plausible.engines.chains` samples the analysts' noise model in two blocks
+  (:mod:`plausible.engines.blocks`) with two NUTS steps in a ``CompoundStep``, each given its log density
+  and gradient as a plain function (:func:`nuts_on`) in place of the compiled function ``pm.NUTS`` would
+  make: the object it takes (``logp_dlogp_func``) is read through ``_pytensor_function``,
+  ``_raveled_inputs``, ``dtype`` and ``_extra_vars_shared``.
 - :mod:`plausible.engines.evidence_op` registers its numba kernel with PyTensor's
   ``register_funcify_default_op_cache_key``, an internal helper of the numba backend, so that the compiled
   graph is cached on disk (the public ``numba_funcify`` gives no cache key, and the graph is compiled again
@@ -32,8 +37,8 @@ import pymc as pm
 import pytensor
 from numpy.typing import NDArray
 
-__all__ = ["STATS", "TESTED", "initial_state", "installed", "logp_and_gradient", "register_numba_kernel", "run_chain",
-           "trusted", "untested"]
+__all__ = ["STATS", "TESTED", "initial_state", "installed", "logp_and_gradient", "nuts_on", "register_numba_kernel",
+           "run_chain", "trusted", "untested"]
 
 TESTED: dict[str, tuple[int, int]] = {"pymc": (6, 4), "pytensor": (3, 3)}
 """The (major, minor) release of each library whose internals the engine was tested with."""
@@ -109,6 +114,43 @@ def logp_and_gradient(step: Any) -> Callable[[NDArray[np.float64]], tuple[Any, N
     return function
 
 
+class _Function:
+    """What PyMC's HMC reads of the compiled log density it is given (``logp_dlogp_func``)."""
+
+    _raveled_inputs = True
+    dtype = "float64"
+    trust_input = True
+
+    def __init__(self, function: Callable[[NDArray[np.float64]], tuple[Any, NDArray[np.float64]]],
+                 shared: dict[Any, Any]) -> None:
+        self._pytensor_function = function
+        self._extra_vars_shared = shared
+
+    def __call__(self, q: NDArray[np.float64]) -> tuple[Any, NDArray[np.float64]]:
+        return self._pytensor_function(q)
+
+
+def nuts_on(model: pm.Model, variables: list[Any],
+            function: Callable[[NDArray[np.float64]], tuple[Any, NDArray[np.float64]]], shared: dict[Any, Any],
+            **options: Any) -> Any:
+    """PyMC's NUTS step on ``variables`` (value variables of ``model``) with a log density given as a function.
+
+    Parameters
+    ----------
+    model : pymc.Model
+    variables : list
+        The block's value variables.
+    function : callable
+        Their values raveled and concatenated -> (log density, gradient).
+    shared : dict
+        Every other value variable -> an object with ``set_value(value, borrow)``, which the step calls
+        with the chain's current value of that variable before each of its moves.
+    **options
+        ``pm.NUTS``'s (potential, target_accept, rng, initial_point).
+    """
+    return pm.NUTS(vars=variables, model=model, logp_dlogp_func=_Function(function, shared), **options)
+
+
 def initial_state(step: Any) -> Any:
     """The step's state before any chain (its adaptation included), to restart every chain from."""
     return step.sampling_state
@@ -118,6 +160,10 @@ def run_chain(step: Any, state: Any, start: dict[str, NDArray[np.float64]], rng:
               tune: int, draws: int, names: list[str], report: Callable[[int], None],
               every: int) -> tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[Any]]]:
     """One chain, as ``pm.sample`` drives a step for one chain (its ``_iter_sample``), tuning discarded.
+
+    For a ``CompoundStep`` (several NUTS steps, one per block of variables), each statistic is that of its
+    first step, except ``model_logp`` (its last step's, at the end of the iteration), ``diverging`` (any
+    step's) and ``tree_size`` (the leapfrog steps of all its steps).
 
     Parameters
     ----------
@@ -159,10 +205,21 @@ def run_chain(step: Any, state: Any, start: dict[str, NDArray[np.float64]], rng:
             for name in names:
                 values[name][i - tune] = point[name]
             for key, store in kept.items():
-                store.append(stats[0][key])
+                store.append(_statistic(stats, key))
         if (i + 1) % every == 0 or i + 1 == iterations:
             report(i + 1)
     return values, {STATS[key]: np.asarray(store) for key, store in kept.items()}
+
+
+def _statistic(stats: list[dict[str, Any]], key: str) -> Any:
+    """One statistic of an iteration from its steps' statistics (see :func:`run_chain`)."""
+    if len(stats) == 1 or key not in ("model_logp", "diverging", "tree_size"):
+        return stats[0][key]
+    if key == "model_logp":
+        return stats[-1][key]
+    if key == "diverging":
+        return any(bool(s[key]) for s in stats)
+    return sum(int(s[key]) for s in stats)
 
 
 def register_numba_kernel(op_type: type, kernel: Callable[..., Any]) -> None:

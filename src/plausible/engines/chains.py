@@ -5,7 +5,9 @@ step: two pipe round trips per draw, with the parent recording each draw through
 a small model that costs more than the sampling itself. Here every chain runs PyMC's own NUTS step
 (:class:`pymc.NUTS`, its adaptation and its statistics unchanged) in a plain loop, the same loop
 ``pm.sample`` runs for one chain, and returns its draws in one message when it is done. The step is
-built and its log-density compiled once, in the parent, before the workers are forked.
+built and its log-density compiled once, in the parent, before the workers are forked. For the analysts'
+noise model on a large set the step is two NUTS steps, one per block of variables
+(:mod:`plausible.engines.blocks`), run the same way.
 
 Chain ``i`` takes the generator ``pm.sample(random_seed=seed)`` would give it (``default_rng(seed).spawn(chains)[i]``
 after one draw of the chain's integer seed), and its starting jitter from ``SeedSequence([seed, 1]).spawn(chains)[i]``,
@@ -14,7 +16,8 @@ without ``fork``), and the same as ``pm.sample`` gives for the same step and sta
 
 The loop uses PyMC's internal step API; those uses are in :mod:`plausible.engines._pymc_private`, which checks
 that the installed PyMC and PyTensor are the releases they were tested with. When they are not, it warns, and
-the chains run through ``pm.sample`` itself: the same draws, slower.
+the chains run through ``pm.sample`` itself: the same draws, slower (and one NUTS step where there would
+be two blocks).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pymc as pm
@@ -35,6 +38,9 @@ from numpy.typing import NDArray
 from pymc.step_methods.hmc.quadpotential import QuadPotentialDiagAdapt
 
 from plausible.engines import _pymc_private as private
+
+if TYPE_CHECKING:
+    from plausible.engines.blocks import BlockedDensity
 
 __all__ = ["ChainRun", "chain_generators", "run_nuts"]
 
@@ -54,17 +60,21 @@ class ChainRun:
         Sampler statistics by ArviZ name, shape (chains, draws).
     seconds : float
         Wall time of the sampling, compilation excluded.
+    sampler : str
+        What sampled: ``NUTS``, or ``NUTS in two blocks (reliabilities, noise)``.
     """
 
     values: dict[str, NDArray[np.float64]]
     stats: dict[str, NDArray[Any]]
     seconds: float
+    sampler: str = "NUTS"
 
 
 def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: int, tune: int, chains: int,
              cores: int, target_accept: float, seed: int,
              progress: Callable[[int, int], None] | None = None,
-             spread: dict[str, NDArray[np.float64]] | None = None) -> ChainRun:
+             spread: dict[str, NDArray[np.float64]] | None = None, blocks: BlockedDensity | None = None,
+             noise_covariance: NDArray[np.float64] | None = None) -> ChainRun:
     """Sample ``chains`` chains of PyMC's NUTS on ``model``.
 
     Parameters
@@ -86,6 +96,13 @@ def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: 
     seed : int
     progress : callable, optional
         Called now and then with (iterations done, iterations in all), tuning included.
+    blocks : BlockedDensity, optional
+        Sample the analysts' noise model in two blocks (:mod:`plausible.engines.blocks`): each iteration a
+        NUTS step on the reliabilities (``rho_logodds__``), then one on the noise coordinates, each with
+        ``blocks``' log density of its block. Without it, one NUTS step moves every variable.
+    noise_covariance : ndarray, optional
+        With ``blocks``, the noise block's initial mass matrix (a covariance in its coordinates; by default
+        the diagonal of ``spread``'s squares).
 
     Returns
     -------
@@ -108,15 +125,20 @@ def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: 
     jitters = np.random.SeedSequence([seed, 1]).spawn(chains)
     starts = [{name: centre[name] + half[name] * np.random.default_rng(jitter).uniform(-1.0, 1.0, half[name].shape)
                for name in names} for jitter in jitters]
-    mean = np.mean([np.concatenate([np.ravel(s[name]) for name in names]) for s in starts], axis=0)
-    variance = np.concatenate([np.ravel(half[name]) ** 2 for name in names])
-    potential = QuadPotentialDiagAdapt(mean.size, mean, variance, 10, rng=np.random.default_rng(seed))
-    step = pm.NUTS(vars=model.value_vars, model=model, potential=potential, rng=np.random.default_rng(seed),
-                   initial_point=starts[0], target_accept=target_accept)
-    if not private.trusted():
-        return _through_pm_sample(model, step, starts, names, draws=draws, tune=tune, cores=cores, seed=seed,
-                                  progress=progress)
-    _check_starts(step, starts, names)
+    trusted = private.trusted()
+    if blocks is not None and trusted:
+        step = _blocked_step(model, blocks, starts, half, target_accept, seed, noise_covariance)
+        _check_blocked_starts(blocks, starts)
+    else:
+        mean = np.mean([np.concatenate([np.ravel(s[name]) for name in names]) for s in starts], axis=0)
+        variance = np.concatenate([np.ravel(half[name]) ** 2 for name in names])
+        potential = QuadPotentialDiagAdapt(mean.size, mean, variance, 10, rng=np.random.default_rng(seed))
+        step = pm.NUTS(vars=model.value_vars, model=model, potential=potential, rng=np.random.default_rng(seed),
+                       initial_point=starts[0], target_accept=target_accept)
+        if not trusted:
+            return _through_pm_sample(model, step, starts, names, draws=draws, tune=tune, cores=cores, seed=seed,
+                                      progress=progress)
+        _check_starts(step, starts, names)
     job = _Job(step, private.initial_state(step), names, starts, chain_generators(seed, chains), tune, draws)
     started = time.perf_counter()
     if progress is not None:
@@ -125,7 +147,8 @@ def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: 
     results = _forked(job, workers, progress) if workers > 1 else _serial(job, progress)
     values = {name: np.stack([r[0][name] for r in results]) for name in names}
     stats = {key: np.stack([r[1][key] for r in results]) for key in results[0][1]}
-    return ChainRun(values, stats, time.perf_counter() - started)
+    sampler = "NUTS in two blocks (reliabilities, noise)" if isinstance(step, pm.CompoundStep) else "NUTS"
+    return ChainRun(values, stats, time.perf_counter() - started, sampler)
 
 
 def chain_generators(seed: int, chains: int) -> list[np.random.Generator]:
@@ -152,6 +175,52 @@ def _check_starts(step: Any, starts: list[dict[str, NDArray[np.float64]]], names
         if not (np.isfinite(logp) and np.isfinite(grad).all()):
             raise RuntimeError(f"chain {chain} starts where the log-density is not finite ({logp}); "
                                "the model is broken")
+
+
+_NOISE = ("noise_total", "noise_share")
+
+
+def _blocked_step(model: pm.Model, blocks: BlockedDensity, starts: list[dict[str, NDArray[np.float64]]],
+                  half: dict[str, NDArray[np.float64]], target_accept: float, seed: int,
+                  noise_covariance: NDArray[np.float64] | None) -> Any:
+    """Two NUTS steps, the reliabilities' then the noise's, each adapting its own step size and mass matrix."""
+    from pymc.step_methods.hmc.quadpotential import QuadPotentialFullAdapt
+
+    value = {v.name: v for v in model.value_vars}
+
+    def mean(names: tuple[str, ...]) -> NDArray[np.float64]:
+        return np.mean([np.concatenate([np.ravel(s[name]) for name in names]) for s in starts], axis=0)
+
+    rho_mean = mean(("rho_logodds__",))
+    rho_potential = QuadPotentialDiagAdapt(rho_mean.size, rho_mean, np.ravel(half["rho_logodds__"]) ** 2, 10,
+                                           rng=np.random.default_rng(seed))
+    noise_mean = mean(_NOISE)
+    covariance = (np.diag(np.concatenate([np.ravel(half[name]) for name in _NOISE]) ** 2)
+                  if noise_covariance is None else noise_covariance)
+    noise_potential = QuadPotentialFullAdapt(noise_mean.size, noise_mean, covariance, 10,
+                                             rng=np.random.default_rng([seed, 2]))
+    rho_step = private.nuts_on(model, [value["rho_logodds__"]], blocks.reliabilities,
+                               {value[name]: getattr(blocks, name) for name in _NOISE},
+                               potential=rho_potential, target_accept=target_accept,
+                               rng=np.random.default_rng(seed), initial_point=starts[0])
+    noise_step = private.nuts_on(model, [value[name] for name in _NOISE], blocks.noise,
+                                 {value["rho_logodds__"]: blocks.rho_logodds}, potential=noise_potential,
+                                 target_accept=target_accept, rng=np.random.default_rng([seed, 2]),
+                                 initial_point=starts[0])
+    return pm.CompoundStep([rho_step, noise_step])
+
+
+def _check_blocked_starts(blocks: BlockedDensity, starts: list[dict[str, NDArray[np.float64]]]) -> None:
+    """Every start must have a finite log density and gradient in both blocks (see :func:`_check_starts`)."""
+    for chain, start in enumerate(starts):
+        blocks.rho_logodds.set_value(start["rho_logodds__"])
+        blocks.noise_total.set_value(start["noise_total"])
+        blocks.noise_share.set_value(start["noise_share"])
+        noise = np.concatenate([np.ravel(start[name]) for name in _NOISE])
+        for logp, grad in (blocks.reliabilities(start["rho_logodds__"]), blocks.noise(noise)):
+            if not (np.isfinite(logp) and np.isfinite(grad).all()):
+                raise RuntimeError(f"chain {chain} starts where the log-density is not finite ({logp}); "
+                                   "the model is broken")
 
 
 def _through_pm_sample(model: pm.Model, step: Any, starts: list[dict[str, NDArray[np.float64]]], names: list[str],

@@ -186,6 +186,7 @@ def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStru
     (see :mod:`plausible.engines._pymc_private`).
     """
     from plausible.engines._pymc_private import trusted
+    from plausible.engines.blocks import BlockedDensity, blocked
     from plausible.engines.chains import run_nuts
 
     trusted()  # an untested PyMC or PyTensor is warned about here, where the quiet block below cannot hide it
@@ -194,16 +195,21 @@ def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStru
     if free.size:
         centre["rho_logodds__"] = np.log(compiled.rho_alpha[free]) - np.log(compiled.rho_beta[free])
     spread: dict[str, NDArray[np.float64]] = {}
+    blocks = covariance = None
     if "noise_total" in centre:
-        noise_centre, spread = _noise_start(compiled, structure, terms)
+        noise_centre, spread, covariance = _noise_start(compiled, structure, terms)
         centre.update(noise_centre)
+        read = readings(compiled, structure)
+        if free.size and blocked(settings.noise_blocks, read):
+            assert read is not None  # the model has noise variables
+            blocks = BlockedDensity(compiled, structure, without_events(terms, read.read_event), read)
     if progress is not None:
         progress.start(f"sampling {settings.chains} chain{'s' if settings.chains > 1 else ''}", "iterations")
         progress.status("compiling the model (the first run on a machine takes longer)")
     with _quiet(True):
         run = run_nuts(model, centre, draws=settings.draws, tune=settings.tune, chains=settings.chains,
                        cores=_cores(settings), target_accept=settings.target_accept, seed=settings.seed,
-                       progress=progress, spread=spread)
+                       progress=progress, spread=spread, blocks=blocks, noise_covariance=covariance)
     if progress is not None:
         progress.close()
     return _datatree(run, [compiled.source_ids[s] for s in free], settings)
@@ -217,7 +223,8 @@ def _datatree(run: ChainRun, sources: list[str], settings: InferenceSettings) ->
     first = next(iter(run.values.values()))
     chains, draws = first.shape[:2]
     coords = {"chain": np.arange(chains), "draw": np.arange(draws)}
-    attrs = {"inference_library": "pymc", "inference_library_version": pm.__version__, "sampler": "NUTS",
+    attrs = {"inference_library": "pymc", "inference_library_version": pm.__version__,
+             "sampler": run.sampler,
              "sampling_time": run.seconds, "tuning_steps": settings.tune, "seed": settings.seed,
              "target_accept": settings.target_accept}
     variables: dict[str, Any] = {}
@@ -346,8 +353,8 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
 
 
 def _noise_start(compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated) -> tuple[
-        dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
-    """The noise coordinates' start and jitter (:func:`plausible.engines.noise.noise_start`).
+        dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]], NDArray[np.float64]]:
+    """The noise coordinates' start, jitter and covariance there (:func:`plausible.engines.noise.noise_start`).
 
     The reliabilities are held at their prior means.
     """
@@ -425,7 +432,8 @@ def _describe_run(idata: Any, compiled: CompiledSet, settings: InferenceSettings
     """Record in the DataTree's attributes what it was computed from, so a saved result can be traced."""
     idata.attrs.update({"set_id": compiled.set_id, "method": str(Method.MCMC), "inputs_hash": inputs_hash,
                         "seed": settings.seed, "sampler": settings.sampler,
-                        "analyst_noise": int(settings.analyst_noise), "plausible_version": tool_version()})
+                        "analyst_noise": int(settings.analyst_noise), "noise_blocks": settings.noise_blocks,
+                        "plausible_version": tool_version()})
 
 
 def _categorical_rows(p: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.int64]:

@@ -67,7 +67,7 @@ def log_noise_draws(idata: Any, total: int) -> NDArray[np.float64]:
 
 
 def noise_start(logp_and_grad: Any, analysts: int) -> tuple[dict[str, NDArray[np.float64]],
-                                                            dict[str, NDArray[np.float64]]]:
+                                                            dict[str, NDArray[np.float64]], NDArray[np.float64]]:
     """Where the chains' noise coordinates start, and how far apart: the mode and the curvature there.
 
     The readings of thousands of cells pin the noise scales to a few percent, far from the prior's centre
@@ -81,6 +81,10 @@ def noise_start(logp_and_grad: Any, analysts: int) -> tuple[dict[str, NDArray[np
     -------
     centre, spread : dict
         ``noise_total`` and ``noise_share``: the start and the jitter's half-width.
+    covariance : ndarray, shape (A, A)
+        The inverse of the curvature there, in the coordinates ``(noise_total, *noise_share)`` (the
+        diagonal of the spread's squares where the curvature is not positive definite): the initial mass
+        matrix of a sampler that moves these coordinates in a block of their own.
     """
     from scipy.optimize import minimize
 
@@ -108,9 +112,15 @@ def noise_start(logp_and_grad: Any, analysts: int) -> tuple[dict[str, NDArray[np
                                0.5 * (np.eye(analysts)[:, :-1] - weights[:-1][None, :])], axis=1)
     curvature = jacobian.T @ hessian @ jacobian
     try:
-        sd = np.sqrt(np.clip(np.diag(np.linalg.inv(curvature)), 0.0, None))
+        inverse = np.linalg.inv(curvature)
+        sd = np.sqrt(np.clip(np.diag(inverse), 0.0, None))
     except np.linalg.LinAlgError:
+        inverse = None
         sd = np.ones(analysts)
     spread = np.where(np.isfinite(sd) & (sd > 0), np.minimum(2.0 * sd, 1.0), 1.0)
+    covariance = np.diag(spread**2)
+    symmetric = None if inverse is None else 0.5 * (inverse + inverse.T)
+    if symmetric is not None and np.all(np.isfinite(symmetric)) and np.all(np.linalg.eigvalsh(symmetric) > 0):
+        covariance = symmetric
     return ({"noise_total": np.asarray(total), "noise_share": share},
-            {"noise_total": np.asarray(spread[0]), "noise_share": spread[1:]})
+            {"noise_total": np.asarray(spread[0]), "noise_share": spread[1:]}, covariance)

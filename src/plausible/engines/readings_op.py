@@ -46,7 +46,8 @@ from plausible.engines.structure import RHO_CEILING, SamplingStructure
 from plausible.model.compiled import CompiledSet
 
 __all__ = ["QUADRATURE_ERROR", "QUADRATURE_NODES", "REJECTION_TRIES", "ReadingsLogLikelihood", "draw_by_rejection",
-           "draw_corroborated_reads", "noisy_inputs", "noisy_kernel", "noisy_log_likelihood_op", "quadrature_rules"]
+           "draw_corroborated_reads", "noisy_cells", "noisy_inputs", "noisy_kernel", "noisy_log_likelihood_op",
+           "quadrature_rules"]
 
 QUADRATURE_NODES = ((0.125, 5), (0.25, 8), (0.5, 12), (0.75, 20), (1.0, 32))
 """Gauss-Hermite rules for the raw moments of a cell's probit-normal posterior N(mu, s^2), s = 1/sqrt(P) <= 1:
@@ -326,6 +327,90 @@ def _combine_adjoint(m: NDArray[np.float64], w: NDArray[np.float64], fill: NDArr
             power *= w[i]
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _cells_forward(log_noise: NDArray[np.float64], prior: NDArray[np.float64], linear_a: NDArray[np.float64],
+                   linear_spread: NDArray[np.float64], lam_moment: NDArray[np.float64],
+                   rest_moment: NDArray[np.float64],
+                   weight: NDArray[np.float64], value: NDArray[np.float64], spread_levels: NDArray[np.float64],
+                   level_count: NDArray[np.float64], level_square: NDArray[np.float64], pattern_of: NDArray[np.int32],
+                   pattern_level: NDArray[np.int16], pattern_count: NDArray[np.float64],
+                   pattern_start: NDArray[np.int64], lin_cell: NDArray[np.int64], lin_const: NDArray[np.float64],
+                   lin_weight: NDArray[np.float64], lin_fill_row: NDArray[np.int64], lin_fill: NDArray[np.float64],
+                   cor_cell: NDArray[np.int64], cor_const: NDArray[np.float64], cor_weight: NDArray[np.float64],
+                   cor_fill_row: NDArray[np.int64], cor_fill: NDArray[np.float64], cor_reports: NDArray[np.int64],
+                   factorial: NDArray[np.float64], nodes: NDArray[np.float64], node_weight: NDArray[np.float64],
+                   node_limit: NDArray[np.float64], node_count: NDArray[np.int64], slopes: bool) -> Any:
+    """The forward pass that depends on the noise scales only.
+
+    The readings' log marginal, every read cell's posterior, and the read events' rows of the evidence
+    (``la, ls, lm, rm``), with what the reverse pass reuses (``slopes``: keep the linear rows' slopes for it).
+    """
+    n_analysts = value.shape[0]
+    k_count = prior.size
+    sigma = np.empty(n_analysts)
+    for a in range(n_analysts):
+        sigma[a] = math.exp(log_noise[a])
+    inverse = np.empty(spread_levels.shape)
+    mu = np.empty(value.shape[1])
+    pattern_inverse = np.empty(pattern_count.size)
+    pattern_precision = np.empty(pattern_count.size)
+    log_marginal = _cell_posteriors(sigma, weight, value, spread_levels, level_count, level_square, pattern_level,
+                                    pattern_count, pattern_start, inverse, mu, pattern_precision, pattern_inverse)
+    la = linear_a.copy()
+    ls = linear_spread.copy()
+    lin_slope = np.empty((3, lin_cell.shape[0], k_count))
+    _linear_rows(mu, pattern_of, pattern_precision, lin_cell, lin_const, lin_weight, lin_fill_row, lin_fill,
+                 slopes, la, ls, lin_slope)
+    cor_rows = cor_cell.shape[0]
+    width = factorial.size
+    lm = lam_moment.copy()
+    rm = rest_moment.copy()
+    moments = np.empty((cor_rows, k_count, width + 1))
+    node_f = np.empty(cor_rows * k_count * nodes.shape[1])
+    node_density = np.empty(node_f.size)
+    node_rule = np.zeros((cor_rows, k_count), dtype=np.int64)
+    node_start = np.zeros((cor_rows, k_count), dtype=np.int64)
+    work = np.empty((cor_rows, _PLANES, k_count + 1, width))
+    work_k = np.empty((cor_rows, 2, k_count))
+    _corroborated_rows(mu, pattern_of, pattern_precision, cor_cell, cor_const, cor_weight, cor_fill_row, cor_fill,
+                       cor_reports, factorial, nodes, node_weight, node_limit, node_count, moments, node_f,
+                       node_density, node_rule, node_start, work, work_k, lm, rm)
+    return (log_marginal, la, ls, lm, rm, sigma, inverse, mu, pattern_precision, pattern_inverse, lin_slope, moments,
+            node_f, node_density, node_rule, node_start, work, work_k)
+
+
+_CELL_INPUTS = ("prior", "linear_a", "linear_spread", "lam_moment", "rest_moment", "weight", "value", "spread_levels",
+                "level_count", "level_square", "pattern_of", "pattern_level", "pattern_count", "pattern_start",
+                "lin_cell", "lin_const", "lin_weight", "lin_fill_row", "lin_fill", "cor_cell", "cor_const",
+                "cor_weight", "cor_fill_row", "cor_fill", "cor_reports", "factorial", "nodes", "node_weight",
+                "node_limit", "node_count")
+"""The inputs of :func:`noisy_kernel` that :func:`_cells_forward` takes, in its order."""
+
+
+def noisy_cells(log_noise: NDArray[np.float64], inputs: dict[str, NDArray[Any]]) -> tuple[
+        float, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """What :func:`noisy_kernel` computes from the noise scales alone, for a sampler that holds them fixed.
+
+    Parameters
+    ----------
+    log_noise : ndarray, shape (A,)
+    inputs : dict
+        The kernel's data inputs (:func:`noisy_inputs`).
+
+    Returns
+    -------
+    tuple
+        The readings' log marginal and the evidence's rows ``(linear_a, linear_spread, lam_moment,
+        rest_moment)`` with the read events filled: with them,
+        :func:`plausible.engines.evidence_op.evidence_core` gives the rest of the log density and its gradient
+        in the reliabilities, as the kernel does.
+    """
+    args: tuple[Any, ...] = (np.ascontiguousarray(log_noise, dtype=np.float64),
+                             *(inputs[name] for name in _CELL_INPUTS), False)
+    out = _cells_forward(*args)
+    return out[0], out[1], out[2], out[3], out[4]
+
+
 @numba.njit(cache=True, error_model="numpy", nogil=True)
 def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
                  rho_fixed: NDArray[np.float64], free_source: NDArray[np.int64], log_base: NDArray[np.float64],
@@ -395,41 +480,18 @@ def noisy_kernel(rho_free: NDArray[np.float64], log_noise: NDArray[np.float64],
     posterior : ndarray, shape (K,)
         P(H_k | reports, rho, sigma).
     """
-    n_analysts = value.shape[0]
-    k_count = prior.size
     rho = np.empty(rho_fixed.size)
     for s in range(rho.size):
         rho[s] = rho_fixed[s]
     for f in range(free_source.size):
         rho[free_source[f]] = rho_free[f]
-    sigma = np.empty(n_analysts)
-    for a in range(n_analysts):
-        sigma[a] = math.exp(log_noise[a])
-    inverse = np.empty(spread_levels.shape)
-    mu = np.empty(value.shape[1])
-    pattern_inverse = np.empty(pattern_count.size)
-    pattern_precision = np.empty(pattern_count.size)
-    log_marginal = _cell_posteriors(sigma, weight, value, spread_levels, level_count, level_square, pattern_level,
-                                    pattern_count, pattern_start, inverse, mu, pattern_precision, pattern_inverse)
-    la = linear_a.copy()
-    ls = linear_spread.copy()
-    lin_slope = np.empty((3, lin_cell.shape[0], k_count))
-    _linear_rows(mu, pattern_of, pattern_precision, lin_cell, lin_const, lin_weight, lin_fill_row, lin_fill,
-                 gradient[0] != 0, la, ls, lin_slope)
-    cor_rows = cor_cell.shape[0]
-    width = factorial.size
-    lm = lam_moment.copy()
-    rm = rest_moment.copy()
-    moments = np.empty((cor_rows, k_count, width + 1))
-    node_f = np.empty(cor_rows * k_count * nodes.shape[1])
-    node_density = np.empty(node_f.size)
-    node_rule = np.zeros((cor_rows, k_count), dtype=np.int64)
-    node_start = np.zeros((cor_rows, k_count), dtype=np.int64)
-    work = np.empty((cor_rows, _PLANES, k_count + 1, width))
-    work_k = np.empty((cor_rows, 2, k_count))
-    _corroborated_rows(mu, pattern_of, pattern_precision, cor_cell, cor_const, cor_weight, cor_fill_row, cor_fill,
-                       cor_reports, factorial, nodes, node_weight, node_limit, node_count, moments, node_f,
-                       node_density, node_rule, node_start, work, work_k, lm, rm)
+    (log_marginal, la, ls, lm, rm, sigma, inverse, mu, pattern_precision, pattern_inverse, lin_slope, moments,
+     node_f, node_density, node_rule, node_start, work, work_k) = _cells_forward(
+        log_noise, prior, linear_a, linear_spread, lam_moment, rest_moment, weight, value, spread_levels,
+        level_count, level_square, pattern_of, pattern_level, pattern_count, pattern_start, lin_cell, lin_const,
+        lin_weight, lin_fill_row, lin_fill, cor_cell, cor_const, cor_weight, cor_fill_row, cor_fill, cor_reports,
+        factorial, nodes, node_weight, node_limit, node_count, gradient[0] != 0)
+    n_analysts = value.shape[0]
     evidence, grad_all, posterior, v, likelihood, t_all, noise_all = evidence_core(
         rho, log_base, linear_source, linear_factor, la, ls, slot_source, slot_factor, pad, lm, rm)
     logp = np.empty(1)

@@ -52,6 +52,11 @@ class InferenceSettings(StrictModel):
         "with a noise scale per analyst (docs/model.md, 'Several analysts in the MCMC engine'); off: the analysts' "
         "judgments are pooled per cell (log pool), as in the exact engine, which samples faster."
     )
+    noise_blocks: Literal["auto", "on", "off"] = Field(
+        "auto", description="With the noise model, sample the reliabilities and the analysts' noise scales in two "
+        "blocks, each by NUTS (docs/model.md, 'Sampling in two blocks'): faster with many readings. auto: for sets "
+        "with at least 30,000 readings; on; off: one NUTS step moves every variable."
+    )
 
     def with_options(self, options: Mapping[str, Any]) -> InferenceSettings:
         """These settings with ``options`` (a caller's overrides) applied and validated; None keeps a value.
