@@ -36,12 +36,30 @@ from plausible.engines.readings_op import noisy_cells, noisy_inputs, noisy_kerne
 from plausible.engines.structure import SamplingStructure
 from plausible.model.compiled import CompiledSet
 
-__all__ = ["BLOCKED_READINGS", "BlockedDensity", "blocked"]
+__all__ = ["BLOCKED_READINGS", "NOISE_TARGET_BELOW", "BlockedDensity", "blocked", "noise_target_accept",
+           "readings_count"]
 
 BLOCKED_READINGS = 30_000
 """With ``noise_blocks: auto``, sets with at least this many readings are sampled in two blocks: between the
 largest case measured where one joint step was faster (16,648 readings) and the smallest where the blocks
 were (41,659); docs/performance.md has the measurements."""
+
+
+NOISE_TARGET_BELOW = 0.1
+"""The noise block's NUTS aims at an acceptance this much below the setting's ``target_accept`` (0.8 for the
+default 0.9; a setting below 0.6 is kept): its few coordinates are pinned by the readings and nearly normal,
+where a lower target takes fewer leapfrog steps for the same mixing (measured in docs/performance.md)."""
+
+
+def noise_target_accept(target_accept: float) -> float:
+    """The noise block's acceptance target for the setting ``target_accept`` (see :data:`NOISE_TARGET_BELOW`).
+
+    Examples
+    --------
+    >>> round(noise_target_accept(0.9), 12), noise_target_accept(0.5)
+    (0.8, 0.5)
+    """
+    return target_accept - NOISE_TARGET_BELOW if target_accept >= 0.6 else target_accept
 
 
 def blocked(setting: str, read: Readings | None) -> bool:

@@ -183,8 +183,13 @@ _NOISE = ("noise_total", "noise_share")
 def _blocked_step(model: pm.Model, blocks: BlockedDensity, starts: list[dict[str, NDArray[np.float64]]],
                   half: dict[str, NDArray[np.float64]], target_accept: float, seed: int,
                   noise_covariance: NDArray[np.float64] | None) -> Any:
-    """Two NUTS steps, the reliabilities' then the noise's, each adapting its own step size and mass matrix."""
+    """Two NUTS steps, the reliabilities' then the noise's, each adapting its own step size and mass matrix.
+
+    The noise block aims at a lower acceptance than the setting (:func:`plausible.engines.blocks.noise_target_accept`).
+    """
     from pymc.step_methods.hmc.quadpotential import QuadPotentialFullAdapt
+
+    from plausible.engines.blocks import noise_target_accept
 
     value = {v.name: v for v in model.value_vars}
 
@@ -205,7 +210,8 @@ def _blocked_step(model: pm.Model, blocks: BlockedDensity, starts: list[dict[str
                                rng=np.random.default_rng(seed), initial_point=starts[0])
     noise_step = private.nuts_on(model, [value[name] for name in _NOISE], blocks.noise,
                                  {value["rho_logodds__"]: blocks.rho_logodds}, potential=noise_potential,
-                                 target_accept=target_accept, rng=np.random.default_rng([seed, 2]),
+                                 target_accept=noise_target_accept(target_accept),
+                                 rng=np.random.default_rng([seed, 2]),
                                  initial_point=starts[0])
     return pm.CompoundStep([rho_step, noise_step])
 
