@@ -125,6 +125,22 @@ def test_on_an_untested_release_the_engine_gives_the_same_posterior(tmp_path: Pa
     assert public.diagnostics.divergences == fast.diagnostics.divergences
 
 
+def test_on_an_untested_release_the_noise_model_runs_in_one_step_with_the_same_fallback(
+        tmp_path: Path, untested_pymc: str) -> None:
+    """The two blocks need PyMC's internals: on another release the noise model is sampled by one NUTS step
+    through ``pm.sample``, the draws ``noise_blocks: off`` gives on the fast path."""
+    workspace = load_workspace(synthetic_workspace(tmp_path, 11, n_items=12, n_analysts=3))
+    options = {"method": "mcmc", "draws": 40, "tune": 40, "chains": 2, "seed": 5}
+    with pytest.warns(UserWarning, match="pm.sample instead of its own chain loop"):
+        public = workspace.posterior("question", noise_blocks="on", **options)  # type: ignore[arg-type]
+    assert public.draws.posterior.attrs["sampler"] == "NUTS" and public.analysts
+    private._warned.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(private, "installed", lambda: {"pymc": pm.__version__, "pytensor": pytensor.__version__})
+        joint = workspace.posterior("question", noise_blocks="off", **options)  # type: ignore[arg-type]
+    np.testing.assert_allclose(public.probability, joint.probability, rtol=1e-8)
+
+
 class _Twice(Op):
     __props__ = ()
 

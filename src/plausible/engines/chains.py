@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pymc as pm
 from numpy.typing import NDArray
+from pymc.step_methods import CompoundStep
 from pymc.step_methods.hmc.quadpotential import QuadPotentialDiagAdapt
 
 from plausible.engines import _pymc_private as private
@@ -147,7 +148,7 @@ def run_nuts(model: pm.Model, centre: dict[str, NDArray[np.float64]], *, draws: 
     results = _forked(job, workers, progress) if workers > 1 else _serial(job, progress)
     values = {name: np.stack([r[0][name] for r in results]) for name in names}
     stats = {key: np.stack([r[1][key] for r in results]) for key in results[0][1]}
-    sampler = "NUTS in two blocks (reliabilities, noise)" if isinstance(step, pm.CompoundStep) else "NUTS"
+    sampler = "NUTS in two blocks (reliabilities, noise)" if isinstance(step, CompoundStep) else "NUTS"
     return ChainRun(values, stats, time.perf_counter() - started, sampler)
 
 
@@ -213,7 +214,7 @@ def _blocked_step(model: pm.Model, blocks: BlockedDensity, starts: list[dict[str
                                  target_accept=noise_target_accept(target_accept),
                                  rng=np.random.default_rng([seed, 2]),
                                  initial_point=starts[0])
-    return pm.CompoundStep([rho_step, noise_step])
+    return CompoundStep([rho_step, noise_step])
 
 
 def _check_blocked_starts(blocks: BlockedDensity, starts: list[dict[str, NDArray[np.float64]]]) -> None:
