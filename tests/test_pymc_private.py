@@ -141,6 +141,22 @@ def test_on_an_untested_release_the_noise_model_runs_in_one_step_with_the_same_f
     np.testing.assert_allclose(public.probability, joint.probability, rtol=1e-8)
 
 
+def test_a_failed_factorisation_of_an_adapted_mass_matrix_stops_the_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyMC keeps the previous factor and says nothing; the chain loop raises instead."""
+    from pymc.step_methods.hmc.quadpotential import QuadPotentialDiagAdapt
+
+    update = QuadPotentialDiagAdapt.update
+
+    def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        update(self, *args, **kwargs)
+        self._chol_error = np.linalg.LinAlgError("Matrix is not positive definite")
+
+    monkeypatch.setattr(QuadPotentialDiagAdapt, "update", failing)
+    model, centre = _beta_model()
+    with pytest.raises(RuntimeError, match="not positive definite"):
+        chains.run_nuts(model, centre, draws=5, tune=5, chains=1, cores=1, target_accept=0.9, seed=1)
+
+
 class _Twice(Op):
     __props__ = ()
 

@@ -21,8 +21,10 @@ None of these names is promised to stay. They were tested with the PyMC and PyTe
 :data:`TESTED` (the versions of ``requirements/lock-py3.*.txt``; a test keeps the two in step, and
 ``tests/test_chains.py`` checks the loop against ``pm.sample``). With any other release, :func:`trusted`
 warns once, and the engine keeps to the public API: the chains run through ``pm.sample`` with the same
-step, starts and generators (the same draws, slower), and the kernel is registered with ``numba_funcify``
-(the same numbers, compiled in every process).
+step, starts and generators (the same draws, slower; the noise model's two blocks give way to one joint
+NUTS step, which gives other draws of the same posterior), and the kernel is registered with
+``numba_funcify`` (the same numbers, compiled in every process). Also here: the check that an adapted mass
+matrix was factorised (a private attribute of PyMC's potentials), in :func:`run_chain`.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ import pymc as pm
 import pytensor
 from numpy.typing import NDArray
 
-__all__ = ["STATS", "TESTED", "initial_state", "installed", "logp_and_gradient", "nuts_on", "register_numba_kernel",
-           "run_chain", "trusted", "untested"]
+__all__ = ["SECOND_STATS", "STATS", "TESTED", "initial_state", "installed", "logp_and_gradient", "nuts_on",
+           "register_numba_kernel", "run_chain", "trusted", "untested"]
 
 TESTED: dict[str, tuple[int, int]] = {"pymc": (6, 4), "pytensor": (3, 3)}
 """The (major, minor) release of each library whose internals the engine was tested with."""
@@ -101,8 +103,10 @@ def trusted() -> bool:
     if found and not _warned:
         tested = " and ".join(f"{name} {major}.{minor}.x" for name, (major, minor) in TESTED.items())
         message = (f"plausible's MCMC engine was tested with {tested}, and {', '.join(found)} is installed: it "
-                   "samples through pm.sample instead of its own chain loop (the same draws, slower). To get "
-                   "the fast path back, install the tested releases or a plausible that was tested with yours.")
+                   "samples through pm.sample instead of its own chain loop (the same draws, slower; a large "
+                   "set's analysts' noise model runs in one NUTS step instead of two blocks, which gives other "
+                   "draws of the same posterior, about half as fast). To get the fast path back, install the "
+                   "tested releases or a plausible that was tested with yours.")
         _warned.append(message)
         warnings.warn(message, UserWarning, stacklevel=2)
     return not found
@@ -158,12 +162,14 @@ def initial_state(step: Any) -> Any:
 
 def run_chain(step: Any, state: Any, start: dict[str, NDArray[np.float64]], rng: np.random.Generator, *,
               tune: int, draws: int, names: list[str], report: Callable[[int], None],
-              every: int) -> tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[Any]]]:
+              every: int, second_prefix: str = "second_") -> tuple[dict[str, NDArray[np.float64]],
+                                                                 dict[str, NDArray[Any]]]:
     """One chain, as ``pm.sample`` drives a step for one chain (its ``_iter_sample``), tuning discarded.
 
     For a ``CompoundStep`` (several NUTS steps, one per block of variables), each statistic is that of its
     first step, except ``model_logp`` (its last step's, at the end of the iteration), ``diverging`` (any
-    step's) and ``tree_size`` (the leapfrog steps of all its steps).
+    step's) and ``tree_size`` (the leapfrog steps of all its steps); with two steps, the second's statistics
+    of :data:`SECOND_STATS` are kept as well, their names prefixed with ``second_prefix``.
 
     Parameters
     ----------
@@ -180,6 +186,8 @@ def run_chain(step: Any, state: Any, start: dict[str, NDArray[np.float64]], rng:
     report : callable
         Called with the iterations done, every ``every`` iterations and at the end.
     every : int
+    second_prefix : str
+        See above.
 
     Returns
     -------
@@ -187,15 +195,23 @@ def run_chain(step: Any, state: Any, start: dict[str, NDArray[np.float64]], rng:
         Each value variable, shape (draws, *shape).
     stats : dict of str to ndarray
         The statistics of :data:`STATS` by ArviZ name, shape (draws,).
+
+    Raises
+    ------
+    RuntimeError
+        When an adapted mass matrix could not be factorised during tuning (PyMC keeps the previous factor
+        and says nothing, which would leave the chain's momentum and its kinetic energy inconsistent).
     """
     step.sampling_state = state
     step.setup_chain(rng, tune, draws)
+    methods = getattr(step, "methods", [step])
     step.tune = tune > 0
     step.reset_tuning()
     step.iter_count = 0
     point = start
     values = {name: np.empty((draws, *np.shape(point[name]))) for name in names}
     kept: dict[str, list[Any]] = {key: [] for key in STATS}
+    second: dict[str, list[Any]] = {key: [] for key in SECOND_STATS} if len(methods) == 2 else {}
     iterations = tune + draws
     for i in range(iterations):
         if i == tune:
@@ -206,9 +222,23 @@ def run_chain(step: Any, state: Any, start: dict[str, NDArray[np.float64]], rng:
                 values[name][i - tune] = point[name]
             for key, store in kept.items():
                 store.append(_statistic(stats, key))
+            for key, store in second.items():
+                store.append(stats[1][key])
         if (i + 1) % every == 0 or i + 1 == iterations:
             report(i + 1)
-    return values, {STATS[key]: np.asarray(store) for key, store in kept.items()}
+    for method in methods:  # a failed factorisation of an adapted mass matrix would otherwise go unsaid
+        error = getattr(getattr(method, "potential", None), "_chol_error", None)
+        if error is not None:
+            raise RuntimeError(f"the mass matrix adapted during tuning is not positive definite: {error}")
+    out = {STATS[key]: np.asarray(store) for key, store in kept.items()}
+    out.update({second_prefix + SECOND_STATS[key]: np.asarray(store) for key, store in second.items()})
+    return values, out
+
+
+SECOND_STATS = {"depth": "tree_depth", "tree_size": "n_steps", "mean_tree_accept": "acceptance_rate",
+                "step_size": "step_size", "reached_max_treedepth": "reached_max_treedepth",
+                "diverging": "diverging", "max_energy_error": "max_energy_error"}
+"""For a ``CompoundStep`` of two NUTS steps, the second step's statistics kept too (under a prefix)."""
 
 
 def _statistic(stats: list[dict[str, Any]], key: str) -> Any:

@@ -300,7 +300,8 @@ _Result = tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[Any]]]
 def _chain(job: _Job, chain: int, report: Callable[[int], None]) -> _Result:
     """One chain, as ``pm.sample`` drives a step for one chain (its ``_iter_sample``), tuning discarded."""
     return private.run_chain(job.step, job.state, job.starts[chain], job.generators[chain], tune=job.tune,
-                             draws=job.draws, names=job.names, report=report, every=_REPORT_EVERY)
+                             draws=job.draws, names=job.names, report=report, every=_REPORT_EVERY,
+                             second_prefix="noise_")
 
 
 def _serial(job: _Job, progress: Callable[[int, int], None] | None) -> list[_Result]:

@@ -55,7 +55,8 @@ class InferenceSettings(StrictModel):
     noise_blocks: Literal["auto", "on", "off"] = Field(
         "auto", description="With the noise model, sample the reliabilities and the analysts' noise scales in two "
         "blocks, each by NUTS (docs/model.md, 'Sampling in two blocks'): faster with many readings. auto: for sets "
-        "with at least 30,000 readings; on; off: one NUTS step moves every variable."
+        "with at least 30,000 readings; on; off: one NUTS step moves every variable (also with on, when the set "
+        "has no free reliability, with sampler nutpie, or on an untested PyMC release)."
     )
 
     def with_options(self, options: Mapping[str, Any]) -> InferenceSettings:
