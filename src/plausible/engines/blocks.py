@@ -90,9 +90,8 @@ def _reliability_block(z: NDArray[np.float64], alpha: NDArray[np.float64], beta:
                        rest_moment: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
     """The block's log density, ln P(reports | rho, cells) plus the reliabilities' prior, and its gradient.
 
-    In the reliabilities' log-odds ``z``.
-
-    The prior's Jacobian is included and its normalising constant left out.
+    Both in the reliabilities' log-odds ``z``: the prior's Jacobian is included, its normalising constant
+    left out.
     """
     rho = rho_fixed.copy()
     free = np.empty(z.size)
