@@ -197,11 +197,11 @@ def _sample_pymc(model: pm.Model, compiled: CompiledSet, structure: SamplingStru
     spread: dict[str, NDArray[np.float64]] = {}
     blocks = covariance = None
     if "noise_total" in centre:
-        noise_centre, spread, covariance = _noise_start(compiled, structure, terms)
-        centre.update(noise_centre)
         read = readings(compiled, structure)
+        assert read is not None  # the model has noise variables
+        noise_centre, spread, covariance = _noise_start(compiled, structure, terms, read)
+        centre.update(noise_centre)
         if free.size and blocked(settings.noise_blocks, read):
-            assert read is not None  # the model has noise variables
             blocks = BlockedDensity(compiled, structure, without_events(terms, read.read_event), read)
     if progress is not None:
         progress.start(f"sampling {settings.chains} chain{'s' if settings.chains > 1 else ''}", "iterations")
@@ -352,7 +352,7 @@ def _summarise(compiled: CompiledSet, structure: SamplingStructure, terms: Corro
     )
 
 
-def _noise_start(compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated) -> tuple[
+def _noise_start(compiled: CompiledSet, structure: SamplingStructure, terms: Corroborated, read: Readings) -> tuple[
         dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]], NDArray[np.float64]]:
     """The noise coordinates' start, jitter and covariance there (:func:`plausible.engines.noise.noise_start`).
 
@@ -361,8 +361,6 @@ def _noise_start(compiled: CompiledSet, structure: SamplingStructure, terms: Cor
     from plausible.engines.noise import noise_start
     from plausible.engines.readings_op import noisy_inputs, noisy_kernel
 
-    read = readings(compiled, structure)
-    assert read is not None  # the model has noise variables
     free = np.zeros(compiled.rho.size, dtype=bool)
     free[structure.free_rho] = True
     data = list(noisy_inputs(compiled, structure, without_events(terms, read.read_event), read, free).values())
